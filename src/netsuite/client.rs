@@ -1,0 +1,178 @@
+//! The SOAP client: one HTTP POST per call, a fresh passport on every attempt, the response
+//! stream-parsed into a typed page or a [`WireError`]. It does not retry: retry rules live in
+//! `daemon::retry`, which calls these methods again (and so signs a new passport each time).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::envelope::{self, SearchPreferences};
+use super::parse::parse_response;
+use super::passport::{Credentials, TokenPassport};
+use super::records::RawRecord;
+use super::search::{SearchPage, SearchQuery, SearchType};
+use super::WireError;
+
+/// Settings of one client (one tenant's account).
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Full endpoint URL, `.../services/NetSuitePort_2017_2`.
+    pub endpoint: String,
+    /// `searchPreferences/pageSize`.
+    pub page_size: u32,
+    /// Whole-request timeout (NetSuite kills requests after 15 minutes).
+    pub timeout: Duration,
+    /// Largest response body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl ClientConfig {
+    /// Defaults for an endpoint: page size 1000, 5 minute timeout, 256 MiB bodies.
+    pub fn new(endpoint: impl Into<String>) -> Self {
+        Self { endpoint: endpoint.into(), page_size: 1000, timeout: Duration::from_secs(300), max_body_bytes: 256 << 20 }
+    }
+}
+
+/// Counters of what a client sent, for summaries and metrics.
+#[derive(Debug, Default)]
+pub struct ClientStats {
+    /// Requests sent (every attempt counts).
+    pub requests: AtomicU64,
+    /// Requests that ended in an error of any kind.
+    pub errors: AtomicU64,
+    /// Response bytes read.
+    pub bytes: AtomicU64,
+}
+
+/// A NetSuite SOAP client for one account.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: ClientConfig,
+    creds: Arc<Credentials>,
+    stats: Arc<ClientStats>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("endpoint", &self.config.endpoint).field("account", &self.creds.account).finish()
+    }
+}
+
+impl Client {
+    /// A client for `creds.account` at `config.endpoint`.
+    pub fn new(creds: Credentials, config: ClientConfig) -> Result<Self, WireError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(30))
+            .user_agent(concat!("netsuite-discovery/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| WireError::Transport(format!("building HTTP client: {e}")))?;
+        Ok(Self { http, config, creds: Arc::new(creds), stats: Arc::new(ClientStats::default()) })
+    }
+
+    /// What this client has sent so far.
+    pub fn stats(&self) -> &ClientStats {
+        &self.stats
+    }
+
+    /// The configured page size.
+    pub fn page_size(&self) -> u32 {
+        self.config.page_size
+    }
+
+    /// Runs `query` and returns its first page.
+    pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage<RawRecord>, WireError> {
+        let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size: self.config.page_size };
+        let passport = TokenPassport::fresh(&self.creds);
+        let body = envelope::search_request(&passport, prefs, query)
+            .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
+        self.call("search", body, query.search_type).await
+    }
+
+    /// Fetches page `page_index` (from 2) of an earlier search.
+    pub async fn search_more_with_id(
+        &self,
+        search_type: SearchType,
+        body_fields_only: bool,
+        search_id: &str,
+        page_index: u32,
+    ) -> Result<SearchPage<RawRecord>, WireError> {
+        let prefs = SearchPreferences { body_fields_only, page_size: self.config.page_size };
+        let passport = TokenPassport::fresh(&self.creds);
+        let body = envelope::search_more_with_id_request(&passport, prefs, search_id, page_index)
+            .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
+        self.call("searchMoreWithId", body, search_type).await
+    }
+
+    async fn call(&self, action: &'static str, body: Vec<u8>, search_type: SearchType) -> Result<SearchPage<RawRecord>, WireError> {
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let result = self.post(action, body).await.and_then(|(status, bytes)| {
+            let parsed = parse_response(&bytes);
+            match (status, parsed) {
+                (200, Ok(resp)) => resp.into_search_page(search_type),
+                // NetSuite sends faults with HTTP 500: the fault is the better error.
+                (_, Ok(resp)) if resp.fault.is_some() => resp.into_search_page(search_type),
+                (200, Err(e)) => Err(e),
+                (status, _) => Err(WireError::Http { status, snippet: snippet(&bytes) }),
+            }
+        });
+        if result.is_err() {
+            self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    async fn post(&self, action: &'static str, body: Vec<u8>) -> Result<(u16, Vec<u8>), WireError> {
+        let resp = self
+            .http
+            .post(&self.config.endpoint)
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .header("SOAPAction", action)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| WireError::Transport(describe(&e)))?;
+        let status = resp.status().as_u16();
+        let mut out = Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(16 << 20) as usize);
+        let mut resp = resp;
+        while let Some(chunk) =
+            resp.chunk().await.map_err(|e| WireError::Transport(format!("reading response body: {}", describe(&e))))?
+        {
+            if out.len() + chunk.len() > self.config.max_body_bytes {
+                return Err(WireError::Malformed(format!("response larger than {} bytes", self.config.max_body_bytes)));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        self.stats.bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
+        Ok((status, out))
+    }
+}
+
+/// A reqwest error with its causes, without the URL's query (we put nothing secret there,
+/// but keep messages short).
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "body interrupted"
+    } else {
+        "request failed"
+    };
+    let mut msg = kind.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// The first 200 characters of a body, on one line.
+fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(400)]);
+    text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect()
+}

@@ -1,0 +1,125 @@
+//! Run history: `sync_runs` (one row per pass of a tenant) and `sync_run_entities` (one row
+//! per entity pulled in that pass).
+
+use uuid::Uuid;
+
+use super::cursors::PullMode;
+use super::Store;
+
+/// How a run or an entity ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Still going (or the process died: a later run supersedes it).
+    Running,
+    /// Everything enabled was pulled.
+    Succeeded,
+    /// Something was skipped or reduced for lack of permission; the rest went on.
+    Degraded,
+    /// It stopped on an error.
+    Failed,
+    /// It was stopped by shutdown.
+    Cancelled,
+}
+
+impl RunStatus {
+    /// The database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Degraded => "degraded",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The result of pulling one entity in a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntityOutcome {
+    /// Entity name (`vendors`).
+    pub entity: String,
+    /// Full or delta.
+    pub mode: PullMode,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Pages committed.
+    pub pages: u32,
+    /// Records received.
+    pub records: u64,
+    /// Rows inserted.
+    pub inserted: u64,
+    /// Rows whose content changed.
+    pub updated: u64,
+    /// Error label (NetSuite code or transport kind), if it did not succeed.
+    pub error_code: Option<String>,
+    /// The error message, if it did not succeed.
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// Opens a run row.
+    pub async fn start_run(&self, run_id: Uuid, tenant_id: &str, trigger: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO sync_runs (run_id, tenant_id, trigger) VALUES ($1, $2, $3)")
+            .bind(run_id)
+            .bind(tenant_id)
+            .bind(trigger)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records one entity's outcome in a run.
+    pub async fn record_entity(&self, run_id: Uuid, o: &EntityOutcome) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO sync_run_entities (run_id, entity, mode, status, pages, records, inserted, updated, error_code, error, finished_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+             ON CONFLICT (run_id, entity) DO UPDATE SET mode = EXCLUDED.mode, status = EXCLUDED.status,
+                pages = EXCLUDED.pages, records = EXCLUDED.records, inserted = EXCLUDED.inserted,
+                updated = EXCLUDED.updated, error_code = EXCLUDED.error_code, error = EXCLUDED.error,
+                finished_at = now()",
+        )
+        .bind(run_id)
+        .bind(&o.entity)
+        .bind(o.mode.as_str())
+        .bind(o.status.as_str())
+        .bind(o.pages as i32)
+        .bind(o.records as i64)
+        .bind(o.inserted as i64)
+        .bind(o.updated as i64)
+        .bind(&o.error_code)
+        .bind(&o.error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Closes a run row with its totals.
+    pub async fn finish_run(
+        &self,
+        run_id: Uuid,
+        status: RunStatus,
+        requests: u64,
+        outcomes: &[EntityOutcome],
+        error: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        let records: u64 = outcomes.iter().map(|o| o.records).sum();
+        let inserted: u64 = outcomes.iter().map(|o| o.inserted).sum();
+        let updated: u64 = outcomes.iter().map(|o| o.updated).sum();
+        sqlx::query(
+            "UPDATE sync_runs SET finished_at = now(), status = $2, requests = $3, records = $4,
+                inserted = $5, updated = $6, error = $7
+             WHERE run_id = $1",
+        )
+        .bind(run_id)
+        .bind(status.as_str())
+        .bind(requests as i64)
+        .bind(records as i64)
+        .bind(inserted as i64)
+        .bind(updated as i64)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
