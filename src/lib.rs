@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod demo;
 pub mod discovery;
 pub mod netsuite;
 pub mod pg;

@@ -1,0 +1,144 @@
+//! The command line: `migrate`, `sync`, `demo`, `simulator`. `main.rs` only parses and calls
+//! [`run`].
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{self, Settings};
+use crate::discovery::sync_tenant;
+use crate::store::{RunStatus, Store};
+use crate::telemetry;
+
+/// Discovers vendors (and later spend and people) from NetSuite into Postgres.
+#[derive(Debug, Parser)]
+#[command(name = "netsuite-discovery", version, about)]
+pub struct Cli {
+    /// Settings file (TOML); the built-in defaults apply otherwise. Env: NSD__SECTION__KEY.
+    #[arg(long, global = true, env = "NSD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Run one sync pass of one tenant (onboarding or delta), then exit. Exit code 0 when
+    /// everything was pulled, 2 when an entity degraded, 1 on failure.
+    Sync {
+        /// The tenant id (its file in tenants_dir).
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Run the whole path on a built-in simulated account: onboarding, changes, a delta.
+    Demo(DemoArgs),
+    /// Serve the NetSuite simulator standalone (prints test credentials at start).
+    Simulator(SimulatorArgs),
+}
+
+/// Options of `demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Vendors in the simulated account.
+    #[arg(long, default_value_t = 10_000)]
+    pub vendors: usize,
+    /// Seed of the simulated account.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Search page size.
+    #[arg(long, default_value_t = 1000)]
+    pub page_size: u32,
+    /// Vendors the simulator adds before the delta.
+    #[arg(long, default_value_t = 25)]
+    pub add: usize,
+    /// Vendors the simulator modifies before the delta.
+    #[arg(long, default_value_t = 10)]
+    pub modify: usize,
+}
+
+/// Options of `simulator`.
+#[derive(Debug, clap::Args)]
+pub struct SimulatorArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Seed of the generated account.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Account id of the generated account.
+    #[arg(long, default_value = "1234567_SB1")]
+    pub account: String,
+    /// Vendors in the account.
+    #[arg(long, default_value_t = 1000)]
+    pub vendors: usize,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Concurrent requests allowed per account.
+    #[arg(long, default_value_t = 5)]
+    pub concurrency_limit: usize,
+}
+
+/// Waits for SIGINT or SIGTERM, then cancels `token`.
+pub fn cancel_on_signals(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    token.cancel();
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutdown requested");
+        token.cancel();
+    });
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    telemetry::init(settings.log.format, &settings.log.level);
+    match cli.command {
+        Command::Migrate => {
+            let store = Store::connect(&settings.database_url, 2).await.context("connecting to the database")?;
+            store.migrate().await.context("applying migrations")?;
+            tracing::info!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sync { tenant } => {
+            let file = settings.tenants_dir.join(format!("{tenant}.toml"));
+            let tenant = config::load_tenant_file(&file, &settings.sync)?;
+            let store = Store::connect(&settings.database_url, 4).await.context("connecting to the database")?;
+            store.migrate().await.context("applying migrations")?;
+            let cancel = CancellationToken::new();
+            cancel_on_signals(cancel.clone());
+            let summary = sync_tenant(&store, &tenant, &settings.sync, cancel, "cli").await?;
+            Ok(match summary.status {
+                RunStatus::Succeeded => ExitCode::SUCCESS,
+                RunStatus::Degraded => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            })
+        }
+        Command::Demo(args) => crate::demo::demo(args, &settings).await,
+        Command::Simulator(args) => crate::demo::serve_simulator(args).await,
+    }
+}

@@ -1,0 +1,11 @@
+//! What to pull and when: the entities, their search queries, full versus delta, and the
+//! paging loop that commits each page together with its cursor. Calls the wire
+//! (`netsuite::Client`) and the store; writes no SQL itself.
+
+pub mod entity;
+pub mod pull;
+pub mod run;
+
+pub use entity::{EntitySpec, Vendors};
+pub use pull::{pull_entity, PullContext, SyncError};
+pub use run::{sync_tenant, RunSummary};

@@ -1,0 +1,127 @@
+//! One sync pass of a tenant: a run row, each enabled entity pulled in turn, the outcome of
+//! each recorded, one summary log line.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn, Instrument};
+use uuid::Uuid;
+
+use super::entity::Vendors;
+use super::pull::{pull_entity, PullContext, SyncError};
+use crate::config::{SyncSettings, Tenant};
+use crate::daemon::RetryPolicy;
+use crate::netsuite::error::ErrorClass;
+use crate::netsuite::Client;
+use crate::store::{EntityOutcome, RunStatus, Store};
+
+/// What one sync pass did.
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    /// The run's id (row in `sync_runs`).
+    pub run_id: Uuid,
+    /// Overall status.
+    pub status: RunStatus,
+    /// One outcome per entity attempted.
+    pub outcomes: Vec<EntityOutcome>,
+    /// SOAP requests sent (retries included).
+    pub requests: u64,
+    /// Requests that ended in an error (retried or not).
+    pub request_errors: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The retry policy the settings describe.
+pub fn retry_policy(s: &SyncSettings) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: s.max_attempts,
+        base: Duration::from_millis(s.retry_base_ms),
+        max_delay: Duration::from_millis(s.retry_max_ms),
+    }
+}
+
+/// Runs one sync pass of `tenant`: onboarding for entities not yet onboarded, a delta for
+/// the others, resuming any interrupted pull. Errors of one entity are recorded and the
+/// others go on; an authentication failure or shutdown ends the pass.
+pub async fn sync_tenant(
+    store: &Store,
+    tenant: &Tenant,
+    settings: &SyncSettings,
+    cancel: CancellationToken,
+    trigger: &str,
+) -> anyhow::Result<RunSummary> {
+    let client = Client::new(tenant.credentials.clone(), tenant.client_config(settings))?;
+    store.upsert_tenant(&tenant.id, tenant.credentials.account.as_str()).await?;
+    let run_id = Uuid::new_v4();
+    let span = tracing::info_span!("sync", tenant = %tenant.id, run_id = %run_id, trigger);
+    async move {
+        let started = Instant::now();
+        store.start_run(run_id, &tenant.id, trigger).await?;
+        let ctx = PullContext {
+            store: store.clone(),
+            client: client.clone(),
+            tenant_id: tenant.id.clone(),
+            retry: retry_policy(settings),
+            overlap: chrono::Duration::seconds(settings.overlap_seconds as i64),
+            cancel,
+            progress_every: 10,
+        };
+        let mut outcomes = Vec::new();
+        let mut fatal: Option<String> = None;
+        // Vendors are always enabled; later entities join this list by category.
+        let (outcome, result) = pull_entity::<Vendors>(&ctx).await;
+        store.record_entity(run_id, &outcome).await?;
+        match &result {
+            Ok(()) => {}
+            Err(SyncError::Wire(e)) if e.class() == ErrorClass::Permission => {
+                warn!(entity = %outcome.entity, error_code = %e.label(), error = %e, "entity degraded: permission missing");
+            }
+            Err(SyncError::Wire(e)) if e.class() == ErrorClass::Auth => {
+                error!(entity = %outcome.entity, error_code = %e.label(), error = %e, "credentials refused by NetSuite");
+                fatal = Some(e.to_string());
+            }
+            Err(SyncError::Cancelled) => {}
+            Err(e) => {
+                error!(entity = %outcome.entity, error = %e, "entity failed");
+                fatal.get_or_insert_with(|| e.to_string());
+            }
+        }
+        outcomes.push(outcome);
+
+        let status = overall(&outcomes);
+        let requests = client.stats().requests.load(Ordering::Relaxed);
+        let request_errors = client.stats().errors.load(Ordering::Relaxed);
+        store.finish_run(run_id, status, requests, &outcomes, fatal.as_deref()).await?;
+        let summary = RunSummary { run_id, status, outcomes, requests, request_errors, elapsed: started.elapsed() };
+        info!(
+            status = status.as_str(),
+            requests,
+            request_errors,
+            records = summary.outcomes.iter().map(|o| o.records).sum::<u64>(),
+            inserted = summary.outcomes.iter().map(|o| o.inserted).sum::<u64>(),
+            updated = summary.outcomes.iter().map(|o| o.updated).sum::<u64>(),
+            elapsed_ms = summary.elapsed.as_millis() as u64,
+            "sync run finished"
+        );
+        Ok(summary)
+    }
+    .instrument(span)
+    .await
+}
+
+/// The run's status from its entities': cancelled, then failed, then degraded, else
+/// succeeded.
+fn overall(outcomes: &[EntityOutcome]) -> RunStatus {
+    let any = |s| outcomes.iter().any(|o| o.status == s);
+    if any(RunStatus::Cancelled) {
+        RunStatus::Cancelled
+    } else if any(RunStatus::Failed) {
+        RunStatus::Failed
+    } else if any(RunStatus::Degraded) {
+        RunStatus::Degraded
+    } else {
+        RunStatus::Succeeded
+    }
+}
