@@ -1,16 +1,137 @@
-//! `demo` and `simulator`: the whole path on a simulated account (being wired to the simulator).
+//! `demo`: the sync path on a simulated account, end to end and in one process: the NetSuite
+//! simulator over real HTTP, a Postgres (`DATABASE_URL`, or a throwaway cluster started
+//! here), onboarding, then changes made in the simulator and a delta, then a summary table.
+//! And `simulator`: the simulator on its own.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use crate::cli::{DemoArgs, SimulatorArgs};
-use crate::config::Settings;
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
 
-/// Runs the demo.
-pub async fn demo(_args: DemoArgs, _settings: &Settings) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("demo: not wired yet")
+use crate::cli::{cancel_on_signals, DemoArgs, SimulatorArgs};
+use crate::config::{Categories, Product, Schedule, Settings, Tenant};
+use crate::discovery::{sync_tenant, RunSummary};
+use crate::netsuite::AccountId;
+use crate::pg::LocalPostgres;
+use crate::simulator::{AccountSpec, SimConfig, Simulator};
+use crate::store::{RunStatus, Store};
+
+/// The demo account's id.
+const DEMO_ACCOUNT: &str = "1234567_SB1";
+/// The demo tenant's id.
+const DEMO_TENANT: &str = "demo";
+
+/// Runs the demo and prints its summary.
+pub async fn demo(args: DemoArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let local = match std::env::var("DATABASE_URL") {
+        Ok(_) => None,
+        Err(_) => {
+            println!("Starting a throwaway PostgreSQL (DATABASE_URL is not set)...");
+            Some(tokio::task::spawn_blocking(LocalPostgres::start).await??)
+        }
+    };
+    let url = local.as_ref().map(LocalPostgres::url).unwrap_or_else(|| settings.database_url.clone());
+    let result = run_demo(&args, settings, &url).await;
+    if let Some(pg) = local {
+        tokio::task::spawn_blocking(move || pg.stop()).await?;
+    }
+    result
 }
 
-/// Serves the simulator standalone.
-pub async fn serve_simulator(_args: SimulatorArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("simulator: not wired yet")
+async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(url, 4).await.context("connecting to the database")?;
+    store.migrate().await.context("applying migrations")?;
+    store.purge_tenant(DEMO_TENANT).await.context("clearing the previous demo's rows")?;
+
+    let account = AccountId::parse(DEMO_ACCOUNT)?;
+    let sim = Simulator::new(SimConfig::default());
+    sim.add_account(AccountSpec::new(account.clone(), args.seed).with_vendors(args.vendors))?;
+    let running = sim.clone().spawn().await.context("starting the simulator")?;
+    println!("NetSuite simulator on {} with {} vendors (seed {})", running.endpoint(), args.vendors, args.seed);
+
+    let tenant = Tenant {
+        id: DEMO_TENANT.into(),
+        source: PathBuf::from("(demo)"),
+        credentials: sim.credentials(&account)?,
+        endpoint: running.endpoint(),
+        page_size: args.page_size,
+        product: Product::Smp,
+        categories: Categories::default(),
+        schedule: Schedule::default(),
+    };
+    let cancel = CancellationToken::new();
+    cancel_on_signals(cancel.clone());
+
+    let onboarding = sync_tenant(&store, &tenant, &settings.sync, cancel.clone(), "demo").await?;
+    let added = sim.add_vendors(&account, args.add)?;
+    let modified = sim.modify_vendors(&account, args.modify)?;
+    println!("Simulator: added {} vendors, modified {}", added.len(), modified.len());
+    let delta = sync_tenant(&store, &tenant, &settings.sync, cancel, "demo").await?;
+    let stored: i64 = store.count_services(DEMO_TENANT).await?;
+    let faults = sim.request_log().iter().filter(|r| !r.outcome.is_ok()).count();
+    running.shutdown().await.ok();
+
+    println!();
+    println!("{:<11} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}", "run", "mode", "pages", "records", "inserted", "updated", "requests", "faults", "seconds");
+    for (name, s) in [("onboarding", &onboarding), ("delta", &delta)] {
+        row(name, s);
+    }
+    println!();
+    println!("services stored: {stored}   simulator faults answered: {faults}   peak RSS: {} MiB", crate::daemon::peak_rss_kib().unwrap_or(0) / 1024);
+    let ok = onboarding.status == RunStatus::Succeeded && delta.status == RunStatus::Succeeded;
+    let expected = (args.vendors + args.add) as i64;
+    if ok && stored == expected {
+        println!("OK: {stored} services = {} generated + {} added; the delta updated {} modified", args.vendors, args.add, delta.outcomes.iter().map(|o| o.updated).sum::<u64>());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("UNEXPECTED: stored {stored}, expected {expected}; statuses {} / {}", onboarding.status.as_str(), delta.status.as_str());
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn row(name: &str, s: &RunSummary) {
+    for o in &s.outcomes {
+        println!(
+            "{:<11} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8.2}",
+            format!("{name}/{}", o.entity).chars().take(11).collect::<String>(),
+            o.mode.as_str(),
+            o.pages,
+            o.records,
+            o.inserted,
+            o.updated,
+            s.requests,
+            s.request_errors,
+            s.elapsed.as_secs_f64()
+        );
+    }
+}
+
+/// Serves the simulator standalone until SIGINT/SIGTERM, printing what a client needs.
+pub async fn serve_simulator(args: SimulatorArgs) -> anyhow::Result<ExitCode> {
+    use secrecy::ExposeSecret;
+    let account = AccountId::parse(&args.account)?;
+    let sim = Simulator::new(SimConfig {
+        latency: Duration::from_millis(args.latency_ms),
+        concurrency_limit: args.concurrency_limit,
+        ..SimConfig::default()
+    });
+    sim.add_account(AccountSpec::new(account.clone(), args.seed).with_vendors(args.vendors))?;
+    let creds = sim.credentials(&account)?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    // These are the simulator's own test credentials, printed on purpose.
+    println!("NetSuite simulator (SOAP 2017_2) listening");
+    println!("  endpoint         http://{addr}{}", crate::simulator::ENDPOINT_PATH);
+    println!("  account          {}", account);
+    println!("  vendors          {}", args.vendors);
+    println!("  consumer key     {}", creds.consumer_key.expose_secret());
+    println!("  consumer secret  {}", creds.consumer_secret.expose_secret());
+    println!("  token id         {}", creds.token_id.expose_secret());
+    println!("  token secret     {}", creds.token_secret.expose_secret());
+    let cancel = CancellationToken::new();
+    cancel_on_signals(cancel.clone());
+    sim.serve(listener, cancel).await?;
+    Ok(ExitCode::SUCCESS)
 }

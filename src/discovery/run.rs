@@ -103,6 +103,7 @@ pub async fn sync_tenant(
             inserted = summary.outcomes.iter().map(|o| o.inserted).sum::<u64>(),
             updated = summary.outcomes.iter().map(|o| o.updated).sum::<u64>(),
             elapsed_ms = summary.elapsed.as_millis() as u64,
+            peak_rss_kib = crate::daemon::peak_rss_kib().unwrap_or(0),
             "sync run finished"
         );
         Ok(summary)

@@ -129,7 +129,10 @@ pub fn search_request(passport: &TokenPassport, prefs: SearchPreferences, query:
     let xsi_type = format!("platformCommon:{}", query.search_type.search_basic());
     envelope(passport, prefs, |w| {
         w.create_element("platformMsgs:search").write_inner_content(|w| {
+            // The prefix used inside the xsi:type value is declared right here too, so the
+            // element stays valid when taken out of the envelope (as validators do).
             w.create_element("platformMsgs:searchRecord")
+                .with_attribute(("xmlns:platformCommon", ns::COMMON))
                 .with_attribute(("xsi:type", xsi_type.as_str()))
                 .write_inner_content(|w| {
                     for c in query.ordered_criteria() {

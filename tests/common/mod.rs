@@ -104,3 +104,31 @@ pub async fn service_count(store: &Store, tenant: &str) -> i64 {
         .await
         .expect("count services")
 }
+
+/// Validates SOAP messages against the real 2017_2 XSDs with `../shared/tools/xsd-validate`
+/// (each child of Header and Body against its global element). Returns the validator's
+/// complaints, or Ok. Panics when the validator cannot run at all: these tests never skip.
+pub fn xsd_validate(messages: &[(String, Vec<u8>)]) -> Result<(), String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut files = Vec::new();
+    for (name, body) in messages {
+        let p = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&p, body).expect("write message");
+        files.push(p);
+    }
+    let tool = shared_dir().join("tools/xsd-validate");
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(&tool);
+    if let Some(xsd) = std::env::var_os("NETSUITE_XSD_DIR") {
+        cmd.arg("--xsd-dir").arg(xsd);
+    } else {
+        cmd.arg("--xsd-dir").arg(shared_dir().join("netsuite-wsdl/2017_2"));
+    }
+    let out = cmd.args(&files).output().unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    match out.status.code() {
+        Some(0) => Ok(()),
+        Some(1) => Err(text),
+        _ => panic!("xsd-validate could not run (python3 with lxml needed; scripts/test installs it): {text}"),
+    }
+}

@@ -1,0 +1,282 @@
+//! A simulated account: how it is specified ([`AccountSpec`]), its records ([`SimVendor`])
+//! and the server-side state kept for it (credentials, role, nonces, in-flight requests).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::seq::index;
+use secrecy::SecretString;
+
+use super::generate::{self, Secrets};
+use super::permissions::PermissionSet;
+use crate::netsuite::{AccountId, Credentials};
+
+/// How to generate one account. Build it with [`AccountSpec::new`] and the `with_*` methods
+/// so that fields added later (transactions, employees...) keep their defaults.
+#[derive(Clone, Debug)]
+pub struct AccountSpec {
+    /// The account id, as the tokenPassport must spell it.
+    pub account_id: AccountId,
+    /// Seed of everything generated for the account, credentials included.
+    pub seed: u64,
+    /// Number of vendors generated.
+    pub vendors: usize,
+    /// The "generation time": generated records were created over the six years before it
+    /// and last modified at least a day before it. `None` uses the start of the current UTC
+    /// day on the simulator clock, so data is the same all day long; set it for data that
+    /// never changes.
+    pub anchor: Option<DateTime<Utc>>,
+    /// The role's permissions (all by default).
+    pub permissions: PermissionSet,
+    /// In-flight request limit of this account; `None` takes [`super::SimConfig`]'s.
+    pub concurrency_limit: Option<usize>,
+}
+
+impl AccountSpec {
+    /// An account with no records, every permission, and the simulator's default limit.
+    pub fn new(account_id: AccountId, seed: u64) -> Self {
+        Self { account_id, seed, vendors: 0, anchor: None, permissions: PermissionSet::all(), concurrency_limit: None }
+    }
+
+    /// The same spec with `n` vendors.
+    pub fn with_vendors(mut self, n: usize) -> Self {
+        self.vendors = n;
+        self
+    }
+
+    /// The same spec with a fixed generation time.
+    pub fn with_anchor(mut self, anchor: DateTime<Utc>) -> Self {
+        self.anchor = Some(anchor);
+        self
+    }
+
+    /// The same spec with these permissions.
+    pub fn with_permissions(mut self, permissions: PermissionSet) -> Self {
+        self.permissions = permissions;
+        self
+    }
+
+    /// The same spec with its own concurrency limit.
+    pub fn with_concurrency_limit(mut self, limit: usize) -> Self {
+        self.concurrency_limit = Some(limit);
+        self
+    }
+}
+
+/// A reference to another record (`RecordRef`): internal id and display name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SimRef {
+    /// `internalId` attribute.
+    pub internal_id: String,
+    /// `name` child.
+    pub name: String,
+}
+
+impl SimRef {
+    /// A reference from its parts.
+    pub fn new(internal_id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self { internal_id: internal_id.into(), name: name.into() }
+    }
+}
+
+/// A vendor as the simulated account holds it: the ground truth tests compare against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimVendor {
+    /// Internal id (digits).
+    pub internal_id: String,
+    /// `entityId`, like `V00042`.
+    pub entity_id: String,
+    /// `companyName`; some need XML escaping or are not ASCII.
+    pub company_name: String,
+    /// `email`, when the vendor has one.
+    pub email: Option<String>,
+    /// `url`, when the vendor has one.
+    pub url: Option<String>,
+    /// `category`, when set.
+    pub category: Option<SimRef>,
+    /// `currency`.
+    pub currency: SimRef,
+    /// `subsidiary`.
+    pub subsidiary: SimRef,
+    /// `isInactive`.
+    pub is_inactive: bool,
+    /// `dateCreated` (whole seconds).
+    pub date_created: DateTime<Utc>,
+    /// `lastModifiedDate` (whole seconds), never before `date_created`.
+    pub last_modified: DateTime<Utc>,
+}
+
+/// Nonces an account has accepted, with their passport timestamps.
+#[derive(Debug, Default)]
+pub(crate) struct NonceStore {
+    seen: HashMap<String, i64>,
+}
+
+impl NonceStore {
+    /// Whether `nonce` was accepted before.
+    pub(crate) fn contains(&self, nonce: &str) -> bool {
+        self.seen.contains_key(nonce)
+    }
+
+    /// Records `nonce` as used. Nonces whose timestamps are older than `forget_before` are
+    /// forgotten now and then: such passports are refused for their age anyway.
+    pub(crate) fn insert(&mut self, nonce: &str, timestamp: i64, forget_before: i64) {
+        if self.seen.len() >= 4096 && self.seen.len().is_power_of_two() {
+            self.seen.retain(|_, ts| *ts >= forget_before);
+        }
+        self.seen.insert(nonce.to_string(), timestamp);
+    }
+}
+
+/// Everything the simulator keeps for one account.
+pub(crate) struct AccountState {
+    /// What the account was generated from.
+    pub spec: AccountSpec,
+    /// Its integration's and token's secrets.
+    pub secrets: Secrets,
+    /// Vendors by numeric internal id (so iteration is in id order).
+    pub vendors: BTreeMap<u64, SimVendor>,
+    /// The entity number the next added vendor gets.
+    next_entity_no: u64,
+    /// How many mutations ran, so each one draws from its own random stream.
+    mutations: u64,
+    /// The role's permissions now.
+    pub permissions: PermissionSet,
+    /// In-flight request limit (0: unlimited).
+    pub concurrency_limit: usize,
+    /// Requests being handled right now (rejected ones included while they are rejected).
+    pub in_flight: usize,
+    /// The highest `in_flight` seen.
+    pub peak_in_flight: usize,
+    /// Accepted nonces.
+    pub nonces: NonceStore,
+}
+
+impl AccountState {
+    /// Generates the account described by `spec`; `anchor` is used when the spec has none.
+    pub(crate) fn generate(spec: AccountSpec, anchor: DateTime<Utc>, default_limit: usize) -> Self {
+        let anchor = spec.anchor.unwrap_or(anchor);
+        let secrets = generate::secrets(spec.seed, spec.account_id.as_str());
+        let vendors: BTreeMap<u64, SimVendor> = generate::vendors(spec.seed, spec.vendors, anchor)
+            .into_iter()
+            .filter_map(|v| v.internal_id.parse::<u64>().ok().map(|id| (id, v)))
+            .collect();
+        Self {
+            permissions: spec.permissions.clone(),
+            concurrency_limit: spec.concurrency_limit.unwrap_or(default_limit),
+            next_entity_no: spec.vendors as u64 + 1,
+            spec,
+            secrets,
+            vendors,
+            mutations: 0,
+            in_flight: 0,
+            peak_in_flight: 0,
+            nonces: NonceStore::default(),
+        }
+    }
+
+    /// The TBA credentials a client needs for this account.
+    pub(crate) fn credentials(&self) -> Credentials {
+        Credentials {
+            account: self.spec.account_id.clone(),
+            consumer_key: SecretString::from(self.secrets.consumer_key.clone()),
+            consumer_secret: SecretString::from(self.secrets.consumer_secret.clone()),
+            token_id: SecretString::from(self.secrets.token_id.clone()),
+            token_secret: SecretString::from(self.secrets.token_secret.clone()),
+        }
+    }
+
+    /// Adds `n` vendors created and modified at `now`; returns their internal ids.
+    pub(crate) fn add_vendors(&mut self, n: usize, now: DateTime<Utc>) -> Vec<String> {
+        self.mutations += 1;
+        let mut rng = generate::rng_for(self.spec.seed, "add_vendors", self.mutations);
+        let mut next_id = self.vendors.keys().next_back().map_or(1000, |last| last + generate::id_gap(&mut rng));
+        let mut ids = Vec::with_capacity(n);
+        for _ in 0..n {
+            let v = generate::vendor(&mut rng, next_id, self.next_entity_no, now, now);
+            ids.push(v.internal_id.clone());
+            self.vendors.insert(next_id, v);
+            self.next_entity_no += 1;
+            next_id += generate::id_gap(&mut rng);
+        }
+        ids
+    }
+
+    /// Changes `n` vendors (all of them if there are fewer), chosen deterministically: each
+    /// gets a new email, every other one a new company name, and `lastModifiedDate` `now`.
+    /// Returns their internal ids in ascending order.
+    pub(crate) fn modify_vendors(&mut self, n: usize, now: DateTime<Utc>) -> Vec<String> {
+        self.mutations += 1;
+        let mut rng = generate::rng_for(self.spec.seed, "modify_vendors", self.mutations);
+        let keys: Vec<u64> = self.vendors.keys().copied().collect();
+        let amount = n.min(keys.len());
+        let mut chosen: Vec<u64> = index::sample(&mut rng, keys.len(), amount).into_iter().map(|i| keys[i]).collect();
+        chosen.sort_unstable();
+        let mutation = self.mutations;
+        for (k, id) in chosen.iter().enumerate() {
+            let Some(v) = self.vendors.get_mut(id) else { continue };
+            let domain = generate::email_domain(v);
+            v.email = Some(format!("payables.{mutation}@{domain}"));
+            if k % 2 == 0 {
+                let entity_no = v.entity_id.trim_start_matches('V').parse::<u64>().unwrap_or(0);
+                v.company_name = generate::rebrand(&mut rng, entity_no + mutation);
+            }
+            v.last_modified = now.max(v.date_created);
+        }
+        chosen.iter().map(u64::to_string).collect()
+    }
+
+    /// Vendors in internal-id order.
+    pub(crate) fn vendor_list(&self) -> Vec<SimVendor> {
+        self.vendors.values().cloned().collect()
+    }
+}
+
+/// The default generation time: the start of `now`'s UTC day.
+pub(crate) fn default_anchor(now: DateTime<Utc>) -> DateTime<Utc> {
+    let day = now.date_naive().and_hms_opt(0, 0, 0).map(|n| n.and_utc());
+    day.unwrap_or(now - TimeDelta::hours(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> AccountState {
+        let spec = AccountSpec::new(AccountId::parse("1234567_SB1").unwrap(), 9).with_vendors(50);
+        let anchor = DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        AccountState::generate(spec, anchor, 5)
+    }
+
+    #[test]
+    fn add_and_modify_are_deterministic_and_stamp_now() {
+        let now = DateTime::parse_from_rfc3339("2024-06-01T12:00:00Z").unwrap().with_timezone(&Utc);
+        let (mut a, mut b) = (state(), state());
+        let added = a.add_vendors(3, now);
+        assert_eq!(added, b.add_vendors(3, now));
+        assert_eq!(a.vendors.len(), 53);
+        let last_before: u64 = a.vendors.keys().nth(49).copied().unwrap();
+        assert!(added.iter().all(|id| id.parse::<u64>().unwrap() > last_before));
+        let v = &a.vendors[&added[0].parse::<u64>().unwrap()];
+        assert_eq!((v.date_created, v.last_modified), (now, now));
+        assert_eq!(v.entity_id, "V00051");
+
+        let modified = a.modify_vendors(5, now);
+        assert_eq!(modified, b.modify_vendors(5, now));
+        assert_eq!(modified.len(), 5);
+        assert_eq!(a.vendor_list(), b.vendor_list());
+        for id in &modified {
+            let v = &a.vendors[&id.parse::<u64>().unwrap()];
+            assert_eq!(v.last_modified, now);
+            assert!(v.email.as_deref().unwrap().starts_with("payables."));
+        }
+        assert_eq!(a.modify_vendors(1000, now).len(), 53);
+    }
+
+    #[test]
+    fn credentials_match_the_account() {
+        let s = state();
+        let c = s.credentials();
+        assert_eq!(c.account.as_str(), "1234567_SB1");
+    }
+}

@@ -1,0 +1,76 @@
+//! The request log: one entry per request, for tests to read.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// How a request was answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A successful response.
+    Ok,
+    /// A SOAP fault (HTTP 500). `code` is the detail's NetSuite code (`WS_REQUEST_BLOCKED`,
+    /// `USER_ERROR`...), or the `faultcode` when the fault has no NetSuite detail (a request
+    /// the server could not read).
+    Fault {
+        /// The fault's code.
+        code: String,
+    },
+    /// A result with `status isSuccess="false"` (HTTP 200).
+    StatusError {
+        /// The `statusDetail` code (`INSUFFICIENT_PERMISSION`, `INVALID_JOB_ID`...).
+        code: String,
+    },
+    /// An HTTP error without a SOAP body (an injected status or proxy page).
+    Http(u16),
+    /// A response cut in the middle.
+    Truncated,
+    /// The connection was closed without a response.
+    Dropped,
+}
+
+impl Outcome {
+    /// Whether the request succeeded.
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Outcome::Ok)
+    }
+
+    /// The NetSuite code of a fault or error status.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Outcome::Fault { code } | Outcome::StatusError { code } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// One request as the simulator saw and answered it.
+#[derive(Clone, Debug)]
+pub struct LoggedRequest {
+    /// Arrival time on the simulator clock.
+    pub at: DateTime<Utc>,
+    /// How long the simulator took to answer (latency included).
+    pub elapsed: Duration,
+    /// The operation (`search`, `searchMoreWithId`...), when the envelope could be read.
+    pub operation: Option<String>,
+    /// The passport's account text as sent (possibly not a hosted account).
+    pub account: Option<String>,
+    /// The search record type (`VendorSearchBasic`) of a `search`, or of the search a
+    /// `searchMoreWithId` continues.
+    pub search_type: Option<String>,
+    /// The page asked for: 1 for `search`, the `pageIndex` for `searchMoreWithId`.
+    pub page_index: Option<u32>,
+    /// The answer.
+    pub outcome: Outcome,
+    /// HTTP status sent (0 when the connection was dropped).
+    pub http_status: u16,
+    /// Whether the outcome was injected by the test's fault plan.
+    pub injected: bool,
+    /// Why the request failed, in words (e.g. "nonce used before"), when the wire does not
+    /// say.
+    pub note: Option<String>,
+    /// The request body, when body recording is on.
+    pub request_body: Option<Vec<u8>>,
+    /// The response body as sent, when body recording is on.
+    pub response_body: Option<Vec<u8>>,
+}

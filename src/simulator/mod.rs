@@ -1,0 +1,52 @@
+//! A NetSuite SOAP 2017_2 stand-in: an HTTP server that answers `search` and
+//! `searchMoreWithId` for generated accounts the way NetSuite does, so the client, the
+//! discovery loop and the daemon can be tested end to end without a NetSuite account.
+//!
+//! What it models (see `/work/shared/NETSUITE.md` for the real server's rules):
+//! - several accounts, each generated deterministically from a seed ([`AccountSpec`]), with
+//!   vendors that tests can add and modify between requests;
+//! - Token-Based Authentication: signature, consumer key, token, single-use nonces and a
+//!   five-minute clock skew window, all failing with the real "Invalid login attempt." fault;
+//! - `VendorSearchBasic` criteria, paging by `searchPreferences/pageSize`, `searchMoreWithId`
+//!   that re-runs the search at call time, and searchIds that expire after 15 minutes unused
+//!   (measured on a clock tests can move forward, [`Simulator::advance_clock`]);
+//! - role permissions, a per-account concurrency limit with the `WS_REQUEST_BLOCKED` fault,
+//!   latency, and injected failures: SOAP faults, error statuses, HTTP errors, proxy HTML
+//!   pages, truncated bodies and dropped connections ([`InjectedFault`]);
+//! - a request log tests can read ([`Simulator::request_log`]).
+//!
+//! Order in which a request is handled, which decides what a test sees:
+//! 1. the body is parsed; bad XML or an unknown operation answers a SAX-style fault;
+//! 2. `getDataCenterUrls` is answered without authentication;
+//! 3. the passport is verified (an accepted passport's nonce is used up here);
+//! 4. the account's concurrency slot is taken, or `WS_REQUEST_BLOCKED` answers;
+//! 5. the next injected fault, if any, is taken, then latency is waited out;
+//! 6. the injected fault answers, or the operation runs.
+//!
+//! Every response is written with quick-xml's writer, so every value is escaped.
+
+mod account;
+mod auth;
+mod clock;
+mod datetime;
+mod error;
+mod faults;
+mod fields;
+mod generate;
+mod governance;
+mod log;
+mod permissions;
+mod request;
+mod respond;
+mod search;
+mod server;
+mod sessions;
+mod vendor_search;
+mod xml;
+
+pub use account::{AccountSpec, SimRef, SimVendor};
+pub use error::SimError;
+pub use faults::{FaultTarget, InjectedFault};
+pub use log::{LoggedRequest, Outcome};
+pub use permissions::{Permission, PermissionSet};
+pub use server::{RunningSimulator, SimConfig, Simulator, ENDPOINT_PATH};

@@ -1,0 +1,258 @@
+//! Response envelopes, written with quick-xml's writer so every value is escaped.
+//!
+//! Layouts follow the constructed 2017_2 samples in `shared/netsuite-samples/constructed`:
+//! `documentInfo/nsId` in the header; `<searchResponse xmlns="urn:messages...">` (or
+//! `searchMoreWithIdResponse`) holding `platformCore:searchResult`; records as
+//! `platformCore:record xsi:type="listRel:Vendor"` with their fields in the XSD's sequence
+//! order; faults as `soapenv:Server.userException` with a `platformFaults:*Fault` detail and
+//! the Axis `hostname`.
+
+use std::io;
+
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::Writer;
+
+use super::account::{SimRef, SimVendor};
+use super::datetime::format_xsd;
+use super::search::{Page, PageRows, SearchAnswer};
+use crate::netsuite::ns;
+
+type W = Writer<Vec<u8>>;
+
+/// The server name in fault details.
+pub(crate) const HOSTNAME: &str = "netsuite-simulator.invalid";
+
+/// A fault body used if writing one ever fails (it cannot when writing to memory).
+const FALLBACK_FAULT: &str = concat!(
+    r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+    r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault>"#,
+    r#"<faultcode>soapenv:Server.userException</faultcode><faultstring>simulator could not write its response</faultstring>"#,
+    r#"</soapenv:Fault></soapenv:Body></soapenv:Envelope>"#
+);
+
+/// Which operation a search result answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SearchOp {
+    /// `search`.
+    Search,
+    /// `searchMoreWithId`.
+    SearchMoreWithId,
+}
+
+impl SearchOp {
+    fn response_element(self) -> &'static str {
+        match self {
+            SearchOp::Search => "searchResponse",
+            SearchOp::SearchMoreWithId => "searchMoreWithIdResponse",
+        }
+    }
+}
+
+/// The `platformFaults:*Fault` detail of a fault.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FaultDetail<'a> {
+    /// Local name of the detail element, e.g. `invalidCredentialsFault`.
+    pub name: &'a str,
+    /// Its `code`.
+    pub code: &'a str,
+    /// Its `message`.
+    pub message: &'a str,
+}
+
+fn finish(result: io::Result<Vec<u8>>) -> Vec<u8> {
+    result.unwrap_or_else(|_| FALLBACK_FAULT.as_bytes().to_vec())
+}
+
+fn leaf(w: &mut W, name: &str, value: &str) -> io::Result<()> {
+    w.create_element(name).write_text_content(BytesText::new(value))?;
+    Ok(())
+}
+
+fn record_ref(w: &mut W, name: &str, r: &SimRef) -> io::Result<()> {
+    w.create_element(name)
+        .with_attribute(("internalId", r.internal_id.as_str()))
+        .write_inner_content(|w| leaf(w, "platformCore:name", &r.name))?;
+    Ok(())
+}
+
+/// An envelope with the given header and body content. `header` writes nothing for faults.
+fn envelope(
+    capacity: usize,
+    header: impl FnOnce(&mut W) -> io::Result<()>,
+    body: impl FnOnce(&mut W) -> io::Result<()>,
+    with_header: bool,
+) -> io::Result<Vec<u8>> {
+    let mut w = Writer::new(Vec::with_capacity(capacity));
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    w.create_element("soapenv:Envelope")
+        .with_attributes([("xmlns:soapenv", ns::SOAPENV), ("xmlns:xsd", ns::XSD), ("xmlns:xsi", ns::XSI)])
+        .write_inner_content(|w| {
+            if with_header {
+                w.create_element("soapenv:Header").write_inner_content(header)?;
+            }
+            w.create_element("soapenv:Body").write_inner_content(body)?;
+            Ok(())
+        })?;
+    Ok(w.into_inner())
+}
+
+fn document_info(w: &mut W, ns_id: &str) -> io::Result<()> {
+    w.create_element("platformMsgs:documentInfo")
+        .with_attribute(("xmlns:platformMsgs", ns::MESSAGES))
+        .write_inner_content(|w| leaf(w, "platformMsgs:nsId", ns_id))?;
+    Ok(())
+}
+
+fn vendor(w: &mut W, v: &SimVendor) -> io::Result<()> {
+    // Vendor's sequence in lists.relationships.xsd: entityId, companyName, email, url,
+    // isInactive, lastModifiedDate, dateCreated, category, ..., subsidiary, ..., currency.
+    w.create_element("platformCore:record")
+        .with_attributes([
+            ("xmlns:listRel", ns::LIST_REL),
+            ("internalId", v.internal_id.as_str()),
+            ("xsi:type", "listRel:Vendor"),
+        ])
+        .write_inner_content(|w| {
+            leaf(w, "listRel:entityId", &v.entity_id)?;
+            leaf(w, "listRel:companyName", &v.company_name)?;
+            if let Some(email) = &v.email {
+                leaf(w, "listRel:email", email)?;
+            }
+            if let Some(url) = &v.url {
+                leaf(w, "listRel:url", url)?;
+            }
+            leaf(w, "listRel:isInactive", if v.is_inactive { "true" } else { "false" })?;
+            leaf(w, "listRel:lastModifiedDate", &format_xsd(v.last_modified))?;
+            leaf(w, "listRel:dateCreated", &format_xsd(v.date_created))?;
+            if let Some(c) = &v.category {
+                record_ref(w, "listRel:category", c)?;
+            }
+            record_ref(w, "listRel:subsidiary", &v.subsidiary)?;
+            record_ref(w, "listRel:currency", &v.currency)?;
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn page_fields(w: &mut W, p: &Page) -> io::Result<()> {
+    w.create_element("platformCore:status").with_attribute(("isSuccess", "true")).write_empty()?;
+    leaf(w, "platformCore:totalRecords", &p.total_records.to_string())?;
+    leaf(w, "platformCore:pageSize", &p.page_size.to_string())?;
+    leaf(w, "platformCore:totalPages", &p.total_pages.to_string())?;
+    leaf(w, "platformCore:pageIndex", &p.page_index.to_string())?;
+    leaf(w, "platformCore:searchId", &p.search_id)?;
+    match &p.rows {
+        PageRows::Vendors(vs) if !vs.is_empty() => {
+            w.create_element("platformCore:recordList").write_inner_content(|w| {
+                for v in vs {
+                    vendor(w, v)?;
+                }
+                Ok(())
+            })?;
+        }
+        PageRows::Vendors(_) => {}
+    }
+    Ok(())
+}
+
+fn error_status(w: &mut W, code: &str, message: &str) -> io::Result<()> {
+    w.create_element("platformCore:status").with_attribute(("isSuccess", "false")).write_inner_content(|w| {
+        w.create_element("platformCore:statusDetail").with_attribute(("type", "ERROR")).write_inner_content(|w| {
+            leaf(w, "platformCore:code", code)?;
+            leaf(w, "platformCore:message", message)
+        })?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// A `searchResponse` or `searchMoreWithIdResponse` carrying `answer`.
+pub(crate) fn search_result(op: SearchOp, ns_id: &str, answer: &SearchAnswer) -> Vec<u8> {
+    let rows = match answer {
+        SearchAnswer::Page(Page { rows: PageRows::Vendors(v), .. }) => v.len(),
+        SearchAnswer::Error { .. } => 0,
+    };
+    finish(envelope(
+        2048 + rows * 900,
+        |w| document_info(w, ns_id),
+        |w| {
+            w.create_element(op.response_element())
+                .with_attribute(("xmlns", ns::MESSAGES))
+                .write_inner_content(|w| {
+                    w.create_element("platformCore:searchResult")
+                        .with_attribute(("xmlns:platformCore", ns::CORE))
+                        .write_inner_content(|w| match answer {
+                            SearchAnswer::Page(p) => page_fields(w, p),
+                            SearchAnswer::Error { code, message } => error_status(w, code, message),
+                        })?;
+                    Ok(())
+                })?;
+            Ok(())
+        },
+        true,
+    ))
+}
+
+/// A SOAP fault: `soapenv:Server.userException`, `faultstring`, and a detail holding the
+/// NetSuite fault element (when given) and the server's hostname.
+pub(crate) fn fault(faultstring: &str, detail: Option<FaultDetail<'_>>) -> Vec<u8> {
+    finish(envelope(
+        1024,
+        |_| Ok(()),
+        |w| {
+            w.create_element("soapenv:Fault").write_inner_content(|w| {
+                leaf(w, "faultcode", "soapenv:Server.userException")?;
+                leaf(w, "faultstring", faultstring)?;
+                w.create_element("detail").write_inner_content(|w| {
+                    if let Some(d) = detail {
+                        let name = format!("platformFaults:{}", d.name);
+                        w.create_element(name.as_str())
+                            .with_attribute(("xmlns:platformFaults", ns::FAULTS))
+                            .write_inner_content(|w| {
+                                leaf(w, "platformFaults:code", d.code)?;
+                                leaf(w, "platformFaults:message", d.message)
+                            })?;
+                    }
+                    w.create_element("ns1:hostname")
+                        .with_attribute(("xmlns:ns1", "http://xml.apache.org/axis/"))
+                        .write_text_content(BytesText::new(HOSTNAME))?;
+                    Ok(())
+                })?;
+                Ok(())
+            })?;
+            Ok(())
+        },
+        false,
+    ))
+}
+
+/// A `getDataCenterUrlsResponse` pointing every domain at `base_url`.
+pub(crate) fn data_center_urls(ns_id: &str, base_url: &str) -> Vec<u8> {
+    finish(envelope(
+        1024,
+        |w| document_info(w, ns_id),
+        |w| {
+            w.create_element("getDataCenterUrlsResponse")
+                .with_attribute(("xmlns", ns::MESSAGES))
+                .write_inner_content(|w| {
+                    w.create_element("platformCore:getDataCenterUrlsResult")
+                        .with_attribute(("xmlns:platformCore", ns::CORE))
+                        .write_inner_content(|w| {
+                            w.create_element("platformCore:status").with_attribute(("isSuccess", "true")).write_empty()?;
+                            w.create_element("platformCore:dataCenterUrls").write_inner_content(|w| {
+                                leaf(w, "platformCore:restDomain", base_url)?;
+                                leaf(w, "platformCore:webservicesDomain", base_url)?;
+                                leaf(w, "platformCore:systemDomain", base_url)
+                            })?;
+                            Ok(())
+                        })?;
+                    Ok(())
+                })?;
+            Ok(())
+        },
+        true,
+    ))
+}
+
+/// The HTML page a proxy sends for a 502.
+pub(crate) const BAD_GATEWAY_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";

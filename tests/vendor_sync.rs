@@ -1,0 +1,239 @@
+//! Vendor discovery end to end: the real simulator over HTTP, a fresh Postgres database per
+//! test, the same `sync_tenant` the CLI runs.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use common::{fresh_db, service_count, sync_settings, tenant, TestDb};
+use netsuite_discovery::config::{SyncSettings, Tenant};
+use netsuite_discovery::discovery::{sync_tenant, RunSummary};
+use netsuite_discovery::netsuite::AccountId;
+use netsuite_discovery::simulator::{AccountSpec, RunningSimulator, SimConfig, Simulator};
+use netsuite_discovery::store::{RunStatus, Store};
+use tokio_util::sync::CancellationToken;
+
+struct Env {
+    db: TestDb,
+    sim: Simulator,
+    _running: RunningSimulator,
+    account: AccountId,
+    tenant: Tenant,
+}
+
+async fn setup(vendors: usize, page_size: u32) -> Env {
+    common::init_logs();
+    let account = AccountId::parse("1234567_SB1").unwrap();
+    let sim = Simulator::new(SimConfig::default());
+    sim.add_account(AccountSpec::new(account.clone(), 7).with_vendors(vendors)).unwrap();
+    sim.set_record_bodies(true);
+    let running = sim.clone().spawn().await.expect("simulator starts");
+    let creds = sim.credentials(&account).expect("account exists");
+    let tenant = tenant("acme", creds, &running.endpoint(), page_size);
+    Env { db: fresh_db().await, sim, _running: running, account, tenant }
+}
+
+async fn sync(store: &Store, tenant: &Tenant, settings: &SyncSettings) -> RunSummary {
+    sync_tenant(store, tenant, settings, CancellationToken::new(), "test").await.expect("sync runs")
+}
+
+/// All stored services of a tenant, minus the columns that record *when* we wrote them.
+async fn snapshot(store: &Store, tenant: &str) -> Vec<serde_json::Value> {
+    sqlx::query_scalar(
+        "SELECT to_jsonb(s) - 'discovered_at' - 'updated_at' FROM services s WHERE tenant_id = $1 ORDER BY internal_id",
+    )
+    .bind(tenant)
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+fn inserted(s: &RunSummary) -> u64 {
+    s.outcomes.iter().map(|o| o.inserted).sum()
+}
+fn updated(s: &RunSummary) -> u64 {
+    s.outcomes.iter().map(|o| o.updated).sum()
+}
+
+/// The acceptance figures of the issue: 10,000 vendors onboarded exactly; after 25 added and
+/// 10 modified, one delta stores 10,025 and updates exactly 10 with at most 2 requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboarding_then_delta_on_10k_vendors() {
+    let env = setup(10_000, 1000).await;
+    let store = &env.db.store;
+    let settings = sync_settings();
+
+    let first = sync(store, &env.tenant, &settings).await;
+    assert_eq!(first.status, RunStatus::Succeeded, "{first:?}");
+    assert_eq!(service_count(store, "acme").await, 10_000);
+    assert_eq!(inserted(&first), 10_000);
+    assert_eq!(first.requests, 10, "1 search + 9 searchMoreWithId");
+
+    // The stored rows are the simulator's ground truth.
+    let truth = env.sim.vendors(&env.account).unwrap();
+    let rows: BTreeMap<String, (Option<String>, Option<String>, bool)> = sqlx::query_as::<_, (String, Option<String>, Option<String>, bool)>(
+        "SELECT internal_id, company_name, email, is_inactive FROM services WHERE tenant_id = 'acme'",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(id, n, e, i)| (id, (n, e, i)))
+    .collect();
+    assert_eq!(rows.len(), truth.len());
+    for v in &truth {
+        let row = rows.get(&v.internal_id).unwrap_or_else(|| panic!("vendor {} missing", v.internal_id));
+        assert_eq!(row.0.as_deref(), Some(v.company_name.as_str()), "company name of {}", v.internal_id);
+        assert_eq!(row.1, v.email, "email of {}", v.internal_id);
+        assert_eq!(row.2, v.is_inactive, "inactive flag of {}", v.internal_id);
+    }
+    let inactive = truth.iter().filter(|v| v.is_inactive).count();
+    assert!(inactive > 0, "the generated account has inactive vendors, and they are stored");
+
+    // Nothing changed: a delta writes nothing.
+    let quiet = sync(store, &env.tenant, &settings).await;
+    assert_eq!((inserted(&quiet), updated(&quiet)), (0, 0), "{quiet:?}");
+    assert!(quiet.requests <= 2);
+
+    let discovered_before: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT max(discovered_at) FROM services WHERE tenant_id = 'acme'").fetch_one(store.pool()).await.unwrap();
+    let added = env.sim.add_vendors(&env.account, 25).unwrap();
+    let modified = env.sim.modify_vendors(&env.account, 10).unwrap();
+    assert_eq!((added.len(), modified.len()), (25, 10));
+
+    let delta = sync(store, &env.tenant, &settings).await;
+    assert_eq!(delta.status, RunStatus::Succeeded);
+    assert_eq!(service_count(store, "acme").await, 10_025);
+    assert_eq!(inserted(&delta), 25);
+    assert_eq!(updated(&delta), 10);
+    assert!(delta.requests <= 2, "delta sent {} requests", delta.requests);
+    println!("delta requests: {}", delta.requests);
+
+    // discovered_at is never overwritten: the modified vendors keep their first sighting.
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM services WHERE tenant_id = 'acme' AND internal_id = ANY($1) AND discovered_at <= $2",
+    )
+    .bind(&modified)
+    .bind(discovered_before)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(kept, 10);
+    let fresh: i64 = sqlx::query_scalar("SELECT count(*) FROM services WHERE tenant_id = 'acme' AND internal_id = ANY($1) AND discovered_at > $2")
+        .bind(&added)
+        .bind(discovered_before)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(fresh, 25);
+    assert_eq!(snapshot(store, "acme").await.len(), 10_025);
+}
+
+/// The same full pull twice changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_full_pull_twice_changes_nothing() {
+    let env = setup(1_200, 500).await;
+    let store = &env.db.store;
+    let first = sync(store, &env.tenant, &sync_settings()).await;
+    assert_eq!(inserted(&first), 1_200);
+    let before = snapshot(store, "acme").await;
+    // Forget the cursor: the next pass onboards again, in full.
+    sqlx::query("DELETE FROM sync_cursors").execute(store.pool()).await.unwrap();
+    let again = sync(store, &env.tenant, &sync_settings()).await;
+    assert_eq!(again.outcomes[0].records, 1_200, "a full pull again");
+    assert_eq!((inserted(&again), updated(&again)), (0, 0));
+    assert_eq!(snapshot(store, "acme").await, before);
+}
+
+/// The delta asks from the previous pull's start minus the overlap, as a full instant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delta_cursor_is_the_previous_start_minus_overlap() {
+    let env = setup(50, 1000).await;
+    let store = &env.db.store;
+    let before_first = chrono::Utc::now();
+    sync(store, &env.tenant, &sync_settings()).await;
+    let cursor = store.load_cursor("acme", "vendors").await.unwrap();
+    let hw = cursor.high_water.expect("high-water mark after onboarding");
+    assert!(cursor.onboarded && cursor.pull.is_none());
+    assert!(hw >= before_first - chrono::Duration::seconds(1) && hw <= chrono::Utc::now());
+
+    env.sim.clear_request_log();
+    sync(store, &env.tenant, &sync_settings()).await;
+    let log = env.sim.request_log();
+    assert_eq!(log.len(), 1);
+    let body = String::from_utf8(log[0].request_body.clone().expect("bodies are recorded")).unwrap();
+    let expected = (hw - chrono::Duration::seconds(600)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    assert!(body.contains("operator=\"onOrAfter\""), "{body}");
+    assert!(body.contains(&format!("<platformCore:searchValue>{expected}</platformCore:searchValue>")), "expected {expected} in {body}");
+}
+
+/// A pull cancelled mid-way (shutdown) and run again ends with exactly the rows of an
+/// uninterrupted run, and the second run resumes after the committed pages instead of
+/// starting over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_pull_resumes_and_converges() {
+    let env = setup(3_000, 250).await;
+    let store = &env.db.store;
+    env.sim.set_latency(Duration::from_millis(60));
+    let cancel = CancellationToken::new();
+    let task = {
+        let (store, tenant, cancel) = (store.clone(), env.tenant.clone(), cancel.clone());
+        tokio::spawn(async move { sync_tenant(&store, &tenant, &sync_settings(), cancel, "test").await })
+    };
+    while service_count(store, "acme").await < 750 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    cancel.cancel();
+    let cut = task.await.unwrap().unwrap();
+    assert_eq!(cut.status, RunStatus::Cancelled);
+    let partial = service_count(store, "acme").await;
+    assert!(partial < 3_000, "stopped before the end ({partial})");
+    let cursor = store.load_cursor("acme", "vendors").await.unwrap();
+    let open = cursor.pull.expect("the pull is still open");
+    assert!(open.pages_done >= 3);
+    assert_eq!(partial as u32, open.pages_done * 250, "exactly the committed pages are stored");
+
+    env.sim.set_latency(Duration::ZERO);
+    env.sim.clear_request_log();
+    let resumed = sync(store, &env.tenant, &sync_settings()).await;
+    assert_eq!(resumed.status, RunStatus::Succeeded);
+    let log = env.sim.request_log();
+    assert_eq!(log[0].operation.as_deref(), Some("searchMoreWithId"), "resumed, not restarted");
+    assert_eq!(log[0].page_index, Some(open.pages_done + 1));
+    assert_eq!(log.len() as u32, 12 - open.pages_done);
+
+    // Same rows as an uninterrupted run into another database.
+    let other = fresh_db().await;
+    sync(&other.store, &env.tenant, &sync_settings()).await;
+    assert_eq!(snapshot(store, "acme").await, snapshot(&other.store, "acme").await);
+    assert_eq!(service_count(store, "acme").await, 3_000);
+}
+
+/// An interrupted pull whose searchId expired meanwhile runs the search again and still
+/// converges (INVALID_JOB_ID is recovered, not fatal).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_search_id_reruns_the_search() {
+    let env = setup(1_000, 200).await;
+    let store = &env.db.store;
+    env.sim.set_latency(Duration::from_millis(60));
+    let cancel = CancellationToken::new();
+    let task = {
+        let (store, tenant, cancel) = (store.clone(), env.tenant.clone(), cancel.clone());
+        tokio::spawn(async move { sync_tenant(&store, &tenant, &sync_settings(), cancel, "test").await })
+    };
+    while service_count(store, "acme").await < 400 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+    env.sim.set_latency(Duration::ZERO);
+    env.sim.advance_clock(Duration::from_secs(16 * 60));
+    env.sim.clear_request_log();
+    let resumed = sync(store, &env.tenant, &sync_settings()).await;
+    assert_eq!(resumed.status, RunStatus::Succeeded, "{resumed:?}");
+    let log = env.sim.request_log();
+    assert_eq!(log[0].outcome.code(), Some("INVALID_JOB_ID"));
+    assert_eq!(log[1].operation.as_deref(), Some("search"));
+    assert_eq!(service_count(store, "acme").await, 1_000);
+}

@@ -1,0 +1,75 @@
+//! Every request shape the client writes validates against the real 2017_2 XSDs, and the
+//! validator does reject a wrong one (so these tests can fail).
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use netsuite_discovery::netsuite::envelope::{search_more_with_id_request, search_request, SearchPreferences};
+use netsuite_discovery::netsuite::search::{Criterion, DateOperator, SearchQuery, SearchType};
+use netsuite_discovery::netsuite::{AccountId, Credentials, TokenPassport};
+use secrecy::SecretString;
+
+fn passport() -> TokenPassport {
+    let creds = Credentials {
+        account: AccountId::parse("1234567_SB1").unwrap(),
+        consumer_key: SecretString::from("ck&<weird>".to_string()),
+        consumer_secret: SecretString::from("cs".to_string()),
+        token_id: SecretString::from("tk".to_string()),
+        token_secret: SecretString::from("ts".to_string()),
+    };
+    TokenPassport::fresh(&creds)
+}
+
+fn prefs() -> SearchPreferences {
+    SearchPreferences { body_fields_only: true, page_size: 1000 }
+}
+
+fn all_criteria() -> SearchQuery {
+    let t = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+    SearchQuery {
+        search_type: SearchType::Vendor,
+        // Deliberately out of order: the writer must sort them into the XSD sequence.
+        criteria: vec![
+            Criterion::Date { field: "lastModifiedDate", operator: DateOperator::OnOrAfter, value: t, value2: None },
+            Criterion::AnyOfIds { field: "internalId", ids: vec!["1".into(), "22".into()] },
+            Criterion::Boolean { field: "isInactive", value: false },
+            Criterion::Date { field: "dateCreated", operator: DateOperator::Within, value: t, value2: Some(t) },
+        ],
+        body_fields_only: false,
+    }
+}
+
+#[test]
+fn client_requests_validate() {
+    let since = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    let messages = vec![
+        ("search_all_vendors".to_string(), search_request(&passport(), prefs(), &SearchQuery::all(SearchType::Vendor)).unwrap()),
+        (
+            "search_vendors_modified_since".to_string(),
+            search_request(&passport(), prefs(), &SearchQuery::modified_since(SearchType::Vendor, since)).unwrap(),
+        ),
+        ("search_vendors_all_criteria".to_string(), search_request(&passport(), prefs(), &all_criteria()).unwrap()),
+        (
+            "search_more_with_id".to_string(),
+            search_more_with_id_request(&passport(), prefs(), "WEBSERVICES_1234567_SB1_x&y", 2).unwrap(),
+        ),
+    ];
+    if let Err(problems) = common::xsd_validate(&messages) {
+        panic!("client requests do not validate against the 2017_2 XSDs:\n{problems}");
+    }
+}
+
+#[test]
+fn validator_rejects_out_of_order_fields() {
+    let body = search_request(&passport(), prefs(), &all_criteria()).unwrap();
+    let text = String::from_utf8(body).unwrap();
+    // Swap two criteria by hand: the XSD sequence forbids it.
+    let a = text.find("<platformCommon:dateCreated").unwrap();
+    let b = text.find("<platformCommon:internalId").unwrap();
+    let swapped = format!("{}{}{}", &text[..a], &text[b..], &text[a..b]);
+    let swapped = swapped.replacen("</platformMsgs:searchRecord>", "", 1);
+    let end = swapped.find("</platformCommon:lastModifiedDate>").unwrap() + "</platformCommon:lastModifiedDate>".len();
+    let fixed = format!("{}</platformMsgs:searchRecord>{}", &swapped[..end], &swapped[end..]);
+    let result = common::xsd_validate(&[("out_of_order".to_string(), fixed.into_bytes())]);
+    assert!(result.is_err(), "an out-of-order search record must fail validation");
+}
