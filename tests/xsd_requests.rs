@@ -73,3 +73,37 @@ fn validator_rejects_out_of_order_fields() {
     let result = common::xsd_validate(&[("out_of_order".to_string(), fixed.into_bytes())]);
     assert!(result.is_err(), "an out-of-order search record must fail validation");
 }
+
+/// The bytes actually sent during a real onboarding and delta (search, searchMoreWithId,
+/// search with lastModifiedDate), and the simulator's answers to them, validate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn captured_traffic_of_a_real_sync_validates() {
+    use netsuite_discovery::discovery::sync_tenant;
+    use netsuite_discovery::simulator::{AccountSpec, SimConfig, Simulator};
+    use tokio_util::sync::CancellationToken;
+
+    let account = AccountId::parse("1234567_SB1").unwrap();
+    let sim = Simulator::new(SimConfig::default());
+    sim.add_account(AccountSpec::new(account.clone(), 5).with_vendors(120)).unwrap();
+    sim.set_record_bodies(true);
+    let running = sim.clone().spawn().await.unwrap();
+    let db = common::fresh_db().await;
+    let t = common::tenant("acme", sim.credentials(&account).unwrap(), &running.endpoint(), 50);
+    sync_tenant(&db.store, &t, &common::sync_settings(), CancellationToken::new(), "test").await.unwrap();
+    sim.add_vendors(&account, 3).unwrap();
+    sync_tenant(&db.store, &t, &common::sync_settings(), CancellationToken::new(), "test").await.unwrap();
+
+    let log = sim.request_log();
+    let ops: Vec<_> = log.iter().map(|r| r.operation.clone().unwrap_or_default()).collect();
+    assert_eq!(ops, ["search", "searchMoreWithId", "searchMoreWithId", "search"], "3 onboarding pages, 1 delta page");
+    let mut messages = Vec::new();
+    for (i, r) in log.iter().enumerate() {
+        messages.push((format!("request_{i}_{}", ops[i]), r.request_body.clone().expect("request body recorded")));
+        messages.push((format!("response_{i}_{}", ops[i]), r.response_body.clone().expect("response body recorded")));
+    }
+    let delta = String::from_utf8_lossy(&messages[6].1).into_owned();
+    assert!(delta.contains("lastModifiedDate"), "the delta request filters on lastModifiedDate");
+    if let Err(problems) = common::xsd_validate(&messages) {
+        panic!("captured traffic does not validate against the 2017_2 XSDs:\n{problems}");
+    }
+}

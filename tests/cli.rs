@@ -1,0 +1,52 @@
+//! The binary's answers to bad configuration: exit non-zero, naming the file and the key.
+
+use std::process::Command;
+
+fn run(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_netsuite-discovery"));
+    c.args(args).env_remove("DATABASE_URL").env("NSD__LOG__LEVEL", "error");
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    (out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn bad_tenant_files_name_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    std::fs::write(dir.path().join("acme.toml"), "tenant_id = \"acme\"\naccount_id = \"1234567\"\npage_sise = 10\n").unwrap();
+    let (code, out) = run(&["sync", "--tenant", "acme"], &[("NSD__TENANTS_DIR", d)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("acme.toml") && out.contains("page_sise"), "{out}");
+
+    std::fs::write(dir.path().join("acme.toml"), "tenant_id = \"acme\"\naccount_id = \"1234567\"\n").unwrap();
+    let (code, out) = run(&["sync", "--tenant", "acme"], &[("NSD__TENANTS_DIR", d)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("acme.toml") && out.contains("credentials.consumer_key") && out.contains("NSD_ACME_CONSUMER_KEY"), "{out}");
+
+    std::fs::write(dir.path().join("acme.toml"), "tenant_id = \"acme\"\naccount_id = \"12-34\"\n").unwrap();
+    let (code, out) = run(&["sync", "--tenant", "acme"], &[("NSD__TENANTS_DIR", d)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("acme.toml") && out.contains("account_id"), "{out}");
+
+    let (code, out) = run(&["sync", "--tenant", "nobody"], &[("NSD__TENANTS_DIR", d)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("nobody.toml"), "{out}");
+}
+
+#[test]
+fn bad_settings_file_names_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("settings.toml");
+    std::fs::write(&f, "[sync]\npage_size = 2\n").unwrap();
+    let (code, out) = run(&["--config", f.to_str().unwrap(), "migrate"], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("settings.toml") && out.contains("sync.page_size"), "{out}");
+
+    std::fs::write(&f, "[sync]\npage_sizee = 20\n").unwrap();
+    let (code, out) = run(&["--config", f.to_str().unwrap(), "migrate"], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("settings.toml") && out.contains("page_sizee"), "{out}");
+}
