@@ -99,8 +99,8 @@ impl Settings {
     /// (`NSD__SYNC__PAGE_SIZE=500`), then `DATABASE_URL`.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let err = |message: String| ConfigError::Settings { file: file.map(Path::to_path_buf), message };
-        let mut builder = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULT_SETTINGS, config::FileFormat::Toml));
+        let mut builder =
+            config::Config::builder().add_source(config::File::from_str(DEFAULT_SETTINGS, config::FileFormat::Toml));
         if let Some(f) = file {
             if !f.is_file() {
                 return Err(err("file not found".into()));
@@ -111,10 +111,7 @@ impl Settings {
         if let Ok(url) = std::env::var("DATABASE_URL") {
             builder = builder.set_override("database_url", url).map_err(|e| err(e.to_string()))?;
         }
-        let settings: Settings = builder
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(|e| err(e.to_string()))?;
+        let settings: Settings = builder.build().and_then(|c| c.try_deserialize()).map_err(|e| err(e.to_string()))?;
         if !(5..=1000).contains(&settings.sync.page_size) {
             return Err(err(format!("sync.page_size: {} is outside 5..=1000", settings.sync.page_size)));
         }
@@ -289,7 +286,9 @@ fn secret(
         _ => Err(tenant_err(
             file,
             &key,
-            format!("missing: set the environment variable {var} (or credentials.{name}_file / credentials.{name}_env)"),
+            format!(
+                "missing: set the environment variable {var} (or credentials.{name}_file / credentials.{name}_env)"
+            ),
         )),
     }
 }
@@ -326,7 +325,10 @@ impl TenantFile {
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Tenant, ConfigError> {
         let id = self.tenant_id.trim().to_string();
-        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
+        if id.is_empty()
+            || id.len() > 64
+            || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        {
             return Err(tenant_err(file, "tenant_id", format!("{id:?} must be 1 to 64 of a-z, 0-9, '-' and '_'")));
         }
         let c = &self.credentials;
@@ -342,7 +344,11 @@ impl TenantFile {
                     e
                 } else if e.starts_with("http://") {
                     if !self.allow_insecure_endpoint {
-                        return Err(tenant_err(file, "endpoint", "http:// endpoints need allow_insecure_endpoint = true"));
+                        return Err(tenant_err(
+                            file,
+                            "endpoint",
+                            "http:// endpoints need allow_insecure_endpoint = true",
+                        ));
                     }
                     e
                 } else {
@@ -357,10 +363,31 @@ impl TenantFile {
         }
         let credentials = Credentials {
             account,
-            consumer_key: SecretString::from(secret(file, &id, "consumer_key", &c.consumer_key_env, &c.consumer_key_file, lookup)?),
-            consumer_secret: SecretString::from(secret(file, &id, "consumer_secret", &c.consumer_secret_env, &c.consumer_secret_file, lookup)?),
+            consumer_key: SecretString::from(secret(
+                file,
+                &id,
+                "consumer_key",
+                &c.consumer_key_env,
+                &c.consumer_key_file,
+                lookup,
+            )?),
+            consumer_secret: SecretString::from(secret(
+                file,
+                &id,
+                "consumer_secret",
+                &c.consumer_secret_env,
+                &c.consumer_secret_file,
+                lookup,
+            )?),
             token_id: SecretString::from(secret(file, &id, "token_id", &c.token_id_env, &c.token_id_file, lookup)?),
-            token_secret: SecretString::from(secret(file, &id, "token_secret", &c.token_secret_env, &c.token_secret_file, lookup)?),
+            token_secret: SecretString::from(secret(
+                file,
+                &id,
+                "token_secret",
+                &c.token_secret_env,
+                &c.token_secret_file,
+                lookup,
+            )?),
         };
         Ok(Tenant {
             id,
@@ -412,7 +439,14 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn defaults() -> SyncSettings {
-        SyncSettings { page_size: 1000, overlap_seconds: 600, request_timeout_seconds: 60, max_attempts: 3, retry_base_ms: 10, retry_max_ms: 100 }
+        SyncSettings {
+            page_size: 1000,
+            overlap_seconds: 600,
+            request_timeout_seconds: 60,
+            max_attempts: 3,
+            retry_base_ms: 10,
+            retry_max_ms: 100,
+        }
     }
 
     fn env(k: &str) -> Option<String> {
@@ -455,16 +489,23 @@ mod tests {
             .resolve(f, &defaults(), &env)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("t.toml") && e.contains("credentials.consumer_key") && e.contains("NSD_OTHER_CONSUMER_KEY"), "{e}");
+        assert!(
+            e.contains("t.toml") && e.contains("credentials.consumer_key") && e.contains("NSD_OTHER_CONSUMER_KEY"),
+            "{e}"
+        );
     }
 
     #[test]
     fn bad_account_and_insecure_endpoint_are_refused() {
         let e = resolve("tenant_id = \"acme\"\naccount_id = \"12 34\"\n").unwrap_err().to_string();
         assert!(e.contains("account_id"), "{e}");
-        let e = resolve("tenant_id = \"acme\"\naccount_id = \"1\"\nendpoint = \"http://x/\"\n").unwrap_err().to_string();
+        let e =
+            resolve("tenant_id = \"acme\"\naccount_id = \"1\"\nendpoint = \"http://x/\"\n").unwrap_err().to_string();
         assert!(e.contains("endpoint") && e.contains("allow_insecure_endpoint"), "{e}");
-        assert!(resolve("tenant_id = \"acme\"\naccount_id = \"1\"\nendpoint = \"http://x/\"\nallow_insecure_endpoint = true\n").is_ok());
+        assert!(resolve(
+            "tenant_id = \"acme\"\naccount_id = \"1\"\nendpoint = \"http://x/\"\nallow_insecure_endpoint = true\n"
+        )
+        .is_ok());
         let e = resolve("tenant_id = \"acme\"\naccount_id = \"1\"\npage_size = 2\n").unwrap_err().to_string();
         assert!(e.contains("page_size"), "{e}");
     }

@@ -74,19 +74,34 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
     running.shutdown().await.ok();
 
     println!();
-    println!("{:<11} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}", "run", "mode", "pages", "records", "inserted", "updated", "requests", "faults", "seconds");
+    println!(
+        "{:<11} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
+        "run", "mode", "pages", "records", "inserted", "updated", "requests", "faults", "seconds"
+    );
     for (name, s) in [("onboarding", &onboarding), ("delta", &delta)] {
         row(name, s);
     }
     println!();
-    println!("services stored: {stored}   simulator faults answered: {faults}   peak RSS: {} MiB", crate::daemon::peak_rss_kib().unwrap_or(0) / 1024);
+    println!(
+        "services stored: {stored}   simulator faults answered: {faults}   peak RSS: {} MiB",
+        crate::daemon::peak_rss_kib().unwrap_or(0) / 1024
+    );
     let ok = onboarding.status == RunStatus::Succeeded && delta.status == RunStatus::Succeeded;
     let expected = (args.vendors + args.add) as i64;
     if ok && stored == expected {
-        println!("OK: {stored} services = {} generated + {} added; the delta updated {} modified", args.vendors, args.add, delta.outcomes.iter().map(|o| o.updated).sum::<u64>());
+        println!(
+            "OK: {stored} services = {} generated + {} added; the delta updated {} modified",
+            args.vendors,
+            args.add,
+            delta.outcomes.iter().map(|o| o.updated).sum::<u64>()
+        );
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("UNEXPECTED: stored {stored}, expected {expected}; statuses {} / {}", onboarding.status.as_str(), delta.status.as_str());
+        println!(
+            "UNEXPECTED: stored {stored}, expected {expected}; statuses {} / {}",
+            onboarding.status.as_str(),
+            delta.status.as_str()
+        );
         Ok(ExitCode::FAILURE)
     }
 }
@@ -119,7 +134,8 @@ pub async fn serve_simulator(args: SimulatorArgs) -> anyhow::Result<ExitCode> {
     });
     sim.add_account(AccountSpec::new(account.clone(), args.seed).with_vendors(args.vendors))?;
     let creds = sim.credentials(&account)?;
-    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
     // These are the simulator's own test credentials, printed on purpose.
     println!("NetSuite simulator (SOAP 2017_2) listening");

@@ -80,7 +80,11 @@ impl LocalPostgres {
         }
         .with_context(|| format!("running {}", exe.display()))?;
         if !output.status.success() {
-            bail!("{tool} failed: {}{}", String::from_utf8_lossy(&output.stderr), String::from_utf8_lossy(&output.stdout));
+            bail!(
+                "{tool} failed: {}{}",
+                String::from_utf8_lossy(&output.stderr),
+                String::from_utf8_lossy(&output.stdout)
+            );
         }
         Ok(())
     }

@@ -16,7 +16,9 @@ where
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_target(true);
     match format {
-        LogFormat::Json => Box::new(builder.json().flatten_event(true).with_current_span(true).with_span_list(false).finish()),
+        LogFormat::Json => {
+            Box::new(builder.json().flatten_event(true).with_current_span(true).with_span_list(false).finish())
+        }
         LogFormat::Human => Box::new(builder.finish()),
     }
 }

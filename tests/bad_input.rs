@@ -112,7 +112,8 @@ async fn wrong_credentials_fail_once_without_retry() {
     assert_eq!(run.requests, 1, "auth failures are not retried");
     let (_, code, _) = last_entity(&db.store).await;
     assert_eq!(code.as_deref(), Some("USER_ERROR"));
-    let err: Option<String> = sqlx::query_scalar("SELECT error FROM sync_runs").fetch_one(db.store.pool()).await.unwrap();
+    let err: Option<String> =
+        sqlx::query_scalar("SELECT error FROM sync_runs").fetch_one(db.store.pool()).await.unwrap();
     assert!(err.unwrap_or_default().contains("Invalid login attempt."));
     assert_eq!(service_count(&db.store, "acme").await, 0);
 }

@@ -9,14 +9,18 @@ fn run(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
         c.env(k, v);
     }
     let out = c.output().unwrap();
-    (out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.code().unwrap_or(-1),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
 }
 
 #[test]
 fn bad_tenant_files_name_file_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    std::fs::write(dir.path().join("acme.toml"), "tenant_id = \"acme\"\naccount_id = \"1234567\"\npage_sise = 10\n").unwrap();
+    std::fs::write(dir.path().join("acme.toml"), "tenant_id = \"acme\"\naccount_id = \"1234567\"\npage_sise = 10\n")
+        .unwrap();
     let (code, out) = run(&["sync", "--tenant", "acme"], &[("NSD__TENANTS_DIR", d)]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("acme.toml") && out.contains("page_sise"), "{out}");
@@ -24,7 +28,10 @@ fn bad_tenant_files_name_file_and_key() {
     std::fs::write(dir.path().join("acme.toml"), "tenant_id = \"acme\"\naccount_id = \"1234567\"\n").unwrap();
     let (code, out) = run(&["sync", "--tenant", "acme"], &[("NSD__TENANTS_DIR", d)]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("acme.toml") && out.contains("credentials.consumer_key") && out.contains("NSD_ACME_CONSUMER_KEY"), "{out}");
+    assert!(
+        out.contains("acme.toml") && out.contains("credentials.consumer_key") && out.contains("NSD_ACME_CONSUMER_KEY"),
+        "{out}"
+    );
 
     std::fs::write(dir.path().join("acme.toml"), "tenant_id = \"acme\"\naccount_id = \"12-34\"\n").unwrap();
     let (code, out) = run(&["sync", "--tenant", "acme"], &[("NSD__TENANTS_DIR", d)]);

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use netsuite_discovery::config::{LogFormat, TenantFile};
 use netsuite_discovery::discovery::sync_tenant;
 use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{AccountSpec, InjectedFault, FaultTarget, SimConfig, Simulator};
+use netsuite_discovery::simulator::{AccountSpec, FaultTarget, InjectedFault, SimConfig, Simulator};
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
 
@@ -66,7 +66,13 @@ fn no_secret_reaches_the_logs_at_trace_level() {
         let file = std::path::Path::new("acme.toml");
         let err = TenantFile::parse(file, "tenant_id = \"acme\"\naccount_id = \"1\"\n")
             .unwrap()
-            .resolve(file, &settings, &|k| if k.ends_with("TOKEN_SECRET") { None } else { Some(creds.consumer_secret.expose_secret().to_string()) })
+            .resolve(file, &settings, &|k| {
+                if k.ends_with("TOKEN_SECRET") {
+                    None
+                } else {
+                    Some(creds.consumer_secret.expose_secret().to_string())
+                }
+            })
             .unwrap_err();
         tracing::error!(error = %err, "config error");
         tracing::debug!(credentials = ?creds, "credentials debug-printed");

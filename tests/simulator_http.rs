@@ -2,7 +2,6 @@
 //! envelopes: paging, criteria, authentication, permissions, governance, fault injection
 //! and the request log.
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -142,14 +141,34 @@ async fn criteria_filter_like_netsuite() {
     assert!(!inactive.is_empty());
 
     let mid = truth[150].last_modified;
-    let since = run(vec![Criterion::Date { field: "lastModifiedDate", operator: DateOperator::OnOrAfter, value: mid, value2: None }]).await;
+    let since = run(vec![Criterion::Date {
+        field: "lastModifiedDate",
+        operator: DateOperator::OnOrAfter,
+        value: mid,
+        value2: None,
+    }])
+    .await;
     assert_eq!(since, ids_of(&|v| v.last_modified >= mid));
-    let after = run(vec![Criterion::Date { field: "lastModifiedDate", operator: DateOperator::After, value: mid, value2: None }]).await;
+    let after = run(vec![Criterion::Date {
+        field: "lastModifiedDate",
+        operator: DateOperator::After,
+        value: mid,
+        value2: None,
+    }])
+    .await;
     assert_eq!(after, ids_of(&|v| v.last_modified > mid));
-    let before = run(vec![Criterion::Date { field: "dateCreated", operator: DateOperator::Before, value: mid, value2: None }]).await;
+    let before =
+        run(vec![Criterion::Date { field: "dateCreated", operator: DateOperator::Before, value: mid, value2: None }])
+            .await;
     assert_eq!(before, ids_of(&|v| v.date_created < mid));
     let (lo, hi) = (truth[100].date_created, truth[200].date_created);
-    let within = run(vec![Criterion::Date { field: "dateCreated", operator: DateOperator::Within, value: lo, value2: Some(hi) }]).await;
+    let within = run(vec![Criterion::Date {
+        field: "dateCreated",
+        operator: DateOperator::Within,
+        value: lo,
+        value2: Some(hi),
+    }])
+    .await;
     assert_eq!(within, ids_of(&|v| v.date_created >= lo && v.date_created <= hi));
 
     let wanted = vec![truth[3].internal_id.clone(), truth[7].internal_id.clone(), "999999".to_string()];
@@ -162,10 +181,8 @@ async fn criteria_filter_like_netsuite() {
 
     // Nothing matches: totals are zero and there is no record list.
     let future = Utc::now() + TimeDelta::days(365);
-    let none = c
-        .search(&SearchQuery::modified_since(SearchType::Vendor, future))
-        .await
-        .expect("an empty result is a success");
+    let none =
+        c.search(&SearchQuery::modified_since(SearchType::Vendor, future)).await.expect("an empty result is a success");
     assert_eq!((none.total_records, none.total_pages, none.records.len()), (0, 0, 0));
 }
 
@@ -281,7 +298,9 @@ async fn authentication_refuses_every_bad_passport() {
 
     // The log says why, the wire does not.
     let notes: Vec<String> = sim.request_log().into_iter().filter_map(|r| r.note).collect();
-    for why in ["nonce used before", "signature does not verify", "unknown account", "timestamp too far", "nonce is not"] {
+    for why in
+        ["nonce used before", "signature does not verify", "unknown account", "timestamp too far", "nonce is not"]
+    {
         assert!(notes.iter().any(|n| n.contains(why)), "no log note about {why:?}: {notes:?}");
     }
 }
@@ -295,7 +314,8 @@ fn expose(s: &secrecy::SecretString) -> String {
 async fn ambiguous_authentication_and_unreadable_requests_are_faults() {
     let sim = start(5).await;
     let creds = sim.credentials(&account()).unwrap();
-    let body = search_request(&TokenPassport::fresh(&creds), prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
+    let body =
+        search_request(&TokenPassport::fresh(&creds), prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
     let text = String::from_utf8(body).unwrap().replace(
         "<platformMsgs:searchPreferences>",
         "<platformMsgs:applicationInfo><platformMsgs:applicationId>X</platformMsgs:applicationId></platformMsgs:applicationInfo><platformMsgs:searchPreferences>",
@@ -311,7 +331,11 @@ async fn ambiguous_authentication_and_unreadable_requests_are_faults() {
         ("search", String::new()),
         ("search", search_body_of_type(&creds, "platformCommon:TransactionSearchBasic")),
         ("search", search_body_of_type(&creds, "platformCommon:FooSearchBasic")),
-        ("get", search_body_of_type(&creds, "platformCommon:VendorSearchBasic").replace("platformMsgs:search>", "platformMsgs:get>")),
+        (
+            "get",
+            search_body_of_type(&creds, "platformCommon:VendorSearchBasic")
+                .replace("platformMsgs:search>", "platformMsgs:get>"),
+        ),
         ("search", "<a:Envelope xmlns:a=\"urn:x\"/>".to_string()),
     ] {
         let (status, bytes) = post(&sim, action, body.into_bytes()).await;
@@ -327,7 +351,8 @@ async fn ambiguous_authentication_and_unreadable_requests_are_faults() {
 }
 
 fn search_body_of_type(creds: &Credentials, xsi_type: &str) -> String {
-    let body = search_request(&TokenPassport::fresh(creds), prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
+    let body =
+        search_request(&TokenPassport::fresh(creds), prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
     String::from_utf8(body).unwrap().replace("platformCommon:VendorSearchBasic", xsi_type)
 }
 
@@ -470,12 +495,10 @@ async fn search_more_needs_the_same_account_and_a_valid_page() {
         assert_eq!(code(&err), Some("INVALID_PAGE_INDEX"), "page {bad}");
     }
     assert!(sim.add_account(AccountSpec::new(account(), 1)).is_err(), "no account twice");
-    let creds_again = Simulator::new(SimConfig {
-        accounts: vec![AccountSpec::new(account(), 42)],
-        ..SimConfig::default()
-    })
-    .credentials(&account())
-    .unwrap();
+    let creds_again =
+        Simulator::new(SimConfig { accounts: vec![AccountSpec::new(account(), 42)], ..SimConfig::default() })
+            .credentials(&account())
+            .unwrap();
     assert_eq!(expose(&creds_again.token_id), expose(&sim.credentials(&account()).unwrap().token_id));
 }
 
@@ -489,7 +512,13 @@ async fn get_data_center_urls_points_at_the_simulator() {
     let (status, bytes) = post(&sim, "getDataCenterUrls", body.into_bytes()).await;
     assert_eq!(status, 200);
     let text = String::from_utf8(bytes).unwrap();
-    assert!(text.contains(&format!("<platformCore:webservicesDomain>http://{}</platformCore:webservicesDomain>", sim.addr())), "{text}");
+    assert!(
+        text.contains(&format!(
+            "<platformCore:webservicesDomain>http://{}</platformCore:webservicesDomain>",
+            sim.addr()
+        )),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -504,4 +533,19 @@ async fn a_page_of_1000_vendors_is_quick_and_shutdown_is_clean() {
     let endpoint = sim.endpoint();
     sim.shutdown().await.unwrap();
     assert!(reqwest::Client::new().post(endpoint).body("x").send().await.is_err(), "no longer listening");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_gives_no_response_at_all() {
+    let sim = start(5).await;
+    let creds = sim.credentials(&account()).unwrap();
+    sim.push_faults(FaultTarget::Any, vec![InjectedFault::DropConnection]);
+    let body =
+        search_request(&TokenPassport::fresh(&creds), prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
+    let sent = reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body(body).send().await;
+    // The connection closes before the status line: hyper reports an incomplete message.
+    let err = sent.expect_err("no response at all");
+    assert!(format!("{err:?}").contains("IncompleteMessage"), "{err:?}");
+    // The server is still fine afterwards.
+    client(&sim, 1000).search(&SearchQuery::all(SearchType::Vendor)).await.unwrap();
 }

@@ -111,7 +111,6 @@ async fn everything_the_simulator_sends_validates() {
         let _ = c.search(&all).await.unwrap_err();
     }
     // The real concurrency fault, an invalid login, an unreadable request.
-    sim.set_concurrency_limit(&account(), 0).unwrap();
     sim.set_concurrency_limit(&account(), 1).unwrap();
     sim.set_latency(Duration::from_millis(300));
     let (a, b) = tokio::join!(c.search(&all), c.search(&all));
@@ -119,15 +118,22 @@ async fn everything_the_simulator_sends_validates() {
     sim.set_latency(Duration::ZERO);
     let mut bad = creds.clone();
     bad.consumer_secret = secrecy::SecretString::from("x".to_string());
-    let _ = client(&sim, 25);
-    let body = search_request(&TokenPassport::fresh(&bad), SearchPreferences { body_fields_only: true, page_size: 25 }, &all).unwrap();
+    let body =
+        search_request(&TokenPassport::fresh(&bad), SearchPreferences { body_fields_only: true, page_size: 25 }, &all)
+            .unwrap();
     reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body(body).send().await.unwrap();
     reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body("<oops").send().await.unwrap();
     let dcu = format!(
         r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="urn:messages_2017_2.platform.webservices.netsuite.com"><soapenv:Body><m:getDataCenterUrls><m:account>{}</m:account></m:getDataCenterUrls></soapenv:Body></soapenv:Envelope>"#,
         account()
     );
-    reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "getDataCenterUrls").body(dcu).send().await.unwrap();
+    reqwest::Client::new()
+        .post(sim.endpoint())
+        .header("SOAPAction", "getDataCenterUrls")
+        .body(dcu)
+        .send()
+        .await
+        .unwrap();
 
     let log = sim.request_log();
     let dir = tempfile::tempdir().unwrap();
@@ -166,7 +172,15 @@ async fn everything_the_simulator_sends_validates() {
     // The check can fail: a page with two Vendor fields swapped is refused.
     let page = String::from_utf8(log[0].response_body.clone().unwrap()).unwrap();
     let (a, b) = (page.find("<listRel:entityId>").unwrap(), page.find("<listRel:email>").unwrap());
-    let swapped = format!("{}{}", &page[..a], &page[a..].replacen("<listRel:entityId>", "<listRel:url>", 1).replacen("</listRel:entityId>", "</listRel:url>", 1));
+    let swapped = format!(
+        "{}{}",
+        &page[..a],
+        &page[a..].replacen("<listRel:entityId>", "<listRel:url>", 1).replacen(
+            "</listRel:entityId>",
+            "</listRel:url>",
+            1
+        )
+    );
     assert!(b > a);
     let p = dir.path().join("swapped.xml");
     std::fs::write(&p, swapped).unwrap();
@@ -183,8 +197,11 @@ async fn faults_and_expiry_match_the_constructed_samples() {
     // Invalid login.
     let mut bad = creds.clone();
     bad.token_secret = secrecy::SecretString::from("x".to_string());
-    let body = search_request(&TokenPassport::fresh(&bad), SearchPreferences { body_fields_only: true, page_size: 25 }, &all).unwrap();
-    let resp = reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body(body).send().await.unwrap();
+    let body =
+        search_request(&TokenPassport::fresh(&bad), SearchPreferences { body_fields_only: true, page_size: 25 }, &all)
+            .unwrap();
+    let resp =
+        reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body(body).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 500);
     assert_eq!(resp.headers()["content-type"], "text/xml; charset=utf-8");
     let ours = parse_response(&resp.bytes().await.unwrap()).unwrap();

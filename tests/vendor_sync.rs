@@ -72,15 +72,16 @@ async fn onboarding_then_delta_on_10k_vendors() {
 
     // The stored rows are the simulator's ground truth.
     let truth = env.sim.vendors(&env.account).unwrap();
-    let rows: BTreeMap<String, (Option<String>, Option<String>, bool)> = sqlx::query_as::<_, (String, Option<String>, Option<String>, bool)>(
-        "SELECT internal_id, company_name, email, is_inactive FROM services WHERE tenant_id = 'acme'",
-    )
-    .fetch_all(store.pool())
-    .await
-    .unwrap()
-    .into_iter()
-    .map(|(id, n, e, i)| (id, (n, e, i)))
-    .collect();
+    let rows: BTreeMap<String, (Option<String>, Option<String>, bool)> =
+        sqlx::query_as::<_, (String, Option<String>, Option<String>, bool)>(
+            "SELECT internal_id, company_name, email, is_inactive FROM services WHERE tenant_id = 'acme'",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, n, e, i)| (id, (n, e, i)))
+        .collect();
     assert_eq!(rows.len(), truth.len());
     for v in &truth {
         let row = rows.get(&v.internal_id).unwrap_or_else(|| panic!("vendor {} missing", v.internal_id));
@@ -97,7 +98,10 @@ async fn onboarding_then_delta_on_10k_vendors() {
     assert!(quiet.requests <= 2);
 
     let discovered_before: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("SELECT max(discovered_at) FROM services WHERE tenant_id = 'acme'").fetch_one(store.pool()).await.unwrap();
+        sqlx::query_scalar("SELECT max(discovered_at) FROM services WHERE tenant_id = 'acme'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
     let added = env.sim.add_vendors(&env.account, 25).unwrap();
     let modified = env.sim.modify_vendors(&env.account, 10).unwrap();
     assert_eq!((added.len(), modified.len()), (25, 10));
@@ -120,12 +124,14 @@ async fn onboarding_then_delta_on_10k_vendors() {
     .await
     .unwrap();
     assert_eq!(kept, 10);
-    let fresh: i64 = sqlx::query_scalar("SELECT count(*) FROM services WHERE tenant_id = 'acme' AND internal_id = ANY($1) AND discovered_at > $2")
-        .bind(&added)
-        .bind(discovered_before)
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let fresh: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM services WHERE tenant_id = 'acme' AND internal_id = ANY($1) AND discovered_at > $2",
+    )
+    .bind(&added)
+    .bind(discovered_before)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
     assert_eq!(fresh, 25);
     assert_eq!(snapshot(store, "acme").await.len(), 10_025);
 }
@@ -165,7 +171,10 @@ async fn delta_cursor_is_the_previous_start_minus_overlap() {
     let body = String::from_utf8(log[0].request_body.clone().expect("bodies are recorded")).unwrap();
     let expected = (hw - chrono::Duration::seconds(600)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     assert!(body.contains("operator=\"onOrAfter\""), "{body}");
-    assert!(body.contains(&format!("<platformCore:searchValue>{expected}</platformCore:searchValue>")), "expected {expected} in {body}");
+    assert!(
+        body.contains(&format!("<platformCore:searchValue>{expected}</platformCore:searchValue>")),
+        "expected {expected} in {body}"
+    );
 }
 
 /// A pull cancelled mid-way (shutdown) and run again ends with exactly the rows of an

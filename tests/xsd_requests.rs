@@ -43,7 +43,10 @@ fn all_criteria() -> SearchQuery {
 fn client_requests_validate() {
     let since = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let messages = vec![
-        ("search_all_vendors".to_string(), search_request(&passport(), prefs(), &SearchQuery::all(SearchType::Vendor)).unwrap()),
+        (
+            "search_all_vendors".to_string(),
+            search_request(&passport(), prefs(), &SearchQuery::all(SearchType::Vendor)).unwrap(),
+        ),
         (
             "search_vendors_modified_since".to_string(),
             search_request(&passport(), prefs(), &SearchQuery::modified_since(SearchType::Vendor, since)).unwrap(),

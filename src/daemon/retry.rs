@@ -138,7 +138,8 @@ mod tests {
 
     #[test]
     fn delays_are_bounded() {
-        let p = RetryPolicy { max_attempts: 10, base: Duration::from_millis(100), max_delay: Duration::from_millis(1000) };
+        let p =
+            RetryPolicy { max_attempts: 10, base: Duration::from_millis(100), max_delay: Duration::from_millis(1000) };
         for attempt in 1..10 {
             assert!(p.delay(attempt) <= Duration::from_millis(1000));
         }

@@ -42,7 +42,12 @@ impl EntitySpec for Vendors {
         Vendor::try_from(raw)
     }
 
-    async fn commit(store: &Store, tenant_id: &str, records: &[Vendor], page: PageCommit<'_>) -> Result<UpsertCounts, sqlx::Error> {
+    async fn commit(
+        store: &Store,
+        tenant_id: &str,
+        records: &[Vendor],
+        page: PageCommit<'_>,
+    ) -> Result<UpsertCounts, sqlx::Error> {
         store.commit_vendor_page(tenant_id, Self::NAME, records, page).await
     }
 }

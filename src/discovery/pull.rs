@@ -102,7 +102,11 @@ pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Re
     (outcome, result)
 }
 
-async fn run_pull<E: EntitySpec>(ctx: &PullContext, tally: &mut Tally, mode_out: &mut PullMode) -> Result<(), SyncError> {
+async fn run_pull<E: EntitySpec>(
+    ctx: &PullContext,
+    tally: &mut Tally,
+    mode_out: &mut PullMode,
+) -> Result<(), SyncError> {
     let started = Instant::now();
     let cursor = ctx.store.load_cursor(&ctx.tenant_id, E::NAME).await?;
     let (mode, since, resume) = match cursor.pull {
@@ -169,17 +173,35 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, tally: &mut Tally, mode_out:
             let secs = started.elapsed().as_secs_f64().max(0.001);
             let rate = tally.records as f64 / secs;
             let eta = (total_pages - next) as f64 * secs / tally.pages.max(1) as f64;
-            info!(page = next, total_pages, records = tally.records, rate = format!("{rate:.0}/s"), eta_s = eta as u64, "pull progress");
+            info!(
+                page = next,
+                total_pages,
+                records = tally.records,
+                rate = format!("{rate:.0}/s"),
+                eta_s = eta as u64,
+                "pull progress"
+            );
         }
         next += 1;
     }
-    info!(mode = mode.as_str(), pages = tally.pages, records = tally.records, inserted = tally.inserted, updated = tally.updated,
-        elapsed_ms = started.elapsed().as_millis() as u64, "pull finished");
+    info!(
+        mode = mode.as_str(),
+        pages = tally.pages,
+        records = tally.records,
+        inserted = tally.inserted,
+        updated = tally.updated,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "pull finished"
+    );
     Ok(())
 }
 
 /// Runs the search, commits page 1, returns the searchId and the total pages.
-async fn first_page<E: EntitySpec>(ctx: &PullContext, query: &SearchQuery, tally: &mut Tally) -> Result<(Option<String>, u32), SyncError> {
+async fn first_page<E: EntitySpec>(
+    ctx: &PullContext,
+    query: &SearchQuery,
+    tally: &mut Tally,
+) -> Result<(Option<String>, u32), SyncError> {
     let page = ctx.retry.run(&ctx.cancel, "search", || ctx.client.search(query)).await?;
     let id = page.search_id.clone();
     let total = page.total_pages;
@@ -189,7 +211,12 @@ async fn first_page<E: EntitySpec>(ctx: &PullContext, query: &SearchQuery, tally
 }
 
 /// Converts a whole page, then commits it with the cursor.
-async fn commit<E: EntitySpec>(ctx: &PullContext, page: SearchPage<RawRecord>, search_id: Option<&str>, tally: &mut Tally) -> Result<(), SyncError> {
+async fn commit<E: EntitySpec>(
+    ctx: &PullContext,
+    page: SearchPage<RawRecord>,
+    search_id: Option<&str>,
+    tally: &mut Tally,
+) -> Result<(), SyncError> {
     let records = page.records.iter().map(E::convert).collect::<Result<Vec<_>, _>>()?;
     let commit = PageCommit { page_index: page.page_index, total_pages: page.total_pages, search_id };
     let counts = E::commit(&ctx.store, &ctx.tenant_id, &records, commit).await?;
@@ -197,6 +224,13 @@ async fn commit<E: EntitySpec>(ctx: &PullContext, page: SearchPage<RawRecord>, s
     tally.records += records.len() as u64;
     tally.inserted += counts.inserted;
     tally.updated += counts.updated;
-    debug!(page = page.page_index, total_pages = page.total_pages, records = records.len(), inserted = counts.inserted, updated = counts.updated, "page committed");
+    debug!(
+        page = page.page_index,
+        total_pages = page.total_pages,
+        records = records.len(),
+        inserted = counts.inserted,
+        updated = counts.updated,
+        "page committed"
+    );
     Ok(())
 }

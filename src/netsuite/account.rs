@@ -54,12 +54,7 @@ impl AccountId {
 
     /// The production SuiteTalk endpoint of this account.
     pub fn default_endpoint(&self) -> String {
-        format!(
-            "https://{}.{}/services/{}",
-            self.host_label(),
-            super::ns::HOST_SUFFIX,
-            super::ns::PORT
-        )
+        format!("https://{}.{}/services/{}", self.host_label(), super::ns::HOST_SUFFIX, super::ns::PORT)
     }
 }
 

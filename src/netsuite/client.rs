@@ -29,7 +29,12 @@ pub struct ClientConfig {
 impl ClientConfig {
     /// Defaults for an endpoint: page size 1000, 5 minute timeout, 256 MiB bodies.
     pub fn new(endpoint: impl Into<String>) -> Self {
-        Self { endpoint: endpoint.into(), page_size: 1000, timeout: Duration::from_secs(300), max_body_bytes: 256 << 20 }
+        Self {
+            endpoint: endpoint.into(),
+            page_size: 1000,
+            timeout: Duration::from_secs(300),
+            max_body_bytes: 256 << 20,
+        }
     }
 }
 
@@ -105,7 +110,12 @@ impl Client {
         self.call("searchMoreWithId", body, search_type).await
     }
 
-    async fn call(&self, action: &'static str, body: Vec<u8>, search_type: SearchType) -> Result<SearchPage<RawRecord>, WireError> {
+    async fn call(
+        &self,
+        action: &'static str,
+        body: Vec<u8>,
+        search_type: SearchType,
+    ) -> Result<SearchPage<RawRecord>, WireError> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let result = self.post(action, body).await.and_then(|(status, bytes)| {
             let parsed = parse_response(&bytes);

@@ -84,41 +84,37 @@ fn criterion(w: &mut W, c: &Criterion) -> io::Result<()> {
     let name = format!("platformCommon:{}", c.field());
     match c {
         Criterion::Date { operator, value, value2, .. } => {
-            w.create_element(name.as_str())
-                .with_attribute(("operator", operator.as_str()))
-                .write_inner_content(|w| {
+            w.create_element(name.as_str()).with_attribute(("operator", operator.as_str())).write_inner_content(
+                |w| {
                     leaf(w, "platformCore:searchValue", &value.to_rfc3339_opts(SecondsFormat::Millis, true))?;
                     if let Some(v2) = value2 {
                         leaf(w, "platformCore:searchValue2", &v2.to_rfc3339_opts(SecondsFormat::Millis, true))?;
                     }
                     Ok(())
-                })?;
+                },
+            )?;
         }
         Criterion::Boolean { value, .. } => {
             w.create_element(name.as_str())
                 .write_inner_content(|w| leaf(w, "platformCore:searchValue", bool_str(*value)))?;
         }
         Criterion::AnyOfIds { ids, .. } => {
-            w.create_element(name.as_str())
-                .with_attribute(("operator", "anyOf"))
-                .write_inner_content(|w| {
-                    for id in ids {
-                        w.create_element("platformCore:searchValue")
-                            .with_attribute(("internalId", id.as_str()))
-                            .write_empty()?;
-                    }
-                    Ok(())
-                })?;
+            w.create_element(name.as_str()).with_attribute(("operator", "anyOf")).write_inner_content(|w| {
+                for id in ids {
+                    w.create_element("platformCore:searchValue")
+                        .with_attribute(("internalId", id.as_str()))
+                        .write_empty()?;
+                }
+                Ok(())
+            })?;
         }
         Criterion::AnyOfEnum { values, .. } => {
-            w.create_element(name.as_str())
-                .with_attribute(("operator", "anyOf"))
-                .write_inner_content(|w| {
-                    for v in values {
-                        leaf(w, "platformCore:searchValue", v)?;
-                    }
-                    Ok(())
-                })?;
+            w.create_element(name.as_str()).with_attribute(("operator", "anyOf")).write_inner_content(|w| {
+                for v in values {
+                    leaf(w, "platformCore:searchValue", v)?;
+                }
+                Ok(())
+            })?;
         }
     }
     Ok(())

@@ -99,10 +99,7 @@ fn local(e: &BytesStart<'_>) -> String {
 }
 
 /// Attributes of an element: `(prefixed, local name, value)`, namespace declarations skipped.
-fn attributes<'a>(
-    e: &'a BytesStart<'a>,
-    reader: &Reader<&[u8]>,
-) -> Result<Vec<(bool, String, String)>, WireError> {
+fn attributes<'a>(e: &'a BytesStart<'a>, reader: &Reader<&[u8]>) -> Result<Vec<(bool, String, String)>, WireError> {
     let mut out = Vec::new();
     for a in e.attributes() {
         let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
@@ -111,10 +108,8 @@ fn attributes<'a>(
         }
         let prefixed = a.key.prefix().is_some();
         let name = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-        let value = a
-            .unescape_value()
-            .map_err(|err| malformed(reader, format!("bad attribute value: {err}")))?
-            .into_owned();
+        let value =
+            a.unescape_value().map_err(|err| malformed(reader, format!("bad attribute value: {err}")))?.into_owned();
         out.push((prefixed, name, value));
     }
     Ok(out)
@@ -166,7 +161,12 @@ fn insert_child(parent: &mut Map<String, Value>, parent_is_list: bool, key: Stri
 
 impl RecordBuilder {
     fn start(e: &BytesStart<'_>, reader: &Reader<&[u8]>) -> Result<Self, WireError> {
-        let mut b = RecordBuilder { record_type: String::new(), internal_id: String::new(), external_id: None, stack: Vec::new() };
+        let mut b = RecordBuilder {
+            record_type: String::new(),
+            internal_id: String::new(),
+            external_id: None,
+            stack: Vec::new(),
+        };
         let mut root = Map::new();
         for (prefixed, name, value) in attributes(e, reader)? {
             match (prefixed, name.as_str()) {
@@ -344,10 +344,18 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
                 match (parent, name.as_str()) {
                     (_, "Envelope") => envelope_closed = true,
                     (_, "status") => in_status = false,
-                    (p, "totalRecords") if p.ends_with("Result") => resp.total_records = Some(parse_u32(&reader, "totalRecords", value)?),
-                    (p, "pageSize") if p.ends_with("Result") => resp.page_size = Some(parse_u32(&reader, "pageSize", value)?),
-                    (p, "totalPages") if p.ends_with("Result") => resp.total_pages = Some(parse_u32(&reader, "totalPages", value)?),
-                    (p, "pageIndex") if p.ends_with("Result") => resp.page_index = Some(parse_u32(&reader, "pageIndex", value)?),
+                    (p, "totalRecords") if p.ends_with("Result") => {
+                        resp.total_records = Some(parse_u32(&reader, "totalRecords", value)?)
+                    }
+                    (p, "pageSize") if p.ends_with("Result") => {
+                        resp.page_size = Some(parse_u32(&reader, "pageSize", value)?)
+                    }
+                    (p, "totalPages") if p.ends_with("Result") => {
+                        resp.total_pages = Some(parse_u32(&reader, "totalPages", value)?)
+                    }
+                    (p, "pageIndex") if p.ends_with("Result") => {
+                        resp.page_index = Some(parse_u32(&reader, "pageIndex", value)?)
+                    }
                     (p, "searchId") if p.ends_with("Result") => resp.search_id = Some(value.to_string()),
                     ("statusDetail", field) if in_status => {
                         if let Some(d) = resp.status.as_mut().and_then(|s| s.details.last_mut()) {
@@ -435,7 +443,8 @@ impl Response {
                 self.operation.as_deref().unwrap_or("an empty body")
             )));
         }
-        let total_records = self.total_records.ok_or_else(|| WireError::Malformed("searchResult without totalRecords".into()))?;
+        let total_records =
+            self.total_records.ok_or_else(|| WireError::Malformed("searchResult without totalRecords".into()))?;
         if let Some(bad) = self.records.iter().find(|r| !search_type.record_types().contains(&r.record_type.as_str())) {
             return Err(WireError::UnexpectedRecord { expected: search_type.name(), found: bad.record_type.clone() });
         }
@@ -507,7 +516,10 @@ mod tests {
 
     #[test]
     fn unknown_record_type_is_refused() {
-        let body = PAGE.replace("listRel:Vendor\" xmlns:listRel=\"urn:relationships_2017_2.lists.webservices.netsuite.com\"/>", "listRel:Customer\" xmlns:listRel=\"x\"/>");
+        let body = PAGE.replace(
+            "listRel:Vendor\" xmlns:listRel=\"urn:relationships_2017_2.lists.webservices.netsuite.com\"/>",
+            "listRel:Customer\" xmlns:listRel=\"x\"/>",
+        );
         let err = parse_response(body.as_bytes()).unwrap().into_search_page(SearchType::Vendor).unwrap_err();
         assert!(matches!(err, WireError::UnexpectedRecord { ref found, .. } if found == "Customer"), "{err:?}");
     }

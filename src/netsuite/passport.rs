@@ -83,11 +83,7 @@ pub fn sign(
 
 /// A random alphanumeric nonce of [`NONCE_LEN`] characters.
 pub fn fresh_nonce() -> String {
-    rand::thread_rng()
-        .sample_iter(&rand::distributions::Alphanumeric)
-        .take(NONCE_LEN)
-        .map(char::from)
-        .collect()
+    rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(NONCE_LEN).map(char::from).collect()
 }
 
 impl TokenPassport {

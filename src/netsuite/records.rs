@@ -49,9 +49,7 @@ impl RawRecord {
 
     /// An `xsd:dateTime` field, converted to UTC.
     pub fn datetime(&self, name: &str) -> Result<Option<DateTime<Utc>>, WireError> {
-        self.text(name)
-            .map(|t| parse_datetime(t).ok_or_else(|| self.bad(name, t)))
-            .transpose()
+        self.text(name).map(|t| parse_datetime(t).ok_or_else(|| self.bad(name, t))).transpose()
     }
 
     /// The `name` of a `RecordRef` field.
@@ -93,9 +91,7 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));
     }
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|n| n.and_utc())
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|n| n.and_utc())
 }
 
 /// A vendor: a LeanIX "service".

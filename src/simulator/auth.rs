@@ -97,15 +97,8 @@ pub(crate) fn authenticate(
     if !nonce_is_valid(nonce) {
         return Err(AuthFailure::BadNonce);
     }
-    let expected = sign(
-        account,
-        consumer_key,
-        token,
-        nonce,
-        ts,
-        &state.secrets.consumer_secret,
-        &state.secrets.token_secret,
-    );
+    let expected =
+        sign(account, consumer_key, token, nonce, ts, &state.secrets.consumer_secret, &state.secrets.token_secret);
     if expected != *signature {
         return Err(AuthFailure::BadSignature);
     }

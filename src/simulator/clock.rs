@@ -30,9 +30,7 @@ impl SimClock {
     /// Moves the clock forward by `by`.
     pub(crate) fn advance(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        let _ = self
-            .offset_ms
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |cur| Some(cur.saturating_add(ms)));
+        let _ = self.offset_ms.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |cur| Some(cur.saturating_add(ms)));
     }
 }
 

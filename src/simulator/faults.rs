@@ -118,7 +118,12 @@ pub(crate) struct FaultPlan {
 impl FaultPlan {
     /// An empty plan whose rate draws come from `seed`.
     pub(crate) fn new(seed: u64) -> Self {
-        Self { any: VecDeque::new(), per_account: HashMap::new(), rates: Vec::new(), rng: ChaCha8Rng::seed_from_u64(seed) }
+        Self {
+            any: VecDeque::new(),
+            per_account: HashMap::new(),
+            rates: Vec::new(),
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
     }
 
     /// Appends scripted faults.
@@ -132,10 +137,7 @@ impl FaultPlan {
     /// Replaces the rates. Each is a probability per request; negative or non-finite rates
     /// count as 0, and when they add up past 1 the later ones get what is left.
     pub(crate) fn set_rates(&mut self, rates: Vec<(InjectedFault, f64)>) {
-        self.rates = rates
-            .into_iter()
-            .map(|(f, r)| (f, if r.is_finite() { r.clamp(0.0, 1.0) } else { 0.0 }))
-            .collect();
+        self.rates = rates.into_iter().map(|(f, r)| (f, if r.is_finite() { r.clamp(0.0, 1.0) } else { 0.0 })).collect();
     }
 
     /// Drops every scripted fault and rate.

@@ -77,13 +77,16 @@ impl DateCond {
     /// Reads the criterion element `el` for field `field`.
     pub(crate) fn parse(el: &Element, field: &str) -> Result<Self, FieldError> {
         let op_text = operator(el, field)?;
-        let op = DateOp::parse(op_text).ok_or_else(|| err(field, format!("invalid SearchDateFieldOperator {op_text:?}")))?;
+        let op =
+            DateOp::parse(op_text).ok_or_else(|| err(field, format!("invalid SearchDateFieldOperator {op_text:?}")))?;
         if el.child(ns::CORE, "predefinedSearchValue").is_some() {
             return Err(err(field, "predefinedSearchValue is not simulated"));
         }
         let read = |name: &str| -> Result<Option<DateTime<Utc>>, FieldError> {
             el.child(ns::CORE, name)
-                .map(|v| parse_xsd(&v.text).ok_or_else(|| err(field, format!("invalid dateTime value {:?}", v.trimmed()))))
+                .map(|v| {
+                    parse_xsd(&v.text).ok_or_else(|| err(field, format!("invalid dateTime value {:?}", v.trimmed())))
+                })
                 .transpose()
         };
         let (value, value2) = (read("searchValue")?, read("searchValue2")?);
@@ -211,7 +214,9 @@ impl IdCond {
                 Some(id) => {
                     ids.insert(id.trim().to_string());
                 }
-                None if v.attr("externalId").is_some() => return Err(err(field, "externalId references are not simulated")),
+                None if v.attr("externalId").is_some() => {
+                    return Err(err(field, "externalId references are not simulated"))
+                }
                 None => return Err(err(field, "a searchValue without internalId")),
             }
         }
@@ -243,26 +248,44 @@ mod tests {
     #[test]
     fn date_operators() {
         let at = t("2021-03-04T10:00:00Z");
-        let c = DateCond::parse(&field(r#"operator="onOrAfter"><p:searchValue>2021-03-04T02:00:00.000-08:00</p:searchValue>"#), "x").unwrap();
+        let c = DateCond::parse(
+            &field(r#"operator="onOrAfter"><p:searchValue>2021-03-04T02:00:00.000-08:00</p:searchValue>"#),
+            "x",
+        )
+        .unwrap();
         assert!(c.matches(at));
         assert!(!c.matches(t("2021-03-04T09:59:59Z")));
-        let c = DateCond::parse(&field(r#"operator="after"><p:searchValue>2021-03-04T10:00:00Z</p:searchValue>"#), "x").unwrap();
+        let c = DateCond::parse(&field(r#"operator="after"><p:searchValue>2021-03-04T10:00:00Z</p:searchValue>"#), "x")
+            .unwrap();
         assert!(!c.matches(at));
         let c = DateCond::parse(&field(r#"operator="within"><p:searchValue>2021-03-01T00:00:00Z</p:searchValue><p:searchValue2>2021-03-04T10:00:00Z</p:searchValue2>"#), "x").unwrap();
         assert!(c.matches(at) && !c.matches(t("2021-03-05T00:00:00Z")));
-        assert!(DateCond::parse(&field(r#"operator="within"><p:searchValue>2021-03-01T00:00:00Z</p:searchValue>"#), "x").is_err());
-        assert!(DateCond::parse(&field(r#"operator="sometime"><p:searchValue>2021-03-01T00:00:00Z</p:searchValue>"#), "x").is_err());
+        assert!(DateCond::parse(
+            &field(r#"operator="within"><p:searchValue>2021-03-01T00:00:00Z</p:searchValue>"#),
+            "x"
+        )
+        .is_err());
+        assert!(DateCond::parse(
+            &field(r#"operator="sometime"><p:searchValue>2021-03-01T00:00:00Z</p:searchValue>"#),
+            "x"
+        )
+        .is_err());
         assert!(DateCond::parse(&field(r#"operator="before"><p:searchValue>yesterday</p:searchValue>"#), "x").is_err());
     }
 
     #[test]
     fn string_boolean_and_id_criteria() {
-        let c = StringCond::parse(&field(r#"operator="is"><p:searchValue>v00042</p:searchValue>"#), "entityId").unwrap();
+        let c =
+            StringCond::parse(&field(r#"operator="is"><p:searchValue>v00042</p:searchValue>"#), "entityId").unwrap();
         assert!(c.matches(Some("V00042")) && !c.matches(Some("V00043")));
         assert_eq!(parse_boolean(&field(r#"><p:searchValue>true</p:searchValue>"#), "b").unwrap(), Some(true));
         assert_eq!(parse_boolean(&field(r#">"#), "b").unwrap(), None);
         assert!(parse_boolean(&field(r#"><p:searchValue>yes</p:searchValue>"#), "b").is_err());
-        let c = IdCond::parse(&field(r#"operator="anyOf"><p:searchValue internalId="7"/><p:searchValue internalId="9"/>"#), "internalId").unwrap();
+        let c = IdCond::parse(
+            &field(r#"operator="anyOf"><p:searchValue internalId="7"/><p:searchValue internalId="9"/>"#),
+            "internalId",
+        )
+        .unwrap();
         assert!(c.matches("7") && !c.matches("8"));
         let c = IdCond::parse(&field(r#"operator="noneOf"><p:searchValue internalId="7"/>"#), "internalId").unwrap();
         assert!(!c.matches("7") && c.matches("8"));

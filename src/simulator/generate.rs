@@ -12,16 +12,56 @@ use super::clock::truncate_to_seconds;
 
 /// First words of company names.
 const PREFIXES: &[&str] = &[
-    "Northwind", "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Cyberdyne",
-    "Soylent", "Tyrell", "Wonka", "Aperture", "Pied Piper", "Oceanic", "Virtucon", "Nakatomi", "Monarch",
-    "Dunder Mifflin", "Sterling Cooper", "Bluth", "Blue Sun", "Weyland", "Rekall", "Contoso", "Fabrikam",
-    "Tailspin", "Litware", "Adatum",
+    "Northwind",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Vandelay",
+    "Cyberdyne",
+    "Soylent",
+    "Tyrell",
+    "Wonka",
+    "Aperture",
+    "Pied Piper",
+    "Oceanic",
+    "Virtucon",
+    "Nakatomi",
+    "Monarch",
+    "Dunder Mifflin",
+    "Sterling Cooper",
+    "Bluth",
+    "Blue Sun",
+    "Weyland",
+    "Rekall",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin",
+    "Litware",
+    "Adatum",
 ];
 
 /// Middle words of company names.
 const MIDDLES: &[&str] = &[
-    "Software", "Cloud", "Analytics", "Systems", "Labs", "Networks", "Consulting", "Logistics", "Security",
-    "Data", "Robotics", "Solutions", "Media", "Supplies", "Hosting", "Telecom",
+    "Software",
+    "Cloud",
+    "Analytics",
+    "Systems",
+    "Labs",
+    "Networks",
+    "Consulting",
+    "Logistics",
+    "Security",
+    "Data",
+    "Robotics",
+    "Solutions",
+    "Media",
+    "Supplies",
+    "Hosting",
+    "Telecom",
 ];
 
 /// Legal-form suffixes and the top-level domain that goes with each.
@@ -200,10 +240,7 @@ fn currency_and_subsidiary(rng: &mut ChaCha8Rng) -> (SimRef, SimRef) {
             hit
         })
         .unwrap_or(&CURRENCIES[0]);
-    (
-        SimRef::new(share.currency.0, share.currency.1),
-        SimRef::new(share.subsidiary.0, share.subsidiary.1),
-    )
+    (SimRef::new(share.currency.0, share.currency.1), SimRef::new(share.subsidiary.0, share.subsidiary.1))
 }
 
 /// One vendor with generated descriptive fields and the given ids and times.

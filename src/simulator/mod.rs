@@ -2,7 +2,7 @@
 //! `searchMoreWithId` for generated accounts the way NetSuite does, so the client, the
 //! discovery loop and the daemon can be tested end to end without a NetSuite account.
 //!
-//! What it models (see `/work/shared/NETSUITE.md` for the real server's rules):
+//! What it models (see `../shared/NETSUITE.md` for the real server's rules):
 //! - several accounts, each generated deterministically from a seed ([`AccountSpec`]), with
 //!   vendors that tests can add and modify between requests;
 //! - Token-Based Authentication: signature, consumer key, token, single-use nonces and a
@@ -23,11 +23,30 @@
 //! 5. the next injected fault, if any, is taken, then latency is waited out;
 //! 6. the injected fault answers, or the operation runs.
 //!
+//! Answers where NetSuite's exact behaviour is not documented (choices made here):
+//! - unreadable XML, a SOAPAction that differs from the Body's operation, an operation other
+//!   than `search`/`searchMoreWithId`/`getDataCenterUrls`, a search record type other than
+//!   `VendorSearchBasic`, an unknown or out-of-order search field, a field or operator not
+//!   simulated: a SOAP fault (HTTP 500) with faultcode `soapenv:Server.userException`, a
+//!   SAX-style faultstring (e.g. `org.xml.sax.SAXException: Invalid type: {ns}FooSearchBasic`,
+//!   as NetSuite answers an unknown search type) and no NetSuite detail;
+//! - `pageSize` outside 5..=1000: status error `INVALID_SEARCH_PAGE_SIZE`;
+//! - `pageIndex` out of range: status error `INVALID_PAGE_INDEX`;
+//! - unknown, expired, or another account's searchId: status error `INVALID_JOB_ID`;
+//! - a role without the record's permission: status error `INSUFFICIENT_PERMISSION` with
+//!   NetSuite's "Permission Violation" wording; without SOAP Web Services permission: the
+//!   invalid-login fault;
+//! - `getDataCenterUrls` for an account not hosted: `invalidAccountFault` / `INVALID_ACCT`.
+//!
+//! Times are written in US Pacific time with milliseconds and offset. A request whose client
+//! goes away before the answer is ready is not logged (its concurrency slot is released).
+//!
 //! Every response is written with quick-xml's writer, so every value is escaped.
 
 mod account;
 mod auth;
 mod clock;
+mod control;
 mod datetime;
 mod error;
 mod faults;
@@ -36,6 +55,8 @@ mod generate;
 mod governance;
 mod log;
 mod permissions;
+mod pipeline;
+mod reply;
 mod request;
 mod respond;
 mod search;

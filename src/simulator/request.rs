@@ -96,7 +96,9 @@ fn prefs(el: &Element) -> Result<SearchPrefs, RequestError> {
     }
     if let Some(s) = el.message_child("pageSize") {
         p.page_size = Some(
-            s.trimmed().parse::<i32>().map_err(|_| RequestError(format!("Invalid int value for pageSize: {}", s.trimmed())))?,
+            s.trimmed()
+                .parse::<i32>()
+                .map_err(|_| RequestError(format!("Invalid int value for pageSize: {}", s.trimmed())))?,
         );
     }
     Ok(p)

@@ -176,9 +176,8 @@ pub(crate) fn search_result(op: SearchOp, ns_id: &str, answer: &SearchAnswer) ->
         2048 + rows * 900,
         |w| document_info(w, ns_id),
         |w| {
-            w.create_element(op.response_element())
-                .with_attribute(("xmlns", ns::MESSAGES))
-                .write_inner_content(|w| {
+            w.create_element(op.response_element()).with_attribute(("xmlns", ns::MESSAGES)).write_inner_content(
+                |w| {
                     w.create_element("platformCore:searchResult")
                         .with_attribute(("xmlns:platformCore", ns::CORE))
                         .write_inner_content(|w| match answer {
@@ -186,7 +185,8 @@ pub(crate) fn search_result(op: SearchOp, ns_id: &str, answer: &SearchAnswer) ->
                             SearchAnswer::Error { code, message } => error_status(w, code, message),
                         })?;
                     Ok(())
-                })?;
+                },
+            )?;
             Ok(())
         },
         true,
@@ -232,13 +232,14 @@ pub(crate) fn data_center_urls(ns_id: &str, base_url: &str) -> Vec<u8> {
         1024,
         |w| document_info(w, ns_id),
         |w| {
-            w.create_element("getDataCenterUrlsResponse")
-                .with_attribute(("xmlns", ns::MESSAGES))
-                .write_inner_content(|w| {
+            w.create_element("getDataCenterUrlsResponse").with_attribute(("xmlns", ns::MESSAGES)).write_inner_content(
+                |w| {
                     w.create_element("platformCore:getDataCenterUrlsResult")
                         .with_attribute(("xmlns:platformCore", ns::CORE))
                         .write_inner_content(|w| {
-                            w.create_element("platformCore:status").with_attribute(("isSuccess", "true")).write_empty()?;
+                            w.create_element("platformCore:status")
+                                .with_attribute(("isSuccess", "true"))
+                                .write_empty()?;
                             w.create_element("platformCore:dataCenterUrls").write_inner_content(|w| {
                                 leaf(w, "platformCore:restDomain", base_url)?;
                                 leaf(w, "platformCore:webservicesDomain", base_url)?;
@@ -247,7 +248,8 @@ pub(crate) fn data_center_urls(ns_id: &str, base_url: &str) -> Vec<u8> {
                             Ok(())
                         })?;
                     Ok(())
-                })?;
+                },
+            )?;
             Ok(())
         },
         true,

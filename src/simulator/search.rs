@@ -57,18 +57,16 @@ pub(crate) fn parse_search(body: &Element) -> Result<SearchSpec, String> {
     let record = body
         .message_child("searchRecord")
         .ok_or_else(|| "org.xml.sax.SAXException: searchRecord is required".to_string())?;
-    let ty = record
-        .xsi_type
-        .as_ref()
-        .ok_or_else(|| "org.xml.sax.SAXException: searchRecord needs an xsi:type (SearchRecord is abstract)".to_string())?;
+    let ty = record.xsi_type.as_ref().ok_or_else(|| {
+        "org.xml.sax.SAXException: searchRecord needs an xsi:type (SearchRecord is abstract)".to_string()
+    })?;
     match (ty.ns.as_deref(), ty.local.as_str()) {
         (Some(ns::COMMON), "VendorSearchBasic") => {
             VendorCriteria::parse(record).map(SearchSpec::Vendor).map_err(|e: CriteriaError| e.message())
         }
-        (Some(n), _) if n.ends_with(".webservices.netsuite.com") => Err(format!(
-            "org.xml.sax.SAXException: Invalid type: {} (this search type is not simulated)",
-            ty.clark()
-        )),
+        (Some(n), _) if n.ends_with(".webservices.netsuite.com") => {
+            Err(format!("org.xml.sax.SAXException: Invalid type: {} (this search type is not simulated)", ty.clark()))
+        }
         _ => Err(format!("org.xml.sax.SAXException: Invalid type: {}", ty.clark())),
     }
 }
@@ -79,9 +77,8 @@ pub(crate) fn parse_more(body: &Element) -> Result<(String, i32), String> {
         .message_child("searchId")
         .map(|e| e.trimmed().to_string())
         .ok_or_else(|| "org.xml.sax.SAXException: searchId is required".to_string())?;
-    let index = body
-        .message_child("pageIndex")
-        .ok_or_else(|| "org.xml.sax.SAXException: pageIndex is required".to_string())?;
+    let index =
+        body.message_child("pageIndex").ok_or_else(|| "org.xml.sax.SAXException: pageIndex is required".to_string())?;
     let index = index
         .trimmed()
         .parse::<i32>()
@@ -173,7 +170,9 @@ pub(crate) fn start(
     if !(MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&requested) {
         return error(
             "INVALID_SEARCH_PAGE_SIZE",
-            format!("Invalid page size {requested}: the page size must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}."),
+            format!(
+                "Invalid page size {requested}: the page size must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}."
+            ),
         );
     }
     let page_size = requested as u32;

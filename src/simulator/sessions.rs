@@ -91,7 +91,12 @@ impl Sessions {
     }
 
     /// Uses search `id` for `account` at `now`: its session, with the use recorded.
-    pub(crate) fn touch(&mut self, id: &str, account: &AccountId, now: DateTime<Utc>) -> Result<SearchSession, SessionError> {
+    pub(crate) fn touch(
+        &mut self,
+        id: &str,
+        account: &AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<SearchSession, SessionError> {
         let session = self.map.get_mut(id).filter(|s| s.account == *account).ok_or(SessionError::Unknown)?;
         if now - session.last_used > self.ttl {
             self.map.remove(id);

@@ -97,10 +97,7 @@ fn namespace(r: ResolveResult<'_>) -> Result<Option<String>, String> {
 }
 
 fn element(reader: &NsReader<&[u8]>, element_ns: Option<String>, e: &BytesStart<'_>) -> Result<Element, String> {
-    let name = QualifiedName {
-        ns: element_ns,
-        local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
-    };
+    let name = QualifiedName { ns: element_ns, local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned() };
     let mut attrs = Vec::new();
     let mut xsi_type = None;
     for a in e.attributes() {

@@ -36,6 +36,9 @@ impl Store {
 
     /// Number of services stored for a tenant.
     pub async fn count_services(&self, tenant_id: &str) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT count(*) FROM services WHERE tenant_id = $1").bind(tenant_id).fetch_one(&self.pool).await
+        sqlx::query_scalar("SELECT count(*) FROM services WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_one(&self.pool)
+            .await
     }
 }

@@ -1,0 +1,155 @@
+//! Vendor pull benchmarks (`cargo bench --bench vendors`):
+//! 1. parse throughput of one 1,000-vendor search page as the simulator serves it (MB/s and
+//!    records/s, parse + conversion to typed vendors);
+//! 2. a 10,000-vendor onboarding by the `sync` binary in its own process against the
+//!    simulator over HTTP and a real Postgres: wall time, records/s and the process's peak RSS.
+//!
+//! Needs Postgres for part 2 (TEST_DATABASE_URL / DATABASE_URL, else 127.0.0.1:5432).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use netsuite_discovery::netsuite::envelope::{search_request, SearchPreferences};
+use netsuite_discovery::netsuite::parse::parse_response;
+use netsuite_discovery::netsuite::search::{SearchQuery, SearchType};
+use netsuite_discovery::netsuite::{AccountId, TokenPassport, Vendor};
+use netsuite_discovery::simulator::{AccountSpec, SimConfig, Simulator};
+use secrecy::ExposeSecret;
+use sqlx::Executor;
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        parse_throughput().await;
+        onboarding().await;
+    });
+}
+
+async fn parse_throughput() {
+    let account = AccountId::parse("1234567").expect("account");
+    let sim = Simulator::new(SimConfig::default());
+    sim.add_account(AccountSpec::new(account.clone(), 1).with_vendors(1_000)).expect("account");
+    let running = sim.clone().spawn().await.expect("simulator");
+    let creds = sim.credentials(&account).expect("creds");
+    let body = search_request(
+        &TokenPassport::fresh(&creds),
+        SearchPreferences { body_fields_only: true, page_size: 1000 },
+        &SearchQuery::all(SearchType::Vendor),
+    )
+    .expect("request");
+    let page = reqwest::Client::new()
+        .post(running.endpoint())
+        .header("SOAPAction", "search")
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .expect("post")
+        .bytes()
+        .await
+        .expect("body");
+
+    let check = parse_response(&page).expect("parse").into_search_page(SearchType::Vendor).expect("page");
+    assert_eq!(check.records.len(), 1000);
+    // Warm up, then measure.
+    let run = |n: usize| {
+        let mut records = 0usize;
+        for _ in 0..n {
+            let p = parse_response(&page).expect("parse").into_search_page(SearchType::Vendor).expect("page");
+            let vendors: Vec<Vendor> =
+                p.records.iter().map(Vendor::try_from).collect::<Result<_, _>>().expect("vendors");
+            records += vendors.len();
+        }
+        records
+    };
+    run(5);
+    let iterations = 100;
+    let start = Instant::now();
+    let records = run(iterations);
+    let secs = start.elapsed().as_secs_f64();
+    let mb = (page.len() * iterations) as f64 / 1e6;
+    println!(
+        "parse: 1,000-vendor page of {} KB: {:.1} ms/page, {:.1} MB/s, {:.0} records/s (parse + typed conversion, {} iterations)",
+        page.len() / 1024,
+        secs * 1000.0 / iterations as f64,
+        mb / secs,
+        records as f64 / secs,
+        iterations
+    );
+    running.shutdown().await.ok();
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+async fn onboarding() {
+    let admin = match sqlx::PgPool::connect(&admin_url()).await {
+        Ok(p) => p,
+        Err(e) => {
+            println!("onboarding: skipped, no Postgres at {} ({e})", admin_url());
+            return;
+        }
+    };
+    let db = format!("nsd_bench_{}", uuid::Uuid::new_v4().simple());
+    admin.execute(format!("CREATE DATABASE {db}").as_str()).await.expect("create db");
+    let base = admin_url();
+    let url = format!("{}/{db}", &base[..base.rfind('/').expect("url has a path")]);
+
+    let account = AccountId::parse("1234567_SB1").expect("account");
+    let sim = Simulator::new(SimConfig::default());
+    sim.add_account(AccountSpec::new(account.clone(), 42).with_vendors(10_000)).expect("account");
+    let running = sim.clone().spawn().await.expect("simulator");
+    let creds = sim.credentials(&account).expect("creds");
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("bench.toml"),
+        format!(
+            "tenant_id = \"bench\"\naccount_id = \"{account}\"\nendpoint = \"{}\"\nallow_insecure_endpoint = true\n",
+            running.endpoint()
+        ),
+    )
+    .expect("tenant file");
+    let binary = env!("CARGO_BIN_EXE_netsuite-discovery");
+    let start = Instant::now();
+    let out = tokio::task::spawn_blocking({
+        let url = url.clone();
+        let dir = dir.path().to_path_buf();
+        let creds = creds.clone();
+        move || {
+            Command::new(binary)
+                .args(["sync", "--tenant", "bench"])
+                .env("DATABASE_URL", url)
+                .env("NSD__TENANTS_DIR", dir)
+                .env("NSD__LOG__FORMAT", "json")
+                .env("NSD__LOG__LEVEL", "info")
+                .env("NSD_BENCH_CONSUMER_KEY", creds.consumer_key.expose_secret())
+                .env("NSD_BENCH_CONSUMER_SECRET", creds.consumer_secret.expose_secret())
+                .env("NSD_BENCH_TOKEN_ID", creds.token_id.expose_secret())
+                .env("NSD_BENCH_TOKEN_SECRET", creds.token_secret.expose_secret())
+                .output()
+                .expect("run sync")
+        }
+    })
+    .await
+    .expect("join");
+    let wall = start.elapsed();
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let summary = logs.lines().find(|l| l.contains("sync run finished")).unwrap_or("");
+    let field = |name: &str| -> Option<u64> {
+        let v: serde_json::Value = serde_json::from_str(summary).ok()?;
+        v.get(name)?.as_u64()
+    };
+    println!(
+        "onboarding: 10,000 vendors by the sync binary (own process, simulator over HTTP, Postgres): {:.2} s wall, {:.0} records/s, {} requests, peak RSS {} MiB, exit {}",
+        wall.as_secs_f64(),
+        10_000.0 / wall.as_secs_f64().max(Duration::from_millis(1).as_secs_f64()),
+        field("requests").unwrap_or(0),
+        field("peak_rss_kib").unwrap_or(0) / 1024,
+        out.status
+    );
+    running.shutdown().await.ok();
+    admin.execute(format!("DROP DATABASE IF EXISTS {db}").as_str()).await.ok();
+}

@@ -1,0 +1,150 @@
+//! The simulator's control API: what tests call to shape accounts, faults and governance,
+//! and to read back ground truth and the request log.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::account::{default_anchor, AccountSpec, AccountState, SimVendor};
+use super::error::SimError;
+use super::faults::{FaultTarget, InjectedFault};
+use super::log::LoggedRequest;
+use super::permissions::PermissionSet;
+use super::server::Simulator;
+use crate::netsuite::{AccountId, Credentials};
+
+impl Simulator {
+    /// Runs `f` on a hosted account's state, under the lock.
+    fn with_account<T>(&self, account: &AccountId, f: impl FnOnce(&mut AccountState) -> T) -> Result<T, SimError> {
+        let mut st = self.lock();
+        let a = st.accounts.get_mut(account).ok_or_else(|| SimError::UnknownAccount(account.clone()))?;
+        Ok(f(a))
+    }
+
+    /// Hosts a new account generated from `spec`.
+    pub fn add_account(&self, spec: AccountSpec) -> Result<(), SimError> {
+        let id = spec.account_id.clone();
+        let anchor = default_anchor(self.inner.clock.now());
+        let mut st = self.lock();
+        if st.accounts.contains_key(&id) {
+            return Err(SimError::DuplicateAccount(id));
+        }
+        let state = AccountState::generate(spec, anchor, self.inner.default_limit);
+        st.accounts.insert(id, state);
+        Ok(())
+    }
+
+    /// The hosted accounts, sorted.
+    pub fn accounts(&self) -> Vec<AccountId> {
+        let mut ids: Vec<AccountId> = self.lock().accounts.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// The TBA credentials of `account` (deterministic from its seed and id).
+    pub fn credentials(&self, account: &AccountId) -> Result<Credentials, SimError> {
+        self.with_account(account, |a| a.credentials())
+    }
+
+    /// The account's vendors now, in internal-id order: the ground truth.
+    pub fn vendors(&self, account: &AccountId) -> Result<Vec<SimVendor>, SimError> {
+        self.with_account(account, |a| a.vendor_list())
+    }
+
+    /// Adds `n` vendors created and last modified now (simulator clock, whole seconds);
+    /// returns their internal ids.
+    pub fn add_vendors(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.add_vendors(n, now))
+    }
+
+    /// Modifies `n` existing vendors (a deterministic choice): new email, every other one a
+    /// new company name, last modified now. Returns their internal ids, ascending.
+    pub fn modify_vendors(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.modify_vendors(n, now))
+    }
+
+    /// Replaces the role's permissions.
+    pub fn set_permissions(&self, account: &AccountId, permissions: PermissionSet) -> Result<(), SimError> {
+        self.with_account(account, |a| a.permissions = permissions)
+    }
+
+    /// The role's permissions.
+    pub fn permissions(&self, account: &AccountId) -> Result<PermissionSet, SimError> {
+        self.with_account(account, |a| a.permissions.clone())
+    }
+
+    /// Sets the account's in-flight request limit (0: none).
+    pub fn set_concurrency_limit(&self, account: &AccountId, limit: usize) -> Result<(), SimError> {
+        self.with_account(account, |a| a.concurrency_limit = limit)
+    }
+
+    /// The most requests of `account` in flight at once so far, counting those blocked for
+    /// being over the limit.
+    pub fn peak_in_flight(&self, account: &AccountId) -> Result<usize, SimError> {
+        self.with_account(account, |a| a.peak_in_flight)
+    }
+
+    /// Requests of `account` in flight now.
+    pub fn in_flight(&self, account: &AccountId) -> Result<usize, SimError> {
+        self.with_account(account, |a| a.in_flight)
+    }
+
+    /// Sets the peak back to the number in flight now.
+    pub fn reset_peak_in_flight(&self, account: &AccountId) -> Result<(), SimError> {
+        self.with_account(account, |a| a.peak_in_flight = a.in_flight)
+    }
+
+    /// Sets the latency of every authenticated request.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// Queues faults for the next authenticated requests of `target`, in order.
+    pub fn push_faults(&self, target: impl Into<FaultTarget>, faults: Vec<InjectedFault>) {
+        self.lock().faults.push(target.into(), faults);
+    }
+
+    /// Sets per-request fault probabilities (replacing earlier ones), drawn from the seeded
+    /// generator after the scripted faults run out.
+    pub fn set_fault_rates(&self, rates: Vec<(InjectedFault, f64)>) {
+        self.lock().faults.set_rates(rates);
+    }
+
+    /// Drops every scripted fault and rate.
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// Scripted faults not used yet.
+    pub fn pending_faults(&self) -> usize {
+        self.lock().faults.pending()
+    }
+
+    /// The request log, oldest first.
+    pub fn request_log(&self) -> Vec<LoggedRequest> {
+        self.lock().log.iter().cloned().collect()
+    }
+
+    /// Empties the request log.
+    pub fn clear_request_log(&self) {
+        self.lock().log.clear();
+    }
+
+    /// Turns logging of request and response bodies on or off.
+    pub fn set_record_bodies(&self, on: bool) {
+        self.lock().record_bodies = on;
+    }
+
+    /// The simulator clock's time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// Moves the simulator clock forward (searchIds age, new records get later times).
+    /// Passport timestamps are still checked against real time.
+    pub fn advance_clock(&self, by: Duration) {
+        self.inner.clock.advance(by);
+    }
+}

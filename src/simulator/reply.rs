@@ -1,0 +1,148 @@
+//! What the simulator answers to one request: a SOAP body, an HTTP error page, a cut body,
+//! or a dropped connection; and how that answer is logged.
+
+use std::io;
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::auth::AuthFailure;
+use super::faults::WS_REQUEST_BLOCKED_MESSAGE;
+use super::log::Outcome;
+use super::respond::{self, FaultDetail};
+
+/// Content type of SOAP responses.
+pub(crate) const XML_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+
+/// What the simulator answers, and how to log it.
+pub(crate) struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// `Content-Type` header.
+    pub content_type: &'static str,
+    /// `None`: drop the connection.
+    pub body: Option<Vec<u8>>,
+    /// How the request ended.
+    pub outcome: Outcome,
+    /// Whether a fault plan caused it.
+    pub injected: bool,
+    /// Why, in words, when the wire does not say.
+    pub note: Option<String>,
+}
+
+impl Reply {
+    pub(crate) fn xml(body: Vec<u8>, outcome: Outcome) -> Self {
+        Self {
+            status: StatusCode::OK,
+            content_type: XML_CONTENT_TYPE,
+            body: Some(body),
+            outcome,
+            injected: false,
+            note: None,
+        }
+    }
+
+    pub(crate) fn fault(faultstring: &str, detail: Option<FaultDetail<'_>>) -> Self {
+        let code = detail.map_or("soapenv:Server.userException", |d| d.code).to_string();
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            content_type: XML_CONTENT_TYPE,
+            body: Some(respond::fault(faultstring, detail)),
+            outcome: Outcome::Fault { code },
+            injected: false,
+            note: None,
+        }
+    }
+
+    /// A fault for a request the server cannot read: faultstring only, like Axis's SAX errors.
+    pub(crate) fn unreadable(message: &str) -> Self {
+        Self::fault(message, None).noted(message)
+    }
+
+    pub(crate) fn invalid_login(why: AuthFailure) -> Self {
+        let text = if why == AuthFailure::Ambiguous { "Ambiguous authentication" } else { "Invalid login attempt." };
+        Self::fault(text, Some(FaultDetail { name: "invalidCredentialsFault", code: "USER_ERROR", message: text }))
+            .noted(why.note())
+    }
+
+    pub(crate) fn blocked() -> Self {
+        Self::fault(
+            WS_REQUEST_BLOCKED_MESSAGE,
+            Some(FaultDetail {
+                name: "exceededConcurrentRequestLimitFault",
+                code: "WS_REQUEST_BLOCKED",
+                message: WS_REQUEST_BLOCKED_MESSAGE,
+            }),
+        )
+        .noted("over the account's concurrency limit")
+    }
+
+    pub(crate) fn plain(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            content_type,
+            body: Some(body),
+            outcome: Outcome::Http(status.as_u16()),
+            injected: false,
+            note: None,
+        }
+    }
+
+    pub(crate) fn dropped() -> Self {
+        Self {
+            status: StatusCode::OK,
+            content_type: XML_CONTENT_TYPE,
+            body: None,
+            outcome: Outcome::Dropped,
+            injected: false,
+            note: None,
+        }
+    }
+
+    pub(crate) fn noted(mut self, note: &str) -> Self {
+        self.note = Some(note.to_string());
+        self
+    }
+
+    pub(crate) fn injected(mut self) -> Self {
+        self.injected = true;
+        self
+    }
+
+    /// Cuts the body in half (a response interrupted mid-way).
+    pub(crate) fn truncated(mut self) -> Self {
+        if let Some(b) = self.body.as_mut() {
+            b.truncate(b.len() / 2);
+        }
+        self.outcome = Outcome::Truncated;
+        self.injected = true;
+        self
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        match self.body {
+            Some(body) => {
+                let mut r = Response::new(Body::from(body));
+                *r.status_mut() = self.status;
+                r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+                r
+            }
+            None => {
+                // A body that fails before its first byte: the server closes the connection
+                // without completing the response.
+                let failing = futures::stream::once(async {
+                    Err::<Bytes, io::Error>(io::Error::new(
+                        io::ErrorKind::ConnectionAborted,
+                        "simulated dropped connection",
+                    ))
+                });
+                let mut r = Response::new(Body::from_stream(failing));
+                r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+                r
+            }
+        }
+    }
+}
