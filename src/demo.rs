@@ -75,8 +75,8 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
 
     println!();
     println!(
-        "{:<11} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
-        "run", "mode", "pages", "records", "inserted", "updated", "requests", "faults", "seconds"
+        "{:<11} {:<9} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
+        "run", "entity", "mode", "pages", "records", "inserted", "updated", "requests", "errors", "seconds"
     );
     for (name, s) in [("onboarding", &onboarding), ("delta", &delta)] {
         row(name, s);
@@ -109,8 +109,9 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
 fn row(name: &str, s: &RunSummary) {
     for o in &s.outcomes {
         println!(
-            "{:<11} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8.2}",
-            format!("{name}/{}", o.entity).chars().take(11).collect::<String>(),
+            "{:<11} {:<9} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8.2}",
+            name,
+            o.entity,
             o.mode.as_str(),
             o.pages,
             o.records,
