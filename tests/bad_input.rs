@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{fresh_db, service_count, sync_settings, tenant};
+use common::{fresh_db, service_count, sync_settings, vendor_tenant};
 use netsuite_discovery::discovery::sync_tenant;
 use netsuite_discovery::netsuite::search::{SearchQuery, SearchType};
 use netsuite_discovery::netsuite::{AccountId, Client, ClientConfig, WireError};
@@ -52,7 +52,7 @@ async fn each_failure_is_typed_recorded_and_commits_nothing_partial() {
     settings.max_attempts = 1;
     for (fault, label) in cases {
         let db = fresh_db().await;
-        let t = tenant("acme", creds.clone(), &running.endpoint(), 300);
+        let t = vendor_tenant("acme", creds.clone(), &running.endpoint(), 300);
         // Request 1 (search) is served; request 2 (searchMoreWithId page 2) fails.
         sim.push_faults(FaultTarget::Any, vec![InjectedFault::Latency(std::time::Duration::ZERO), fault.clone()]);
         let run = sync_tenant(&db.store, &t, &settings, CancellationToken::new(), "test").await.unwrap();
@@ -76,7 +76,7 @@ async fn each_failure_is_typed_recorded_and_commits_nothing_partial() {
 async fn transient_failures_are_retried_with_fresh_passports() {
     let (sim, running) = sim(1_000).await;
     let db = fresh_db().await;
-    let t = tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 250);
+    let t = vendor_tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 250);
     sim.push_faults(
         FaultTarget::Any,
         vec![
@@ -106,7 +106,7 @@ async fn wrong_credentials_fail_once_without_retry() {
     let db = fresh_db().await;
     let mut creds = sim.credentials(&account()).unwrap();
     creds.token_secret = SecretString::from("not-the-secret".to_string());
-    let t = tenant("acme", creds, &running.endpoint(), 1000);
+    let t = vendor_tenant("acme", creds, &running.endpoint(), 1000);
     let run = sync_tenant(&db.store, &t, &sync_settings(), CancellationToken::new(), "test").await.unwrap();
     assert_eq!(run.status, RunStatus::Failed);
     assert_eq!(run.requests, 1, "auth failures are not retried");
@@ -157,7 +157,7 @@ async fn malformed_xml_and_unknown_record_type() {
 
     // Through a whole sync: the page holding it is not committed, the run fails with the label.
     let db = fresh_db().await;
-    let t = tenant("acme", test_creds(), &url, 1000);
+    let t = vendor_tenant("acme", test_creds(), &url, 1000);
     let run = sync_tenant(&db.store, &t, &sync_settings(), CancellationToken::new(), "test").await.unwrap();
     assert_eq!(run.status, RunStatus::Failed);
     assert_eq!(last_entity(&db.store).await.1.as_deref(), Some("unexpected_record"));

@@ -34,7 +34,7 @@ async fn sigkill_at_several_moments_then_restart_converges() {
     std::fs::write(
         dir.path().join("acme.toml"),
         format!(
-            "tenant_id = \"acme\"\naccount_id = \"{}\"\nendpoint = \"{}\"\nallow_insecure_endpoint = true\npage_size = 200\n",
+            "tenant_id = \"acme\"\naccount_id = \"{}\"\nendpoint = \"{}\"\nallow_insecure_endpoint = true\npage_size = 200\nproduct = \"eam\"\n",
             account,
             running.endpoint()
         ),
@@ -91,7 +91,7 @@ async fn sigkill_at_several_moments_then_restart_converges() {
     assert_eq!(common::service_count(&db.store, "acme").await, 4_000);
 
     let clean = common::fresh_db().await;
-    let t = common::tenant("acme", creds.clone(), &running.endpoint(), 200);
+    let t = common::vendor_tenant("acme", creds.clone(), &running.endpoint(), 200);
     sync_tenant(&clean.store, &t, &common::sync_settings(), CancellationToken::new(), "test").await.unwrap();
     assert_eq!(snapshot(&db.store).await, snapshot(&clean.store).await, "killed-and-resumed rows equal a clean run's");
 }

@@ -52,14 +52,14 @@ fn no_secret_reaches_the_logs_at_trace_level() {
 
         // A successful onboarding with retried faults on the way, then a delta.
         sim.push_faults(FaultTarget::Any, vec![InjectedFault::ws_request_blocked(), InjectedFault::Truncated]);
-        let t = common::tenant("acme", creds.clone(), &running.endpoint(), 500);
+        let t = common::vendor_tenant("acme", creds.clone(), &running.endpoint(), 500);
         sync_tenant(&db.store, &t, &settings, CancellationToken::new(), "test").await.unwrap();
         sync_tenant(&db.store, &t, &settings, CancellationToken::new(), "test").await.unwrap();
 
         // Refused credentials: the error path logs too.
         let mut bad = creds.clone();
         bad.token_secret = SecretString::from("0123456789abcdef-wrong-token-secret".to_string());
-        let tb = common::tenant("acme-bad", bad, &running.endpoint(), 500);
+        let tb = common::vendor_tenant("acme-bad", bad, &running.endpoint(), 500);
         sync_tenant(&db.store, &tb, &settings, CancellationToken::new(), "test").await.unwrap();
 
         // Configuration errors name the variable, never a value.

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{fresh_db, service_count, sync_settings, tenant, TestDb};
+use common::{fresh_db, service_count, sync_settings, vendor_tenant, TestDb};
 use netsuite_discovery::config::{SyncSettings, Tenant};
 use netsuite_discovery::discovery::{sync_tenant, RunSummary};
 use netsuite_discovery::netsuite::AccountId;
@@ -30,7 +30,7 @@ async fn setup(vendors: usize, page_size: u32) -> Env {
     sim.set_record_bodies(true);
     let running = sim.clone().spawn().await.expect("simulator starts");
     let creds = sim.credentials(&account).expect("account exists");
-    let tenant = tenant("acme", creds, &running.endpoint(), page_size);
+    let tenant = vendor_tenant("acme", creds, &running.endpoint(), page_size);
     Env { db: fresh_db().await, sim, _running: running, account, tenant }
 }
 

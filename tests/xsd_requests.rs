@@ -91,7 +91,7 @@ async fn captured_traffic_of_a_real_sync_validates() {
     sim.set_record_bodies(true);
     let running = sim.clone().spawn().await.unwrap();
     let db = common::fresh_db().await;
-    let t = common::tenant("acme", sim.credentials(&account).unwrap(), &running.endpoint(), 50);
+    let t = common::vendor_tenant("acme", sim.credentials(&account).unwrap(), &running.endpoint(), 50);
     sync_tenant(&db.store, &t, &common::sync_settings(), CancellationToken::new(), "test").await.unwrap();
     sim.add_vendors(&account, 3).unwrap();
     sync_tenant(&db.store, &t, &common::sync_settings(), CancellationToken::new(), "test").await.unwrap();

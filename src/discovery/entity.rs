@@ -1,30 +1,44 @@
-//! The entities this project discovers and how each is searched, converted and stored.
+//! The entities this project discovers and how each is searched, read and stored.
 
+use crate::config::{Product, Tenant};
+use crate::netsuite::records::VENDOR_TRANSACTION_TYPES;
 use crate::netsuite::search::SearchType;
-use crate::netsuite::{RawRecord, Vendor, WireError};
-use crate::store::{PageCommit, Store, UpsertCounts};
+use crate::netsuite::{ExpenseCategory, ExpenseReport, RawRecord, Transaction, Vendor, WireError};
+use crate::store::Batch;
 
 /// One kind of NetSuite record we pull: how to search it, read it and store it.
 pub trait EntitySpec {
-    /// Our name for it (cursor and run rows): `vendors`.
+    /// Our name for it (cursor, run and status rows): `vendors`, `invoices`...
     const NAME: &'static str;
     /// The typed record.
     type Record: Send + Sync;
     /// The basic search it uses.
     fn search_type() -> SearchType;
-    /// Whether sublists are needed (`bodyFieldsOnly = false`).
+    /// Whether sublists are left out (`bodyFieldsOnly`).
     fn body_fields_only() -> bool {
         true
     }
-    /// Reads a typed record from a raw one.
-    fn convert(raw: &RawRecord) -> Result<Self::Record, WireError>;
-    /// Commits a page of records with the cursor, in one transaction.
-    fn commit(
-        store: &Store,
-        tenant_id: &str,
-        records: &[Self::Record],
-        page: PageCommit<'_>,
-    ) -> impl std::future::Future<Output = Result<UpsertCounts, sqlx::Error>> + Send;
+    /// Whether the search has `lastModifiedDate`, so that deltas are possible; otherwise every
+    /// pass pulls everything (small lists only).
+    fn supports_delta() -> bool {
+        true
+    }
+    /// Whether pulls are bounded by the transaction-date window (one year before the earliest
+    /// service's discovery).
+    fn windowed() -> bool {
+        false
+    }
+    /// The `type anyOf` values of the typed query. When NetSuite refuses it for lack of
+    /// permission, the pull falls back to a plain search without them and keeps what it can
+    /// read (the entity is then recorded as degraded).
+    fn type_filter() -> Option<Vec<String>> {
+        None
+    }
+    /// Reads a typed record; `Ok(None)` when the record is of another kind this search may
+    /// also return (a plain transaction search returns every type the role may see).
+    fn convert(raw: &RawRecord) -> Result<Option<Self::Record>, WireError>;
+    /// Wraps a page of records for the store.
+    fn batch(records: &[Self::Record]) -> Batch<'_>;
 }
 
 /// Vendors: LeanIX "new services". Always enabled (an EAM tenant pulls them alone).
@@ -38,16 +52,162 @@ impl EntitySpec for Vendors {
         SearchType::Vendor
     }
 
-    fn convert(raw: &RawRecord) -> Result<Vendor, WireError> {
-        Vendor::try_from(raw)
+    fn convert(raw: &RawRecord) -> Result<Option<Vendor>, WireError> {
+        Vendor::try_from(raw).map(Some)
     }
 
-    async fn commit(
-        store: &Store,
-        tenant_id: &str,
-        records: &[Vendor],
-        page: PageCommit<'_>,
-    ) -> Result<UpsertCounts, sqlx::Error> {
-        store.commit_vendor_page(tenant_id, Self::NAME, records, page).await
+    fn batch(records: &[Vendor]) -> Batch<'_> {
+        Batch::Vendors(records)
     }
+}
+
+/// Invoices: every vendor-side transaction type of 2017_2, with lines (Financial System).
+pub struct Invoices;
+
+impl EntitySpec for Invoices {
+    const NAME: &'static str = "invoices";
+    type Record = Transaction;
+
+    fn search_type() -> SearchType {
+        SearchType::Transaction
+    }
+
+    fn body_fields_only() -> bool {
+        false
+    }
+
+    fn windowed() -> bool {
+        true
+    }
+
+    fn type_filter() -> Option<Vec<String>> {
+        Some(VENDOR_TRANSACTION_TYPES.iter().map(|(t, _, _)| t.to_string()).collect())
+    }
+
+    fn convert(raw: &RawRecord) -> Result<Option<Transaction>, WireError> {
+        Transaction::from_raw(raw)
+    }
+
+    fn batch(records: &[Transaction]) -> Batch<'_> {
+        Batch::Invoices(records)
+    }
+}
+
+/// Costs: expense reports with their expense lines (Expense Management).
+pub struct Costs;
+
+impl EntitySpec for Costs {
+    const NAME: &'static str = "costs";
+    type Record = ExpenseReport;
+
+    fn search_type() -> SearchType {
+        SearchType::Transaction
+    }
+
+    fn body_fields_only() -> bool {
+        false
+    }
+
+    fn windowed() -> bool {
+        true
+    }
+
+    fn type_filter() -> Option<Vec<String>> {
+        Some(vec!["_expenseReport".to_string()])
+    }
+
+    fn convert(raw: &RawRecord) -> Result<Option<ExpenseReport>, WireError> {
+        ExpenseReport::from_raw(raw)
+    }
+
+    fn batch(records: &[ExpenseReport]) -> Batch<'_> {
+        Batch::Costs(records)
+    }
+}
+
+/// Expense categories, so that cost lines carry a category name (Expense Management). The
+/// search has no `lastModifiedDate`: the (short) list is pulled whole every pass.
+pub struct ExpenseCategories;
+
+impl EntitySpec for ExpenseCategories {
+    const NAME: &'static str = "expense_categories";
+    type Record = ExpenseCategory;
+
+    fn search_type() -> SearchType {
+        SearchType::ExpenseCategory
+    }
+
+    fn supports_delta() -> bool {
+        false
+    }
+
+    fn convert(raw: &RawRecord) -> Result<Option<ExpenseCategory>, WireError> {
+        ExpenseCategory::try_from(raw).map(Some)
+    }
+
+    fn batch(records: &[ExpenseCategory]) -> Batch<'_> {
+        Batch::ExpenseCategories(records)
+    }
+}
+
+/// The LeanIX category an entity belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    /// Vendors: discovered for every product.
+    Services,
+    /// Financial System: invoices.
+    FinancialSystem,
+    /// Expense Management: expense categories and costs.
+    ExpenseManagement,
+}
+
+/// The entities, as values (for lists, switches and dispatch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entity {
+    /// [`Vendors`].
+    Vendors,
+    /// [`Invoices`].
+    Invoices,
+    /// [`ExpenseCategories`].
+    ExpenseCategories,
+    /// [`Costs`].
+    Costs,
+}
+
+impl Entity {
+    /// Its name in the database and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Vendors => Vendors::NAME,
+            Entity::Invoices => Invoices::NAME,
+            Entity::ExpenseCategories => ExpenseCategories::NAME,
+            Entity::Costs => Costs::NAME,
+        }
+    }
+
+    /// The category that switches it on.
+    pub fn category(self) -> Category {
+        match self {
+            Entity::Vendors => Category::Services,
+            Entity::Invoices => Category::FinancialSystem,
+            Entity::ExpenseCategories | Entity::Costs => Category::ExpenseManagement,
+        }
+    }
+}
+
+/// The entities a tenant pulls, in order: vendors first (invoices link to them), then
+/// invoices, then expense categories before the costs that name them. An EAM tenant pulls
+/// vendors alone.
+pub fn enabled_entities(tenant: &Tenant) -> Vec<Entity> {
+    let mut out = vec![Entity::Vendors];
+    if tenant.product == Product::Smp {
+        if tenant.categories.financial_system {
+            out.push(Entity::Invoices);
+        }
+        if tenant.categories.expense_management {
+            out.push(Entity::ExpenseCategories);
+            out.push(Entity::Costs);
+        }
+    }
+    out
 }

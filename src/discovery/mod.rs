@@ -6,6 +6,6 @@ pub mod entity;
 pub mod pull;
 pub mod run;
 
-pub use entity::{EntitySpec, Vendors};
+pub use entity::{enabled_entities, Category, Costs, Entity, EntitySpec, ExpenseCategories, Invoices, Vendors};
 pub use pull::{pull_entity, PullContext, SyncError};
 pub use run::{sync_tenant, RunSummary};

@@ -6,18 +6,20 @@
 //! - a page is converted completely before anything of it is written: a malformed or
 //!   unexpected record fails the page, and nothing of that page is committed;
 //! - the delta's next lower bound is the pull's start time (fixed before the first request),
-//!   minus the overlap at query time; never a bare date.
+//!   minus the overlap at query time; never a bare date;
+//! - a windowed entity's `tranDate` lower bound is fixed when it is first pulled: one year
+//!   before the earliest service's discovery (or before that first pull, without services).
 
 use std::time::Instant;
 
-use chrono::{Duration as ChronoDuration, Utc};
+use chrono::{Duration as ChronoDuration, Months, NaiveDate, Utc};
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use super::entity::EntitySpec;
 use crate::daemon::retry::{RetryError, RetryPolicy};
 use crate::netsuite::error::ErrorClass;
-use crate::netsuite::search::SearchQuery;
+use crate::netsuite::search::{Criterion, DateOperator, SearchQuery};
 use crate::netsuite::{Client, RawRecord, SearchPage, WireError};
 use crate::store::{EntityOutcome, PageCommit, PullMode, RunStatus, Store};
 
@@ -63,83 +65,128 @@ impl From<RetryError> for SyncError {
     }
 }
 
-/// Counts of a pull in progress.
+/// State of a pull in progress.
 #[derive(Default)]
-struct Tally {
+struct Pull {
     pages: u32,
     records: u64,
     inserted: u64,
     updated: u64,
+    /// The typed query was refused: NetSuite's error, kept for the record.
+    degraded: Option<WireError>,
+    /// Running the plain search (records of other kinds are skipped, not errors).
+    plain: bool,
+}
+
+/// One year before `at`, as a date (the first day of a service's window).
+pub fn one_year_before(at: chrono::DateTime<Utc>) -> NaiveDate {
+    let d = at.date_naive();
+    d.checked_sub_months(Months::new(12)).unwrap_or(d)
 }
 
 /// Pulls one entity: resumes an open pull if there is one, otherwise starts a full pull (not
-/// yet onboarded) or a delta (since the high-water mark minus the overlap).
+/// yet onboarded, or no delta possible) or a delta (since the high-water mark minus the
+/// overlap). The outcome is `Degraded` when a permission was missing and the pull went on with
+/// what it could read.
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant_id, entity = E::NAME))]
 pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Result<(), SyncError>) {
-    let mut tally = Tally::default();
+    let mut pull = Pull::default();
     let mut mode = PullMode::Full;
-    let result = run_pull::<E>(ctx, &mut tally, &mut mode).await;
-    let (status, error_code, error) = match &result {
-        Ok(()) => (RunStatus::Succeeded, None, None),
-        Err(SyncError::Cancelled) => (RunStatus::Cancelled, Some("cancelled".to_string()), None),
-        Err(SyncError::Wire(w)) if w.class() == ErrorClass::Permission => {
+    let result = run_pull::<E>(ctx, &mut pull, &mut mode).await;
+    let (status, error_code, error) = match (&result, &pull.degraded) {
+        (Ok(()), None) => (RunStatus::Succeeded, None, None),
+        (Ok(()), Some(w)) => (RunStatus::Degraded, Some(w.label()), Some(w.to_string())),
+        (Err(SyncError::Cancelled), _) => (RunStatus::Cancelled, Some("cancelled".to_string()), None),
+        (Err(SyncError::Wire(w)), _) if w.class() == ErrorClass::Permission => {
             (RunStatus::Degraded, Some(w.label()), Some(w.to_string()))
         }
-        Err(SyncError::Wire(w)) => (RunStatus::Failed, Some(w.label()), Some(w.to_string())),
-        Err(SyncError::Store(e)) => (RunStatus::Failed, Some("database".to_string()), Some(e.to_string())),
+        (Err(SyncError::Wire(w)), _) => (RunStatus::Failed, Some(w.label()), Some(w.to_string())),
+        (Err(SyncError::Store(e)), _) => (RunStatus::Failed, Some("database".to_string()), Some(e.to_string())),
     };
     let outcome = EntityOutcome {
         entity: E::NAME.to_string(),
         mode,
         status,
-        pages: tally.pages,
-        records: tally.records,
-        inserted: tally.inserted,
-        updated: tally.updated,
+        pages: pull.pages,
+        records: pull.records,
+        inserted: pull.inserted,
+        updated: pull.updated,
         error_code,
         error,
     };
     (outcome, result)
 }
 
-async fn run_pull<E: EntitySpec>(
-    ctx: &PullContext,
-    tally: &mut Tally,
-    mode_out: &mut PullMode,
-) -> Result<(), SyncError> {
+/// The query of a pull: the type filter unless running plain, the window, the delta bound.
+fn query_for<E: EntitySpec>(
+    window: Option<NaiveDate>,
+    since: Option<chrono::DateTime<Utc>>,
+    plain: bool,
+) -> SearchQuery {
+    let mut criteria = Vec::new();
+    if let (Some(types), false) = (E::type_filter(), plain) {
+        criteria.push(Criterion::AnyOfEnum { field: "type", values: types });
+    }
+    if let Some(start) = window {
+        criteria.push(Criterion::Date {
+            field: "tranDate",
+            operator: DateOperator::OnOrAfter,
+            value: start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+            value2: None,
+        });
+    }
+    if let Some(since) = since {
+        criteria.push(Criterion::Date {
+            field: "lastModifiedDate",
+            operator: DateOperator::OnOrAfter,
+            value: since,
+            value2: None,
+        });
+    }
+    SearchQuery { search_type: E::search_type(), criteria, body_fields_only: E::body_fields_only() }
+}
+
+async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &mut PullMode) -> Result<(), SyncError> {
     let started = Instant::now();
     let cursor = ctx.store.load_cursor(&ctx.tenant_id, E::NAME).await?;
-    let (mode, since, resume) = match cursor.pull {
+    let (mode, since, window, resume) = match cursor.pull {
         Some(open) => {
             info!(mode = open.mode.as_str(), pages_done = open.pages_done, total_pages = ?open.total_pages, "resuming an interrupted pull");
+            pull.plain = open.plain;
             let resume = match (open.search_id, open.total_pages) {
                 (Some(id), Some(total)) if open.pages_done >= 1 => Some((id, open.pages_done, total)),
                 _ => None,
             };
-            (open.mode, open.since, resume)
+            (open.mode, open.since, open.window_start, resume)
         }
         None => {
-            let (mode, since) = match (cursor.onboarded, cursor.high_water) {
+            let (mode, since) = match (cursor.onboarded && E::supports_delta(), cursor.high_water) {
                 (true, Some(hw)) => (PullMode::Delta, Some(hw - ctx.overlap)),
                 _ => (PullMode::Full, None),
             };
+            let window = if E::windowed() {
+                match cursor.window_start {
+                    Some(w) => Some(w),
+                    None => {
+                        let earliest = ctx.store.earliest_discovery(&ctx.tenant_id).await?.unwrap_or_else(Utc::now);
+                        Some(one_year_before(earliest))
+                    }
+                }
+            } else {
+                None
+            };
             // The high-water mark this pull will set: fixed now, before any request.
-            ctx.store.begin_pull(&ctx.tenant_id, E::NAME, Utc::now(), mode, since).await?;
-            (mode, since, None)
+            ctx.store.begin_pull(&ctx.tenant_id, E::NAME, Utc::now(), mode, since, window).await?;
+            (mode, since, window, None)
         }
     };
     *mode_out = mode;
-    let mut query = match (mode, since) {
-        (PullMode::Delta, Some(since)) => SearchQuery::modified_since(E::search_type(), since),
-        _ => SearchQuery::all(E::search_type()),
-    };
-    query.body_fields_only = E::body_fields_only();
-    info!(mode = mode.as_str(), since = ?since, "pull started");
+    info!(mode = mode.as_str(), since = ?since, window_start = ?window, plain = pull.plain, "pull started");
 
     let (mut search_id, mut next, mut total_pages) = match resume {
         Some((id, done, total)) => (Some(id), done + 1, total),
         None => {
-            let first = first_page::<E>(ctx, &query, tally).await?;
+            let first = first_page::<E>(ctx, window, since, pull).await?;
             (first.0, 2, first.1)
         }
     };
@@ -160,7 +207,7 @@ async fn run_pull<E: EntitySpec>(
             Ok(page) => page,
             Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => {
                 info!(page = next, "searchId expired; running the search again and resuming");
-                let (id, total) = first_page::<E>(ctx, &query, tally).await?;
+                let (id, total) = first_page::<E>(ctx, window, since, pull).await?;
                 search_id = id;
                 total_pages = total;
                 continue;
@@ -168,15 +215,15 @@ async fn run_pull<E: EntitySpec>(
             Err(e) => return Err(e.into()),
         };
         total_pages = page.total_pages;
-        commit::<E>(ctx, page, search_id.as_deref(), tally).await?;
+        commit::<E>(ctx, page, search_id.as_deref(), pull).await?;
         if ctx.progress_every > 0 && next % ctx.progress_every == 0 {
             let secs = started.elapsed().as_secs_f64().max(0.001);
-            let rate = tally.records as f64 / secs;
-            let eta = (total_pages - next) as f64 * secs / tally.pages.max(1) as f64;
+            let rate = pull.records as f64 / secs;
+            let eta = total_pages.saturating_sub(next) as f64 * secs / pull.pages.max(1) as f64;
             info!(
                 page = next,
                 total_pages,
-                records = tally.records,
+                records = pull.records,
                 rate = format!("{rate:.0}/s"),
                 eta_s = eta as u64,
                 "pull progress"
@@ -186,48 +233,79 @@ async fn run_pull<E: EntitySpec>(
     }
     info!(
         mode = mode.as_str(),
-        pages = tally.pages,
-        records = tally.records,
-        inserted = tally.inserted,
-        updated = tally.updated,
+        pages = pull.pages,
+        records = pull.records,
+        inserted = pull.inserted,
+        updated = pull.updated,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "pull finished"
     );
     Ok(())
 }
 
-/// Runs the search, commits page 1, returns the searchId and the total pages.
+/// Runs the search (falling back to the plain search when the typed one is refused for lack
+/// of permission), commits page 1, returns the searchId and the total pages.
 async fn first_page<E: EntitySpec>(
     ctx: &PullContext,
-    query: &SearchQuery,
-    tally: &mut Tally,
+    window: Option<NaiveDate>,
+    since: Option<chrono::DateTime<Utc>>,
+    pull: &mut Pull,
 ) -> Result<(Option<String>, u32), SyncError> {
-    let page = ctx.retry.run(&ctx.cancel, "search", || ctx.client.search(query)).await?;
+    let query = query_for::<E>(window, since, pull.plain);
+    let page = match ctx.retry.run(&ctx.cancel, "search", || ctx.client.search(&query)).await {
+        Ok(page) => page,
+        Err(RetryError::Wire(e))
+            if e.class() == ErrorClass::Permission && E::type_filter().is_some() && !pull.plain =>
+        {
+            warn!(error_code = %e.label(), error = %e, "typed search refused: degrading to a plain Transaction Search and keeping what it shows");
+            pull.plain = true;
+            pull.degraded = Some(e);
+            ctx.store.set_pull_plain(&ctx.tenant_id, E::NAME).await?;
+            let plain = query_for::<E>(window, since, true);
+            ctx.retry.run(&ctx.cancel, "search", || ctx.client.search(&plain)).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
     let id = page.search_id.clone();
     let total = page.total_pages;
     debug!(total_records = page.total_records, total_pages = total, "search answered");
-    commit::<E>(ctx, page, id.as_deref(), tally).await?;
+    commit::<E>(ctx, page, id.as_deref(), pull).await?;
     Ok((id, total))
 }
 
-/// Converts a whole page, then commits it with the cursor.
+/// Converts a whole page, then commits it with the cursor. Records of other kinds are an
+/// error for a typed search and skipped for a plain one.
 async fn commit<E: EntitySpec>(
     ctx: &PullContext,
     page: SearchPage<RawRecord>,
     search_id: Option<&str>,
-    tally: &mut Tally,
+    pull: &mut Pull,
 ) -> Result<(), SyncError> {
-    let records = page.records.iter().map(E::convert).collect::<Result<Vec<_>, _>>()?;
+    let mut records = Vec::with_capacity(page.records.len());
+    for raw in &page.records {
+        match E::convert(raw)? {
+            Some(r) => records.push(r),
+            None if pull.plain => {}
+            None => {
+                return Err(WireError::UnexpectedRecord {
+                    expected: E::search_type().name(),
+                    found: raw.record_type.clone(),
+                }
+                .into())
+            }
+        }
+    }
     let commit = PageCommit { page_index: page.page_index, total_pages: page.total_pages, search_id };
-    let counts = E::commit(&ctx.store, &ctx.tenant_id, &records, commit).await?;
-    tally.pages += 1;
-    tally.records += records.len() as u64;
-    tally.inserted += counts.inserted;
-    tally.updated += counts.updated;
+    let counts = ctx.store.commit_page(&ctx.tenant_id, E::NAME, E::batch(&records), commit).await?;
+    pull.pages += 1;
+    pull.records += records.len() as u64;
+    pull.inserted += counts.inserted;
+    pull.updated += counts.updated;
     debug!(
         page = page.page_index,
         total_pages = page.total_pages,
         records = records.len(),
+        skipped = page.records.len() - records.len(),
         inserted = counts.inserted,
         updated = counts.updated,
         "page committed"

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn, Instrument};
 use uuid::Uuid;
 
-use super::entity::Vendors;
+use super::entity::{enabled_entities, Costs, Entity, ExpenseCategories, Invoices, Vendors};
 use super::pull::{pull_entity, PullContext, SyncError};
 use crate::config::{SyncSettings, Tenant};
 use crate::daemon::RetryPolicy;
@@ -70,25 +70,43 @@ pub async fn sync_tenant(
         };
         let mut outcomes = Vec::new();
         let mut fatal: Option<String> = None;
-        // Vendors are always enabled; later entities join this list by category.
-        let (outcome, result) = pull_entity::<Vendors>(&ctx).await;
-        store.record_entity(run_id, &outcome).await?;
-        match &result {
-            Ok(()) => {}
-            Err(SyncError::Wire(e)) if e.class() == ErrorClass::Permission => {
-                warn!(entity = %outcome.entity, error_code = %e.label(), error = %e, "entity degraded: permission missing");
+        for entity in enabled_entities(tenant) {
+            let (outcome, result) = match entity {
+                Entity::Vendors => pull_entity::<Vendors>(&ctx).await,
+                Entity::Invoices => pull_entity::<Invoices>(&ctx).await,
+                Entity::ExpenseCategories => pull_entity::<ExpenseCategories>(&ctx).await,
+                Entity::Costs => pull_entity::<Costs>(&ctx).await,
+            };
+            store.record_entity(run_id, &outcome).await?;
+            let stop = match &result {
+                Ok(()) => false,
+                Err(SyncError::Wire(e)) if e.class() == ErrorClass::Permission => false,
+                Err(SyncError::Wire(e)) if e.class() == ErrorClass::Auth => {
+                    error!(entity = %outcome.entity, error_code = %e.label(), error = %e, "credentials refused by NetSuite");
+                    fatal = Some(e.to_string());
+                    true
+                }
+                Err(SyncError::Cancelled) => true,
+                Err(e) => {
+                    error!(entity = %outcome.entity, error = %e, "entity failed");
+                    fatal.get_or_insert_with(|| e.to_string());
+                    false
+                }
+            };
+            match (outcome.status, &outcome.error_code, &outcome.error) {
+                (RunStatus::Degraded, code, message) => {
+                    let (code, message) = (code.as_deref().unwrap_or("degraded"), message.as_deref().unwrap_or(""));
+                    warn!(entity = %outcome.entity, error_code = code, message, "entity degraded: a NetSuite permission is missing; going on with what is readable");
+                    store.set_entity_status(&tenant.id, &outcome.entity, Some((code, message))).await?;
+                }
+                (RunStatus::Succeeded, _, _) => store.set_entity_status(&tenant.id, &outcome.entity, None).await?,
+                _ => {}
             }
-            Err(SyncError::Wire(e)) if e.class() == ErrorClass::Auth => {
-                error!(entity = %outcome.entity, error_code = %e.label(), error = %e, "credentials refused by NetSuite");
-                fatal = Some(e.to_string());
-            }
-            Err(SyncError::Cancelled) => {}
-            Err(e) => {
-                error!(entity = %outcome.entity, error = %e, "entity failed");
-                fatal.get_or_insert_with(|| e.to_string());
+            outcomes.push(outcome);
+            if stop {
+                break;
             }
         }
-        outcomes.push(outcome);
 
         let status = overall(&outcomes);
         let requests = client.stats().requests.load(Ordering::Relaxed);

@@ -445,7 +445,10 @@ impl Response {
         }
         let total_records =
             self.total_records.ok_or_else(|| WireError::Malformed("searchResult without totalRecords".into()))?;
-        if let Some(bad) = self.records.iter().find(|r| !search_type.record_types().contains(&r.record_type.as_str())) {
+        let allowed = search_type.record_types();
+        if let Some(bad) =
+            self.records.iter().find(|r| !allowed.is_empty() && !allowed.contains(&r.record_type.as_str()))
+        {
             return Err(WireError::UnexpectedRecord { expected: search_type.name(), found: bad.record_type.clone() });
         }
         Ok(SearchPage {

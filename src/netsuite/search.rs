@@ -7,6 +7,11 @@ use chrono::{DateTime, Utc};
 pub enum SearchType {
     /// `platformCommon:VendorSearchBasic`.
     Vendor,
+    /// `platformCommon:TransactionSearchBasic`: bills, purchase orders, credits, payments,
+    /// checks, expense reports... (the `type` criterion picks them).
+    Transaction,
+    /// `platformCommon:ExpenseCategorySearchBasic`.
+    ExpenseCategory,
 }
 
 impl SearchType {
@@ -14,13 +19,19 @@ impl SearchType {
     pub fn search_basic(self) -> &'static str {
         match self {
             SearchType::Vendor => "VendorSearchBasic",
+            SearchType::Transaction => "TransactionSearchBasic",
+            SearchType::ExpenseCategory => "ExpenseCategorySearchBasic",
         }
     }
 
-    /// The `xsi:type` local names of records this search may return.
+    /// The `xsi:type` local names of records this search may return; empty means any.
     pub fn record_types(self) -> &'static [&'static str] {
         match self {
             SearchType::Vendor => &["Vendor"],
+            // A plain transaction search may return any transaction type; callers keep the
+            // ones they want.
+            SearchType::Transaction => &[],
+            SearchType::ExpenseCategory => &["ExpenseCategory"],
         }
     }
 
@@ -28,6 +39,8 @@ impl SearchType {
     pub fn name(self) -> &'static str {
         match self {
             SearchType::Vendor => "Vendor",
+            SearchType::Transaction => "Transaction",
+            SearchType::ExpenseCategory => "ExpenseCategory",
         }
     }
 }

@@ -5,8 +5,22 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::services::{upsert_vendors, UpsertCounts};
+use super::spend::{upsert_costs, upsert_expense_categories, upsert_invoices};
 use super::Store;
-use crate::netsuite::Vendor;
+use crate::netsuite::{ExpenseCategory, ExpenseReport, Transaction, Vendor};
+
+/// A page of typed records, ready to be written.
+#[derive(Clone, Copy, Debug)]
+pub enum Batch<'a> {
+    /// Vendors, into `services`.
+    Vendors(&'a [Vendor]),
+    /// Vendor-side transactions, into `invoices` and `invoice_lines`.
+    Invoices(&'a [Transaction]),
+    /// Expense reports, into `costs` and `cost_lines`.
+    Costs(&'a [ExpenseReport]),
+    /// Expense categories.
+    ExpenseCategories(&'a [ExpenseCategory]),
+}
 
 /// Whether a pull fetches everything or only what changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +58,8 @@ pub struct Cursor {
     pub high_water: Option<DateTime<Utc>>,
     /// The pull in progress, if one was started and not finished.
     pub pull: Option<OpenPull>,
+    /// The transaction-date window start fixed at onboarding, for windowed entities.
+    pub window_start: Option<chrono::NaiveDate>,
 }
 
 /// A pull that was started and has not committed its last page.
@@ -59,6 +75,10 @@ pub struct OpenPull {
     pub search_id: Option<String>,
     /// Pages committed so far.
     pub pages_done: u32,
+    /// The transaction-date lower bound of this pull, for windowed entities.
+    pub window_start: Option<chrono::NaiveDate>,
+    /// Whether it runs the plain search because the typed one was refused.
+    pub plain: bool,
     /// Total pages reported by the search.
     pub total_pages: Option<u32>,
 }
@@ -78,7 +98,8 @@ impl Store {
     /// The cursor of a (tenant, entity); the default (not onboarded) if none is stored.
     pub async fn load_cursor(&self, tenant_id: &str, entity: &str) -> Result<Cursor, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT phase, high_water, pull_started_at, pull_mode, pull_since, search_id, pages_done, total_pages
+            "SELECT phase, high_water, pull_started_at, pull_mode, pull_since, search_id, pages_done, total_pages,
+                    window_start, pull_plain
              FROM sync_cursors WHERE tenant_id = $1 AND entity = $2",
         )
         .bind(tenant_id)
@@ -87,6 +108,7 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(Cursor::default()) };
         let started: Option<DateTime<Utc>> = row.try_get("pull_started_at")?;
+        let window_start: Option<chrono::NaiveDate> = row.try_get("window_start")?;
         let mode: Option<String> = row.try_get("pull_mode")?;
         let pull = match (started, mode.as_deref().and_then(PullMode::parse)) {
             (Some(started_at), Some(mode)) => Some(OpenPull {
@@ -96,6 +118,8 @@ impl Store {
                 search_id: row.try_get("search_id")?,
                 pages_done: row.try_get::<i32, _>("pages_done")?.max(0) as u32,
                 total_pages: row.try_get::<Option<i32>, _>("total_pages")?.map(|t| t.max(0) as u32),
+                window_start,
+                plain: row.try_get("pull_plain")?,
             }),
             _ => None,
         };
@@ -103,6 +127,7 @@ impl Store {
             onboarded: row.try_get::<String, _>("phase")? == "delta",
             high_water: row.try_get("high_water")?,
             pull,
+            window_start,
         })
     }
 
@@ -114,37 +139,44 @@ impl Store {
         started_at: DateTime<Utc>,
         mode: PullMode,
         since: Option<DateTime<Utc>>,
+        window_start: Option<chrono::NaiveDate>,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO sync_cursors (tenant_id, entity, pull_started_at, pull_mode, pull_since, pages_done)
-             VALUES ($1, $2, $3, $4, $5, 0)
+            "INSERT INTO sync_cursors (tenant_id, entity, pull_started_at, pull_mode, pull_since, pages_done, window_start)
+             VALUES ($1, $2, $3, $4, $5, 0, $6)
              ON CONFLICT (tenant_id, entity) DO UPDATE SET
                 pull_started_at = EXCLUDED.pull_started_at, pull_mode = EXCLUDED.pull_mode,
                 pull_since = EXCLUDED.pull_since, search_id = NULL, pages_done = 0, total_pages = NULL,
-                updated_at = now()",
+                window_start = EXCLUDED.window_start, pull_plain = false, updated_at = now()",
         )
         .bind(tenant_id)
         .bind(entity)
         .bind(started_at)
         .bind(mode.as_str())
         .bind(since)
+        .bind(window_start)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// Commits one page of vendors and the cursor in one transaction. When it is the last
+    /// Commits one page of records and the cursor in one transaction. When it is the last
     /// page, the pull is closed: the high-water mark becomes the pull's start time and the
     /// entity counts as onboarded.
-    pub async fn commit_vendor_page(
+    pub async fn commit_page(
         &self,
         tenant_id: &str,
         entity: &str,
-        vendors: &[Vendor],
+        batch: Batch<'_>,
         page: PageCommit<'_>,
     ) -> Result<UpsertCounts, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        let counts = upsert_vendors(&mut tx, tenant_id, vendors).await?;
+        let counts = match batch {
+            Batch::Vendors(v) => upsert_vendors(&mut tx, tenant_id, v).await?,
+            Batch::Invoices(v) => upsert_invoices(&mut tx, tenant_id, v).await?,
+            Batch::Costs(v) => upsert_costs(&mut tx, tenant_id, v).await?,
+            Batch::ExpenseCategories(v) => upsert_expense_categories(&mut tx, tenant_id, v).await?,
+        };
         advance_cursor(&mut tx, tenant_id, entity, &page).await?;
         tx.commit().await?;
         Ok(counts)
@@ -162,7 +194,7 @@ async fn advance_cursor(
         sqlx::query(
             "UPDATE sync_cursors SET phase = 'delta', high_water = pull_started_at,
                 pull_started_at = NULL, pull_mode = NULL, pull_since = NULL, search_id = NULL,
-                pages_done = 0, total_pages = NULL, updated_at = now()
+                pages_done = 0, total_pages = NULL, pull_plain = false, updated_at = now()
              WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
         )
         .bind(tenant_id)
@@ -187,4 +219,55 @@ async fn advance_cursor(
         return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
     }
     Ok(())
+}
+
+impl Store {
+    /// Marks the open pull as running the plain search (its typed search was refused).
+    pub async fn set_pull_plain(&self, tenant_id: &str, entity: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE sync_cursors SET pull_plain = true, updated_at = now() WHERE tenant_id = $1 AND entity = $2",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The earliest `discovered_at` among a tenant's services, if it has any: the start of the
+    /// union of every service's window is one year before it.
+    pub async fn earliest_discovery(&self, tenant_id: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        sqlx::query_scalar("SELECT min(discovered_at) FROM services WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Records an entity as ok, or degraded with NetSuite's code and message. `since` keeps
+    /// the time the current state began.
+    pub async fn set_entity_status(
+        &self,
+        tenant_id: &str,
+        entity: &str,
+        degraded: Option<(&str, &str)>,
+    ) -> Result<(), sqlx::Error> {
+        let (status, code, message) = match degraded {
+            Some((c, m)) => ("degraded", Some(c), Some(m)),
+            None => ("ok", None, None),
+        };
+        sqlx::query(
+            "INSERT INTO entity_status (tenant_id, entity, status, code, message) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (tenant_id, entity) DO UPDATE SET
+                since = CASE WHEN entity_status.status = EXCLUDED.status THEN entity_status.since ELSE now() END,
+                status = EXCLUDED.status, code = EXCLUDED.code, message = EXCLUDED.message, updated_at = now()",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(status)
+        .bind(code)
+        .bind(message)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

@@ -5,6 +5,7 @@
 pub mod cursors;
 pub mod runs;
 pub mod services;
+pub mod spend;
 pub mod tenants;
 
 use std::time::Duration;
@@ -12,7 +13,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
-pub use cursors::{Cursor, PageCommit, PullMode};
+pub use cursors::{Batch, Cursor, PageCommit, PullMode};
 pub use runs::{EntityOutcome, RunStatus};
 pub use services::UpsertCounts;
 

@@ -79,6 +79,16 @@ pub fn tenant(id: &str, creds: netsuite_discovery::netsuite::Credentials, endpoi
     }
 }
 
+/// A tenant that pulls vendors alone (LeanIX EAM), for tests about services only.
+pub fn vendor_tenant(
+    id: &str,
+    creds: netsuite_discovery::netsuite::Credentials,
+    endpoint: &str,
+    page_size: u32,
+) -> Tenant {
+    Tenant { product: Product::Eam, ..tenant(id, creds, endpoint, page_size) }
+}
+
 /// Where `../shared` is: `NETSUITE_SHARED_DIR`, else next to the project.
 pub fn shared_dir() -> PathBuf {
     std::env::var_os("NETSUITE_SHARED_DIR")
