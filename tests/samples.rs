@@ -7,7 +7,9 @@ mod common;
 use netsuite_discovery::netsuite::error::{ErrorClass, FaultSource};
 use netsuite_discovery::netsuite::parse::{parse_response, Response};
 use netsuite_discovery::netsuite::search::SearchType;
-use netsuite_discovery::netsuite::WireError;
+use netsuite_discovery::netsuite::{SpendRole, Transaction, WireError};
+use rust_decimal::Decimal;
+use std::str::FromStr;
 
 fn sample(path: &str) -> Response {
     let file = common::shared_dir().join("netsuite-samples").join(path);
@@ -60,6 +62,12 @@ fn constructed_vendor_bill_pages() {
     assert_eq!(ids(&p1), ["5001", "5002"]);
     let bill = &p1.records[0];
     assert_eq!(bill.record_type, "VendorBill");
+    let t = Transaction::from_raw(bill).unwrap().expect("a vendor bill");
+    assert_eq!((t.vendor_id.as_deref(), t.total, t.amount), (Some("321"), Decimal::from_str("150.0").ok(), Decimal::from_str("150.0").ok()));
+    assert_eq!(t.tran_date, chrono::NaiveDate::from_ymd_opt(2017, 10, 2));
+    assert_eq!(t.currency.as_deref(), Some("USA"));
+    assert_eq!(t.lines.len(), 1);
+    assert_eq!((t.lines[0].kind, t.lines[0].category.as_deref()), ("expense", Some("Office Supplies")));
     assert_eq!(bill.ref_id("entity"), Some("321"));
     assert_eq!(bill.text("userTotal"), Some("150.0"));
     let lines = bill.fields["expenseList"]["expense"].as_array().expect("expense lines are an array");
@@ -118,6 +126,18 @@ fn other_real_responses() {
     assert_eq!(r.records[0].record_type, "Invoice");
     let items = r.records[0].fields["itemList"]["item"].as_array().expect("item lines");
     assert!(!items.is_empty());
+    // Read as a transaction: the same reader as bills and credits.
+    let t = Transaction::read(&r.records[0], SpendRole::Expense).unwrap();
+    assert_eq!(t.tran_id.as_deref(), Some("2187"));
+    assert_eq!(t.tran_date, chrono::NaiveDate::from_ymd_opt(2011, 1, 1));
+    assert_eq!(t.vendor_id.as_deref(), Some("854"));
+    assert_eq!(t.total, Some(Decimal::from_str("15993.6").unwrap()));
+    let item_lines: Vec<_> = t.lines.iter().filter(|l| l.kind == "item").collect();
+    assert_eq!(item_lines.len(), items.len());
+    assert_eq!(item_lines[0].line, 1);
+    assert_eq!(item_lines[0].amount, Some(Decimal::from_str("15993.6").unwrap()));
+    // A sales invoice is not a vendor-side transaction.
+    assert!(Transaction::from_raw(&r.records[0]).unwrap().is_none());
 
     let r = sample("netsweet/get_deleted__get_deleted_invoices.xml");
     assert_eq!((r.total_records, r.total_pages), (Some(3), Some(1)));

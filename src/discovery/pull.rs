@@ -118,7 +118,8 @@ pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Re
 }
 
 /// The query of a pull: the type filter unless running plain, the window, the delta bound.
-fn query_for<E: EntitySpec>(
+/// (Public so that tests can validate every shape the daemon sends.)
+pub fn query_for<E: EntitySpec>(
     window: Option<NaiveDate>,
     since: Option<chrono::DateTime<Utc>>,
     plain: bool,

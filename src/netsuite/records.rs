@@ -349,6 +349,13 @@ impl Transaction {
         let Some(&(_, _, role)) = VENDOR_TRANSACTION_TYPES.iter().find(|(_, name, _)| *name == r.record_type) else {
             return Ok(None);
         };
+        Self::read(r, role).map(Some)
+    }
+
+    /// Reads any transaction record (header and `expenseList`/`itemList`/`applyList` lines)
+    /// with the given spend role, whatever its type: the same shape serves sales invoices,
+    /// bills and credits.
+    pub fn read(r: &RawRecord, role: SpendRole) -> Result<Self, WireError> {
         let total = match r.decimal("userTotal")? {
             Some(t) => Some(t),
             None => r.decimal("total")?,
@@ -379,7 +386,7 @@ impl Transaction {
                 });
             }
         }
-        Ok(Some(Transaction {
+        Ok(Transaction {
             record_type: r.record_type.clone(),
             role,
             internal_id: r.internal_id.clone(),
@@ -401,7 +408,7 @@ impl Transaction {
             last_modified: r.datetime("lastModifiedDate")?,
             lines,
             raw: r.to_json(),
-        }))
+        })
     }
 }
 
