@@ -37,6 +37,14 @@ pub enum Command {
         #[arg(long)]
         tenant: String,
     },
+    /// Verify a tenant's credentials and probe each enabled entity's permission (the
+    /// "Integrate" button). Exit code 0 when every enabled entity is readable, 2 when some
+    /// would degrade, 1 when the credentials fail.
+    Check {
+        /// The tenant id (its file in tenants_dir).
+        #[arg(long)]
+        tenant: String,
+    },
     /// Run the whole path on a built-in simulated account: onboarding, changes, a delta.
     Demo(DemoArgs),
     /// Serve the NetSuite simulator standalone (prints test credentials at start).
@@ -137,6 +145,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 RunStatus::Degraded => ExitCode::from(2),
                 _ => ExitCode::from(1),
             })
+        }
+        Command::Check { tenant } => {
+            let file = settings.tenants_dir.join(format!("{tenant}.toml"));
+            let tenant = config::load_tenant_file(&file, &settings.sync)?;
+            let report = crate::discovery::check_tenant(&tenant, &settings.sync).await?;
+            print!("{}", report.render());
+            Ok(ExitCode::from(report.exit_code()))
         }
         Command::Demo(args) => crate::demo::demo(args, &settings).await,
         Command::Simulator(args) => crate::demo::serve_simulator(args).await,

@@ -3,7 +3,9 @@
 use crate::config::{Product, Tenant};
 use crate::netsuite::records::VENDOR_TRANSACTION_TYPES;
 use crate::netsuite::search::SearchType;
-use crate::netsuite::{ExpenseCategory, ExpenseReport, RawRecord, Transaction, Vendor, WireError};
+use crate::netsuite::{
+    Department, Employee, ExpenseCategory, ExpenseReport, RawRecord, Transaction, Vendor, WireError,
+};
 use crate::store::Batch;
 
 /// One kind of NetSuite record we pull: how to search it, read it and store it.
@@ -150,6 +152,51 @@ impl EntitySpec for ExpenseCategories {
     }
 }
 
+/// Departments (HRIS). The search has no `lastModifiedDate`: the list is pulled whole every
+/// pass; the parent of each is kept so the hierarchy can be walked (`department_paths`).
+pub struct Departments;
+
+impl EntitySpec for Departments {
+    const NAME: &'static str = "departments";
+    type Record = Department;
+
+    fn search_type() -> SearchType {
+        SearchType::Department
+    }
+
+    fn supports_delta() -> bool {
+        false
+    }
+
+    fn convert(raw: &RawRecord) -> Result<Option<Department>, WireError> {
+        Department::try_from(raw).map(Some)
+    }
+
+    fn batch(records: &[Department]) -> Batch<'_> {
+        Batch::Departments(records)
+    }
+}
+
+/// Employees (HRIS): full pull at onboarding, then deltas by `lastModifiedDate`.
+pub struct Employees;
+
+impl EntitySpec for Employees {
+    const NAME: &'static str = "employees";
+    type Record = Employee;
+
+    fn search_type() -> SearchType {
+        SearchType::Employee
+    }
+
+    fn convert(raw: &RawRecord) -> Result<Option<Employee>, WireError> {
+        Employee::try_from(raw).map(Some)
+    }
+
+    fn batch(records: &[Employee]) -> Batch<'_> {
+        Batch::Employees(records)
+    }
+}
+
 /// The LeanIX category an entity belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Category {
@@ -159,6 +206,20 @@ pub enum Category {
     FinancialSystem,
     /// Expense Management: expense categories and costs.
     ExpenseManagement,
+    /// HRIS: departments and employees (opt-in).
+    Hris,
+}
+
+impl Category {
+    /// The name operators see (and the tenant file's switch).
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Services => "services",
+            Category::FinancialSystem => "financial_system",
+            Category::ExpenseManagement => "expense_management",
+            Category::Hris => "hris",
+        }
+    }
 }
 
 /// The entities, as values (for lists, switches and dispatch).
@@ -172,6 +233,10 @@ pub enum Entity {
     ExpenseCategories,
     /// [`Costs`].
     Costs,
+    /// [`Departments`].
+    Departments,
+    /// [`Employees`].
+    Employees,
 }
 
 impl Entity {
@@ -182,6 +247,8 @@ impl Entity {
             Entity::Invoices => Invoices::NAME,
             Entity::ExpenseCategories => ExpenseCategories::NAME,
             Entity::Costs => Costs::NAME,
+            Entity::Departments => Departments::NAME,
+            Entity::Employees => Employees::NAME,
         }
     }
 
@@ -191,23 +258,52 @@ impl Entity {
             Entity::Vendors => Category::Services,
             Entity::Invoices => Category::FinancialSystem,
             Entity::ExpenseCategories | Entity::Costs => Category::ExpenseManagement,
+            Entity::Departments | Entity::Employees => Category::Hris,
+        }
+    }
+
+    /// Every entity, in pull order.
+    pub const ALL: [Entity; 6] = [
+        Entity::Vendors,
+        Entity::Invoices,
+        Entity::ExpenseCategories,
+        Entity::Costs,
+        Entity::Departments,
+        Entity::Employees,
+    ];
+
+    /// Whether `tenant` pulls this entity: vendors always; the rest only for the SMP product
+    /// and with their category switched on.
+    pub fn enabled_for(self, tenant: &Tenant) -> bool {
+        match self.category() {
+            Category::Services => true,
+            _ if tenant.product != Product::Smp => false,
+            Category::FinancialSystem => tenant.categories.financial_system,
+            Category::ExpenseManagement => tenant.categories.expense_management,
+            Category::Hris => tenant.categories.hris,
+        }
+    }
+
+    /// The NetSuite permissions (role) it needs, as the operator sets them up.
+    pub fn permissions(self) -> &'static [&'static str] {
+        match self {
+            Entity::Vendors => &["Lists > Vendors (View)"],
+            Entity::Invoices => &[
+                "Transactions > Find Transaction (View)",
+                "Transactions > Bills (View)",
+                "Transactions > Purchase Order (View)",
+            ],
+            Entity::ExpenseCategories => &["Lists > Expense Categories (View)"],
+            Entity::Costs => &["Transactions > Find Transaction (View)", "Transactions > Expense Report (View)"],
+            Entity::Departments => &["Lists > Departments (View)"],
+            Entity::Employees => &["Lists > Employee Record (View)"],
         }
     }
 }
 
 /// The entities a tenant pulls, in order: vendors first (invoices link to them), then
-/// invoices, then expense categories before the costs that name them. An EAM tenant pulls
-/// vendors alone.
+/// invoices, expense categories before the costs that name them, departments before the
+/// employees that belong to them. An EAM tenant pulls vendors alone.
 pub fn enabled_entities(tenant: &Tenant) -> Vec<Entity> {
-    let mut out = vec![Entity::Vendors];
-    if tenant.product == Product::Smp {
-        if tenant.categories.financial_system {
-            out.push(Entity::Invoices);
-        }
-        if tenant.categories.expense_management {
-            out.push(Entity::ExpenseCategories);
-            out.push(Entity::Costs);
-        }
-    }
-    out
+    Entity::ALL.into_iter().filter(|e| e.enabled_for(tenant)).collect()
 }

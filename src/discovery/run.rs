@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn, Instrument};
 use uuid::Uuid;
 
-use super::entity::{enabled_entities, Costs, Entity, ExpenseCategories, Invoices, Vendors};
+use super::entity::{enabled_entities, Costs, Departments, Employees, Entity, ExpenseCategories, Invoices, Vendors};
 use super::pull::{pull_entity, PullContext, SyncError};
 use crate::config::{SyncSettings, Tenant};
 use crate::daemon::RetryPolicy;
@@ -76,6 +76,8 @@ pub async fn sync_tenant(
                 Entity::Invoices => pull_entity::<Invoices>(&ctx).await,
                 Entity::ExpenseCategories => pull_entity::<ExpenseCategories>(&ctx).await,
                 Entity::Costs => pull_entity::<Costs>(&ctx).await,
+                Entity::Departments => pull_entity::<Departments>(&ctx).await,
+                Entity::Employees => pull_entity::<Employees>(&ctx).await,
             };
             store.record_entity(run_id, &outcome).await?;
             let stop = match &result {

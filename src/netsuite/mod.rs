@@ -19,5 +19,5 @@ pub use account::AccountId;
 pub use client::{Client, ClientConfig};
 pub use error::{FaultCode, WireError};
 pub use passport::{Credentials, TokenPassport};
-pub use records::{ExpenseCategory, ExpenseReport, RawRecord, SpendRole, Transaction, Vendor};
+pub use records::{Department, Employee, ExpenseCategory, ExpenseReport, RawRecord, SpendRole, Transaction, Vendor};
 pub use search::{SearchPage, SearchQuery};

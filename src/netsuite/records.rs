@@ -555,6 +555,120 @@ impl TryFrom<&RawRecord> for ExpenseCategory {
     }
 }
 
+/// An employee (HRIS).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Employee {
+    /// NetSuite internal id.
+    pub internal_id: String,
+    /// `entityId`.
+    pub entity_id: Option<String>,
+    /// `firstName`.
+    pub first_name: Option<String>,
+    /// `lastName`.
+    pub last_name: Option<String>,
+    /// `email`.
+    pub email: Option<String>,
+    /// `title`.
+    pub title: Option<String>,
+    /// `department` internal id (links to departments).
+    pub department_id: Option<String>,
+    /// `department` name.
+    pub department_name: Option<String>,
+    /// `subsidiary` name.
+    pub subsidiary: Option<String>,
+    /// `supervisor` internal id (another employee).
+    pub supervisor_id: Option<String>,
+    /// `supervisor` name.
+    pub supervisor_name: Option<String>,
+    /// `isInactive`.
+    pub is_inactive: bool,
+    /// `hireDate`, as a date.
+    pub hire_date: Option<chrono::NaiveDate>,
+    /// `releaseDate`, as a date.
+    pub release_date: Option<chrono::NaiveDate>,
+    /// `employeeType` name.
+    pub employee_type: Option<String>,
+    /// `employeeStatus` name.
+    pub employee_status: Option<String>,
+    /// `location` name.
+    pub location: Option<String>,
+    /// `lastModifiedDate`.
+    pub last_modified: Option<DateTime<Utc>>,
+    /// The whole record.
+    pub raw: Value,
+}
+
+impl TryFrom<&RawRecord> for Employee {
+    type Error = WireError;
+
+    fn try_from(r: &RawRecord) -> Result<Self, WireError> {
+        if r.record_type != "Employee" {
+            return Err(WireError::UnexpectedRecord { expected: "Employee", found: r.record_type.clone() });
+        }
+        Ok(Employee {
+            internal_id: r.internal_id.clone(),
+            entity_id: r.text("entityId").map(str::to_string),
+            first_name: r.text("firstName").map(str::to_string),
+            last_name: r.text("lastName").map(str::to_string),
+            email: r.text("email").map(str::to_string),
+            title: r.text("title").map(str::to_string),
+            department_id: r.ref_id("department").map(str::to_string),
+            department_name: r.ref_name("department").map(str::to_string),
+            subsidiary: r.ref_name("subsidiary").map(str::to_string),
+            supervisor_id: r.ref_id("supervisor").map(str::to_string),
+            supervisor_name: r.ref_name("supervisor").map(str::to_string),
+            is_inactive: r.boolean("isInactive")?.unwrap_or(false),
+            hire_date: r.date("hireDate")?,
+            release_date: r.date("releaseDate")?,
+            employee_type: r.ref_name("employeeType").map(str::to_string),
+            employee_status: r.ref_name("employeeStatus").map(str::to_string),
+            location: r.ref_name("location").map(str::to_string),
+            last_modified: r.datetime("lastModifiedDate")?,
+            raw: r.to_json(),
+        })
+    }
+}
+
+/// A department (HRIS), with its parent so the hierarchy can be walked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Department {
+    /// NetSuite internal id.
+    pub internal_id: String,
+    /// `name`.
+    pub name: Option<String>,
+    /// `parent` internal id.
+    pub parent_id: Option<String>,
+    /// Names of the subsidiaries in `subsidiaryList`.
+    pub subsidiaries: Vec<String>,
+    /// `isInactive`.
+    pub is_inactive: bool,
+    /// The whole record.
+    pub raw: Value,
+}
+
+impl TryFrom<&RawRecord> for Department {
+    type Error = WireError;
+
+    fn try_from(r: &RawRecord) -> Result<Self, WireError> {
+        if r.record_type != "Department" {
+            return Err(WireError::UnexpectedRecord { expected: "Department", found: r.record_type.clone() });
+        }
+        let subsidiaries = r
+            .sublist("subsidiaryList", "recordRef")
+            .into_iter()
+            .filter_map(|row| row.get("name").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        Ok(Department {
+            internal_id: r.internal_id.clone(),
+            name: r.text("name").map(str::to_string),
+            parent_id: r.ref_id("parent").map(str::to_string),
+            subsidiaries,
+            is_inactive: r.boolean("isInactive")?.unwrap_or(false),
+            raw: r.to_json(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod spend_tests {
     use super::*;

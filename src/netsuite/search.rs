@@ -12,6 +12,10 @@ pub enum SearchType {
     Transaction,
     /// `platformCommon:ExpenseCategorySearchBasic`.
     ExpenseCategory,
+    /// `platformCommon:EmployeeSearchBasic`.
+    Employee,
+    /// `platformCommon:DepartmentSearchBasic`.
+    Department,
 }
 
 impl SearchType {
@@ -21,6 +25,8 @@ impl SearchType {
             SearchType::Vendor => "VendorSearchBasic",
             SearchType::Transaction => "TransactionSearchBasic",
             SearchType::ExpenseCategory => "ExpenseCategorySearchBasic",
+            SearchType::Employee => "EmployeeSearchBasic",
+            SearchType::Department => "DepartmentSearchBasic",
         }
     }
 
@@ -32,6 +38,8 @@ impl SearchType {
             // ones they want.
             SearchType::Transaction => &[],
             SearchType::ExpenseCategory => &["ExpenseCategory"],
+            SearchType::Employee => &["Employee"],
+            SearchType::Department => &["Department"],
         }
     }
 
@@ -41,6 +49,8 @@ impl SearchType {
             SearchType::Vendor => "Vendor",
             SearchType::Transaction => "Transaction",
             SearchType::ExpenseCategory => "ExpenseCategory",
+            SearchType::Employee => "Employee",
+            SearchType::Department => "Department",
         }
     }
 }

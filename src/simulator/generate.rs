@@ -111,17 +111,17 @@ pub(crate) const CATEGORIES: &[(&str, &str)] = &[
 ];
 
 /// A currency, the subsidiary whose vendors use it, and how common it is.
-struct CurrencyShare {
+pub(crate) struct CurrencyShare {
     /// Currency (internal id, name).
-    currency: (&'static str, &'static str),
-    /// Subsidiary (internal id, name).
-    subsidiary: (&'static str, &'static str),
+    pub currency: (&'static str, &'static str),
+    /// Subsidiary (internal id, name); the currency is its base currency.
+    pub subsidiary: (&'static str, &'static str),
     /// Share of vendors, in percent.
-    percent: u32,
+    pub percent: u32,
 }
 
 /// Currencies of the simulated account; the shares add up to 100.
-const CURRENCIES: &[CurrencyShare] = &[
+pub(crate) const CURRENCIES: &[CurrencyShare] = &[
     CurrencyShare { currency: ("1", "USA"), subsidiary: ("1", "Parent Company"), percent: 55 },
     CurrencyShare { currency: ("4", "EUR"), subsidiary: ("2", "Honeycomb Europe BV"), percent: 20 },
     CurrencyShare { currency: ("2", "GBP"), subsidiary: ("3", "Honeycomb UK Ltd"), percent: 15 },
@@ -181,12 +181,13 @@ pub(crate) fn secrets(seed: u64, account: &str) -> Secrets {
     }
 }
 
-fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+/// One item of `items`, uniformly.
+pub(crate) fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     &items[rng.gen_range(0..items.len())]
 }
 
 /// Lower-case ASCII letters and digits of `s`, common accented letters folded.
-fn slug(s: &str) -> String {
+pub(crate) fn slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars().flat_map(char::to_lowercase) {
         let folded: &str = match c {
@@ -230,7 +231,8 @@ fn company(rng: &mut ChaCha8Rng, entity_no: u64) -> (String, String) {
     (format!("{prefix} {middle} {suffix}"), format!("{}{}.{tld}", slug(prefix), slug(middle)))
 }
 
-fn currency_and_subsidiary(rng: &mut ChaCha8Rng) -> (SimRef, SimRef) {
+/// A currency and its subsidiary, drawn by the shares of [`CURRENCIES`].
+pub(crate) fn currency_and_subsidiary(rng: &mut ChaCha8Rng) -> (SimRef, SimRef) {
     let mut roll = rng.gen_range(0..100u32);
     let share = CURRENCIES
         .iter()

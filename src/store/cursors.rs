@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use super::org::{upsert_departments, upsert_employees};
 use super::services::{upsert_vendors, UpsertCounts};
 use super::spend::{upsert_costs, upsert_expense_categories, upsert_invoices};
 use super::Store;
-use crate::netsuite::{ExpenseCategory, ExpenseReport, Transaction, Vendor};
+use crate::netsuite::{Department, Employee, ExpenseCategory, ExpenseReport, Transaction, Vendor};
 
 /// A page of typed records, ready to be written.
 #[derive(Clone, Copy, Debug)]
@@ -20,6 +21,10 @@ pub enum Batch<'a> {
     Costs(&'a [ExpenseReport]),
     /// Expense categories.
     ExpenseCategories(&'a [ExpenseCategory]),
+    /// Departments.
+    Departments(&'a [Department]),
+    /// Employees.
+    Employees(&'a [Employee]),
 }
 
 /// Whether a pull fetches everything or only what changed.
@@ -176,6 +181,8 @@ impl Store {
             Batch::Invoices(v) => upsert_invoices(&mut tx, tenant_id, v).await?,
             Batch::Costs(v) => upsert_costs(&mut tx, tenant_id, v).await?,
             Batch::ExpenseCategories(v) => upsert_expense_categories(&mut tx, tenant_id, v).await?,
+            Batch::Departments(v) => upsert_departments(&mut tx, tenant_id, v).await?,
+            Batch::Employees(v) => upsert_employees(&mut tx, tenant_id, v).await?,
         };
         advance_cursor(&mut tx, tenant_id, entity, &page).await?;
         tx.commit().await?;
