@@ -63,7 +63,10 @@ fn constructed_vendor_bill_pages() {
     let bill = &p1.records[0];
     assert_eq!(bill.record_type, "VendorBill");
     let t = Transaction::from_raw(bill).unwrap().expect("a vendor bill");
-    assert_eq!((t.vendor_id.as_deref(), t.total, t.amount), (Some("321"), Decimal::from_str("150.0").ok(), Decimal::from_str("150.0").ok()));
+    assert_eq!(
+        (t.vendor_id.as_deref(), t.total, t.amount),
+        (Some("321"), Decimal::from_str("150.0").ok(), Decimal::from_str("150.0").ok())
+    );
     assert_eq!(t.tran_date, chrono::NaiveDate::from_ymd_opt(2017, 10, 2));
     assert_eq!(t.currency.as_deref(), Some("USA"));
     assert_eq!(t.lines.len(), 1);

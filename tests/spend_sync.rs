@@ -100,11 +100,8 @@ async fn acceptance_counts_are_exact_and_a_second_run_changes_nothing() {
     // Exact money: the stored totals equal the simulator's, to the cent.
     let stored_total: Decimal =
         sqlx::query_scalar("SELECT coalesce(sum(total), 0) FROM invoices").fetch_one(db.store.pool()).await.unwrap();
-    let truth_total: Decimal = txs
-        .iter()
-        .filter(|t| t.tran_date >= start && VENDOR_TYPES.contains(&t.record_type))
-        .map(|t| t.total)
-        .sum();
+    let truth_total: Decimal =
+        txs.iter().filter(|t| t.tran_date >= start && VENDOR_TYPES.contains(&t.record_type)).map(|t| t.total).sum();
     assert_eq!(stored_total, truth_total);
     // Credits net out: signed amounts are negative exactly for credits.
     let wrong_sign = count(
@@ -157,11 +154,9 @@ async fn window_edges_follow_the_discovery_date() {
     let bound = one_year_before(discovered);
     let vendor = sim.vendors(&account()).unwrap()[0].internal_id.clone();
     let mut ids = BTreeMap::new();
-    for (label, date) in [
-        ("inside", bound + ChronoDuration::days(1)),
-        ("on", bound),
-        ("outside", bound - ChronoDuration::days(1)),
-    ] {
+    for (label, date) in
+        [("inside", bound + ChronoDuration::days(1)), ("on", bound), ("outside", bound - ChronoDuration::days(1))]
+    {
         let id = sim
             .add_transaction(
                 &account(),
@@ -181,8 +176,10 @@ async fn window_edges_follow_the_discovery_date() {
     let smp = tenant("acme", creds, &running.endpoint(), 1000);
     let run = sync(&db.store, &smp).await;
     assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
-    let stored: Vec<String> =
-        sqlx::query_scalar("SELECT internal_id FROM invoices ORDER BY internal_id").fetch_all(db.store.pool()).await.unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT internal_id FROM invoices ORDER BY internal_id")
+        .fetch_all(db.store.pool())
+        .await
+        .unwrap();
     assert!(stored.contains(&ids["inside"]), "one day inside the window is stored");
     assert!(stored.contains(&ids["on"]), "the first day of the window is stored");
     assert!(!stored.contains(&ids["outside"]), "one day outside the window is not");
@@ -232,7 +229,11 @@ async fn each_missing_permission_degrades_as_specified() {
     let all: &[&str] = VENDOR_TYPES;
     let table: Vec<(Option<Permission>, [Option<RunStatus>; 4], Vec<&str>)> = vec![
         (None, [Some(S), Some(S), Some(S), Some(S)], all.to_vec()),
-        (Some(Permission::Bills), [Some(S), Some(D), Some(S), Some(S)], vec!["Check", "PurchaseOrder", "VendorReturnAuthorization"]),
+        (
+            Some(Permission::Bills),
+            [Some(S), Some(D), Some(S), Some(S)],
+            vec!["Check", "PurchaseOrder", "VendorReturnAuthorization"],
+        ),
         (
             Some(Permission::PurchaseOrder),
             [Some(S), Some(D), Some(S), Some(S)],
@@ -297,7 +298,11 @@ async fn run_started(store: &Store) -> chrono::DateTime<Utc> {
 /// A modified transaction comes back with the delta and is updated, lines included.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delta_updates_modified_transactions() {
-    let spec = AccountSpec::new(account(), 3).with_vendors(30).with_employees(10).with_transactions(400).with_expense_reports(60);
+    let spec = AccountSpec::new(account(), 3)
+        .with_vendors(30)
+        .with_employees(10)
+        .with_transactions(400)
+        .with_expense_reports(60);
     let (sim, running) = sim(spec).await;
     let db = fresh_db().await;
     let t = tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 1000);
@@ -307,8 +312,10 @@ async fn delta_updates_modified_transactions() {
     let txs = sim.transactions(&account()).unwrap();
     let in_window = txs.iter().filter(|t| modified.contains(&t.internal_id) && t.tran_date >= start).count() as u64;
     let run = sync(&db.store, &t).await;
-    let updated: u64 = run.outcomes.iter().filter(|o| o.entity == "invoices" || o.entity == "costs").map(|o| o.updated).sum();
-    let inserted: u64 = run.outcomes.iter().filter(|o| o.entity == "invoices" || o.entity == "costs").map(|o| o.inserted).sum();
+    let updated: u64 =
+        run.outcomes.iter().filter(|o| o.entity == "invoices" || o.entity == "costs").map(|o| o.updated).sum();
+    let inserted: u64 =
+        run.outcomes.iter().filter(|o| o.entity == "invoices" || o.entity == "costs").map(|o| o.inserted).sum();
     assert_eq!((inserted, updated), (0, in_window));
     // Stored totals follow the modification exactly.
     for tx in txs.iter().filter(|t| modified.contains(&t.internal_id) && t.tran_date >= start) {

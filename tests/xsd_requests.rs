@@ -5,7 +5,7 @@ mod common;
 
 use chrono::{TimeZone, Utc};
 use netsuite_discovery::discovery::pull::query_for;
-use netsuite_discovery::discovery::{Costs, ExpenseCategories, Invoices};
+use netsuite_discovery::discovery::{Costs, Departments, Employees, ExpenseCategories, Invoices};
 use netsuite_discovery::netsuite::envelope::{search_more_with_id_request, search_request, SearchPreferences};
 use netsuite_discovery::netsuite::search::{Criterion, DateOperator, SearchQuery, SearchType};
 use netsuite_discovery::netsuite::{AccountId, Credentials, TokenPassport};
@@ -67,13 +67,22 @@ fn client_requests_validate() {
         ("invoices_delta_plain", query_for::<Invoices>(window, Some(since), true)),
         ("costs_full_typed", query_for::<Costs>(window, None, false)),
         ("expense_categories", query_for::<ExpenseCategories>(None, None, false)),
+        ("departments", query_for::<Departments>(None, None, false)),
+        ("employees_full", query_for::<Employees>(None, None, false)),
+        ("employees_delta", query_for::<Employees>(None, Some(since), false)),
     ] {
         let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size: 1000 };
         messages.push((name.to_string(), search_request(&passport(), prefs, &query).unwrap()));
     }
     let typed = String::from_utf8_lossy(&messages[4].1).into_owned();
-    assert!(typed.contains("TransactionSearchBasic") && typed.contains("_vendorPayment") && typed.contains("tranDate"), "{typed}");
-    assert!(!String::from_utf8_lossy(&messages[6].1).contains("operator=\"anyOf\""), "the plain search has no type filter");
+    assert!(
+        typed.contains("TransactionSearchBasic") && typed.contains("_vendorPayment") && typed.contains("tranDate"),
+        "{typed}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&messages[6].1).contains("operator=\"anyOf\""),
+        "the plain search has no type filter"
+    );
     if let Err(problems) = common::xsd_validate(&messages) {
         panic!("client requests do not validate against the 2017_2 XSDs:\n{problems}");
     }
