@@ -329,7 +329,7 @@ async fn ambiguous_authentication_and_unreadable_requests_are_faults() {
     for (action, body) in [
         ("search", "<<<not xml".to_string()),
         ("search", String::new()),
-        ("search", search_body_of_type(&creds, "platformCommon:TransactionSearchBasic")),
+        ("search", search_body_of_type(&creds, "platformCommon:CustomerSearchBasic")),
         ("search", search_body_of_type(&creds, "platformCommon:FooSearchBasic")),
         (
             "get",

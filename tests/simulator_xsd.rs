@@ -228,3 +228,147 @@ async fn faults_and_expiry_match_the_constructed_samples() {
     assert_eq!((o.is_success, o.details.len()), (t.is_success, t.details.len()));
     assert_eq!((&o.details[0].kind, &o.details[0].code), (&t.details[0].kind, &t.details[0].code));
 }
+
+/// A search signed for `account()`, posted as is; the simulator logs the bodies.
+async fn post_search(sim: &RunningSimulator, query: &SearchQuery, page_size: u32) -> Vec<u8> {
+    let creds = sim.credentials(&account()).unwrap();
+    let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size };
+    let body = search_request(&TokenPassport::fresh(&creds), prefs, query).unwrap();
+    let resp =
+        reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body(body).send().await.unwrap();
+    resp.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transaction_and_expense_category_pages_validate() {
+    use netsuite_discovery::netsuite::search::{Criterion, DateOperator};
+    use netsuite_discovery::simulator::TransactionKind;
+
+    let sim = Simulator::new(SimConfig {
+        accounts: vec![AccountSpec::new(account(), 5)
+            .with_vendors(60)
+            .with_employees(12)
+            .with_transactions(600)
+            .with_expense_reports(80)],
+        record_bodies: true,
+        ..SimConfig::default()
+    });
+    let sim = sim.spawn().await.unwrap();
+    let tx = |criteria: Vec<Criterion>, body_fields_only: bool| SearchQuery {
+        search_type: SearchType::Transaction,
+        criteria,
+        body_fields_only,
+    };
+    let typed = |k: TransactionKind| Criterion::AnyOfEnum { field: "type", values: vec![k.type_enum().to_string()] };
+
+    // Every record type, with and without sublists.
+    for kind in TransactionKind::ALL {
+        for body_fields_only in [false, true] {
+            post_search(&sim, &tx(vec![typed(kind)], body_fields_only), 40).await;
+        }
+    }
+    // A plain search with sublists and its second page; a date window; an empty page.
+    let first = parse_response(&post_search(&sim, &tx(vec![], false), 100).await).unwrap();
+    let c = client(&sim, 100);
+    c.search_more_with_id(SearchType::Transaction, false, first.search_id.as_deref().unwrap(), 2).await.unwrap();
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let now = chrono::Utc::now();
+    let window = Criterion::Date {
+        field: "tranDate",
+        operator: DateOperator::Within,
+        value: now - chrono::TimeDelta::days(400),
+        value2: Some(now - chrono::TimeDelta::days(300)),
+    };
+    post_search(&sim, &tx(vec![window, typed(TransactionKind::VendorBill)], false), 50).await;
+    let future =
+        Criterion::Date { field: "tranDate", operator: DateOperator::After, value: day(2999, 1, 1), value2: None };
+    post_search(&sim, &tx(vec![future], false), 50).await;
+    // Expense categories: all, active only.
+    post_search(&sim, &SearchQuery::all(SearchType::ExpenseCategory), 50).await;
+    let active = SearchQuery {
+        search_type: SearchType::ExpenseCategory,
+        criteria: vec![Criterion::Boolean { field: "isInactive", value: false }],
+        body_fields_only: true,
+    };
+    post_search(&sim, &active, 50).await;
+    // Permission errors.
+    for missing in [Permission::FindTransaction, Permission::Bills, Permission::ExpenseCategories] {
+        sim.set_permissions(&account(), PermissionSet::all().without(missing)).unwrap();
+        let query = match missing {
+            Permission::ExpenseCategories => SearchQuery::all(SearchType::ExpenseCategory),
+            _ => tx(vec![typed(TransactionKind::VendorBill)], true),
+        };
+        let resp = parse_response(&post_search(&sim, &query, 50).await).unwrap();
+        assert_eq!(resp.error().unwrap().code(), Some("INSUFFICIENT_PERMISSION"));
+    }
+    sim.set_permissions(&account(), PermissionSet::all()).unwrap();
+
+    let log = sim.request_log();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut all_responses = String::new();
+    for (i, entry) in log.iter().enumerate() {
+        let response = entry.response_body.clone().expect("bodies are recorded");
+        let parsed = parse_response(&response).unwrap_or_else(|e| panic!("response {i} does not parse: {e}"));
+        if entry.outcome.is_ok() {
+            let ty = match entry.search_type.as_deref() {
+                Some("ExpenseCategorySearchBasic") => SearchType::ExpenseCategory,
+                _ => SearchType::Transaction,
+            };
+            let page = parsed.into_search_page(ty).unwrap();
+            let expected =
+                page.total_records.saturating_sub((page.page_index - 1) * page.page_size).min(page.page_size);
+            assert_eq!(page.records.len() as u32, expected, "response {i}");
+        }
+        all_responses.push_str(&String::from_utf8_lossy(&response));
+        for (body, what) in [(response, "response"), (entry.request_body.clone().unwrap(), "request")] {
+            let p = dir.path().join(format!("{i:02}_{what}.xml"));
+            std::fs::write(&p, body).unwrap();
+            files.push(p);
+        }
+    }
+    assert_eq!(log.len(), 14 + 2 + 2 + 2 + 3);
+    // Every record type and sublist shape was written.
+    for needle in [
+        "xsi:type=\"tranPurch:VendorBill\"",
+        "xsi:type=\"tranPurch:PurchaseOrder\"",
+        "xsi:type=\"tranPurch:VendorCredit\"",
+        "xsi:type=\"tranPurch:VendorPayment\"",
+        "xsi:type=\"tranPurch:VendorReturnAuthorization\"",
+        "xsi:type=\"tranBank:Check\"",
+        "xsi:type=\"tranEmp:ExpenseReport\"",
+        "xsi:type=\"listAcct:ExpenseCategory\"",
+        "<tranPurch:expenseList>",
+        "<tranPurch:itemList>",
+        "<tranPurch:applyList>",
+        "<tranBank:expenseList>",
+        "<tranBank:itemList>",
+        "<tranEmp:expenseList>",
+        "<tranPurch:orderStatus>",
+        "<tranPurch:dueDate>",
+        "Transactions -&gt; Find Transaction",
+        "Lists -&gt; Expense Categories",
+    ] {
+        assert!(all_responses.contains(needle), "no {needle} in any response");
+    }
+    if let Err(report) = validate(&files) {
+        panic!("transaction pages do not validate against the 2017_2 XSDs:\n{report}");
+    }
+
+    // The check can fail: a VendorBill with userTotal before tranId is refused.
+    let page = String::from_utf8(log[0].response_body.clone().unwrap()).unwrap();
+    let (a, b) = (page.find("<tranPurch:tranId>").unwrap(), page.find("</tranPurch:userTotal>").unwrap());
+    let total_start = page.find("<tranPurch:userTotal>").unwrap();
+    assert!(a < total_start && total_start < b);
+    let swapped = format!(
+        "{}{}{}{}",
+        &page[..a],
+        &page[total_start..b + "</tranPurch:userTotal>".len()],
+        &page[a..total_start],
+        &page[b + "</tranPurch:userTotal>".len()..]
+    );
+    let p = dir.path().join("swapped_bill.xml");
+    std::fs::write(&p, swapped).unwrap();
+    let report = validate(&[p]).expect_err("a misordered VendorBill must not validate");
+    assert!(report.contains("not expected"), "{report}");
+}

@@ -2,14 +2,22 @@
 //! and the server-side state kept for it (credentials, role, nonces, in-flight requests).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::seq::index;
 use secrecy::SecretString;
 
-use super::generate::{self, Secrets};
+use super::generate::{self, Secrets, CURRENCIES};
+use super::generate_tx::{self, NewTxnError, Refs, DEPARTMENTS};
 use super::permissions::PermissionSet;
+use super::transactions::{
+    money, NewTransaction, SimEmployee, SimExpenseCategory, SimTransaction, TransactionKind, Txn,
+};
 use crate::netsuite::{AccountId, Credentials};
+
+/// Expense categories an account has unless its spec says otherwise.
+pub const DEFAULT_EXPENSE_CATEGORIES: usize = 12;
 
 /// How to generate one account. Build it with [`AccountSpec::new`] and the `with_*` methods
 /// so that fields added later (transactions, employees...) keep their defaults.
@@ -21,8 +29,20 @@ pub struct AccountSpec {
     pub seed: u64,
     /// Number of vendors generated.
     pub vendors: usize,
-    /// The "generation time": generated records were created over the six years before it
-    /// and last modified at least a day before it. `None` uses the start of the current UTC
+    /// Number of employees generated (0 by default).
+    pub employees: usize,
+    /// Number of vendor transactions generated (bills, purchase orders, credits, payments,
+    /// checks, return authorizations; 0 by default). They need vendors: an account without
+    /// vendors gets none.
+    pub transactions: usize,
+    /// Number of expense reports generated (0 by default). They need employees: an account
+    /// without employees gets none.
+    pub expense_reports: usize,
+    /// Number of expense categories generated (12 by default).
+    pub expense_categories: usize,
+    /// The "generation time": generated vendors were created over the six years before it,
+    /// transactions are dated over the three years before it, and all were last modified at
+    /// least a day before it. `None` uses the start of the current UTC
     /// day on the simulator clock, so data is the same all day long; set it for data that
     /// never changes.
     pub anchor: Option<DateTime<Utc>>,
@@ -35,7 +55,42 @@ pub struct AccountSpec {
 impl AccountSpec {
     /// An account with no records, every permission, and the simulator's default limit.
     pub fn new(account_id: AccountId, seed: u64) -> Self {
-        Self { account_id, seed, vendors: 0, anchor: None, permissions: PermissionSet::all(), concurrency_limit: None }
+        Self {
+            account_id,
+            seed,
+            vendors: 0,
+            employees: 0,
+            transactions: 0,
+            expense_reports: 0,
+            expense_categories: DEFAULT_EXPENSE_CATEGORIES,
+            anchor: None,
+            permissions: PermissionSet::all(),
+            concurrency_limit: None,
+        }
+    }
+
+    /// The same spec with `n` employees.
+    pub fn with_employees(mut self, n: usize) -> Self {
+        self.employees = n;
+        self
+    }
+
+    /// The same spec with `n` vendor transactions (they need vendors).
+    pub fn with_transactions(mut self, n: usize) -> Self {
+        self.transactions = n;
+        self
+    }
+
+    /// The same spec with `n` expense reports (they need employees).
+    pub fn with_expense_reports(mut self, n: usize) -> Self {
+        self.expense_reports = n;
+        self
+    }
+
+    /// The same spec with `n` expense categories.
+    pub fn with_expense_categories(mut self, n: usize) -> Self {
+        self.expense_categories = n;
+        self
     }
 
     /// The same spec with `n` vendors.
@@ -136,6 +191,14 @@ pub(crate) struct AccountState {
     pub secrets: Secrets,
     /// Vendors by numeric internal id (so iteration is in id order).
     pub vendors: BTreeMap<u64, SimVendor>,
+    /// Employees in internal-id order.
+    pub employees: Vec<SimEmployee>,
+    /// Expense categories in internal-id order (shared with the pages that show them).
+    pub categories: Arc<Vec<SimExpenseCategory>>,
+    /// Transactions of every kind, in internal-id order.
+    pub txns: Vec<Txn>,
+    /// The sequence number the next transaction of each kind gets.
+    next_numbers: [u32; 7],
     /// The entity number the next added vendor gets.
     next_entity_no: u64,
     /// How many mutations ran, so each one draws from its own random stream.
@@ -161,7 +224,15 @@ impl AccountState {
             .into_iter()
             .filter_map(|v| v.internal_id.parse::<u64>().ok().map(|id| (id, v)))
             .collect();
+        let employees = generate_tx::employees(spec.seed, spec.employees);
+        let categories = generate_tx::expense_categories(spec.expense_categories);
+        let refs = Refs { vendors: &vendors, employees: &employees, categories: &categories };
+        let generated = generate_tx::transactions(spec.seed, spec.transactions, spec.expense_reports, anchor, &refs);
         Self {
+            employees,
+            categories: Arc::new(categories),
+            txns: generated.txns,
+            next_numbers: generated.next_numbers,
             permissions: spec.permissions.clone(),
             concurrency_limit: spec.concurrency_limit.unwrap_or(default_limit),
             next_entity_no: spec.vendors as u64 + 1,
@@ -230,6 +301,96 @@ impl AccountState {
     pub(crate) fn vendor_list(&self) -> Vec<SimVendor> {
         self.vendors.values().cloned().collect()
     }
+
+    /// The entity a transaction references, with its name now (empty if it is gone).
+    pub(crate) fn entity_ref(&self, t: &Txn) -> SimRef {
+        let name = if t.kind.is_vendor_side() {
+            self.vendors.get(&t.entity).map(|v| v.company_name.clone())
+        } else {
+            self.employee(t.entity).map(SimEmployee::display_name)
+        };
+        SimRef::new(t.entity.to_string(), name.unwrap_or_default())
+    }
+
+    /// The employee with internal id `id`.
+    fn employee(&self, id: u64) -> Option<&SimEmployee> {
+        self.employees
+            .binary_search_by_key(&id, |e| e.internal_id.parse::<u64>().unwrap_or(0))
+            .ok()
+            .map(|i| &self.employees[i])
+    }
+
+    /// The public view of transaction `t`.
+    pub(crate) fn sim_transaction(&self, t: &Txn) -> SimTransaction {
+        let entity = self.entity_ref(t);
+        let sub = &CURRENCIES[usize::from(t.subsidiary)].subsidiary;
+        SimTransaction {
+            internal_id: t.id.to_string(),
+            kind: t.kind,
+            record_type: t.kind.record_type(),
+            type_enum: t.kind.type_enum(),
+            tran_id: t.tran_id(),
+            tran_date: t.tran_date,
+            entity_id: entity.internal_id,
+            entity_name: entity.name,
+            total: money(t.total_cents),
+            currency: CURRENCIES[usize::from(t.currency)].currency.1.to_string(),
+            exchange_rate: t.exchange_rate,
+            subsidiary: SimRef::new(sub.0, sub.1),
+            department: t.department.map(|d| {
+                let (id, name) = DEPARTMENTS[usize::from(d)];
+                SimRef::new(id, name)
+            }),
+            status: t.status.map(str::to_string),
+            due_date: t.due_date(),
+            memo: t.memo.as_ref().map(|m| m.to_string()),
+            created: t.created,
+            last_modified: t.last_modified,
+            lines: t.lines.len(),
+            line_amounts: t.lines.iter().map(|l| money(l.amount_cents)).collect(),
+        }
+    }
+
+    /// Transactions in internal-id order.
+    pub(crate) fn transaction_list(&self) -> Vec<SimTransaction> {
+        self.txns.iter().map(|t| self.sim_transaction(t)).collect()
+    }
+
+    /// Adds the transaction `new` describes, created and modified at `now`; returns its id.
+    /// A refused transaction changes nothing.
+    pub(crate) fn add_transaction(&mut self, new: &NewTransaction, now: DateTime<Utc>) -> Result<String, NewTxnError> {
+        let mutation = self.mutations + 1;
+        let mut rng = generate::rng_for(self.spec.seed, "add_transaction", mutation);
+        let id = self.txns.last().map_or(generate_tx::FIRST_TRANSACTION_ID, |t| t.id + generate::id_gap(&mut rng));
+        let k = new.kind().ok_or(NewTxnError::UnknownType)?.index();
+        let refs = Refs { vendors: &self.vendors, employees: &self.employees, categories: &self.categories };
+        let txn = generate_tx::new_transaction(new, id, self.next_numbers[k], now, &refs, &self.txns)?;
+        self.mutations = mutation;
+        self.next_numbers[k] += 1;
+        self.txns.push(txn);
+        Ok(id.to_string())
+    }
+
+    /// Changes `n` transactions (all of them if there are fewer), chosen deterministically:
+    /// each gets a new memo and a new amount on its first line (the total follows), and
+    /// `lastModifiedDate` `now`. Returns their internal ids in ascending order.
+    pub(crate) fn modify_transactions(&mut self, n: usize, now: DateTime<Utc>) -> Vec<String> {
+        self.mutations += 1;
+        let mutation = self.mutations;
+        let mut rng = generate::rng_for(self.spec.seed, "modify_transactions", mutation);
+        let amount = n.min(self.txns.len());
+        let mut chosen = index::sample(&mut rng, self.txns.len(), amount).into_vec();
+        chosen.sort_unstable();
+        for &i in &chosen {
+            generate_tx::modify(&mut rng, &mut self.txns[i], mutation, now);
+        }
+        chosen.iter().map(|&i| self.txns[i].id.to_string()).collect()
+    }
+
+    /// Whether the role may see transactions of `kind` (Find Transaction aside).
+    pub(crate) fn may_see(&self, kind: TransactionKind) -> bool {
+        kind.permission().map_or(true, |p| self.permissions.contains(p))
+    }
 }
 
 /// The default generation time: the start of `now`'s UTC day.
@@ -271,6 +432,45 @@ mod tests {
             assert!(v.email.as_deref().unwrap().starts_with("payables."));
         }
         assert_eq!(a.modify_vendors(1000, now).len(), 53);
+    }
+
+    #[test]
+    fn transactions_add_and_modify_deterministically() {
+        let spec = AccountSpec::new(AccountId::parse("1234567_SB1").unwrap(), 9)
+            .with_vendors(20)
+            .with_employees(5)
+            .with_transactions(100)
+            .with_expense_reports(20);
+        let anchor = DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2024-06-01T12:00:00Z").unwrap().with_timezone(&Utc);
+        let (mut a, mut b) = (AccountState::generate(spec.clone(), anchor, 5), AccountState::generate(spec, anchor, 5));
+        assert_eq!(a.txns.len(), 120);
+        let vendor = a.vendors.keys().next().unwrap().to_string();
+        let new = NewTransaction::new(
+            TransactionKind::PurchaseOrder,
+            vendor.clone(),
+            now.date_naive(),
+            rust_decimal::Decimal::new(99_999, 2),
+        );
+        let id = a.add_transaction(&new, now).unwrap();
+        assert_eq!(Ok(id.clone()), b.add_transaction(&new, now));
+        let t = a.sim_transaction(a.txns.last().unwrap());
+        assert_eq!((t.internal_id, t.total.to_string(), t.lines, t.created), (id, "999.99".to_string(), 1, now));
+        assert!(t.tran_id.starts_with("PO"));
+        let to_employee = NewTransaction { type_enum: "expenseReport".into(), ..new.clone() };
+        assert_eq!(a.add_transaction(&to_employee, now), Err(NewTxnError::UnknownEntity));
+        let invoice = NewTransaction { type_enum: "_invoice".into(), ..new.clone() };
+        assert_eq!(a.add_transaction(&invoice, now), Err(NewTxnError::UnknownType));
+        let zero = NewTransaction { total: rust_decimal::Decimal::ZERO, ..new };
+        assert_eq!(a.add_transaction(&zero, now), Err(NewTxnError::BadTotal));
+
+        let changed = a.modify_transactions(10, now);
+        assert_eq!(changed, b.modify_transactions(10, now));
+        assert_eq!(a.transaction_list(), b.transaction_list());
+        for t in a.transaction_list().iter().filter(|t| changed.contains(&t.internal_id)) {
+            assert_eq!(t.last_modified, now);
+            assert_eq!(t.line_amounts.iter().copied().sum::<rust_decimal::Decimal>(), t.total);
+        }
     }
 
     #[test]

@@ -8,9 +8,11 @@ use chrono::{DateTime, Utc};
 use super::account::{default_anchor, AccountSpec, AccountState, SimVendor};
 use super::error::SimError;
 use super::faults::{FaultTarget, InjectedFault};
+use super::generate_tx::NewTxnError;
 use super::log::LoggedRequest;
 use super::permissions::PermissionSet;
 use super::server::Simulator;
+use super::transactions::{NewTransaction, SimEmployee, SimExpenseCategory, SimTransaction};
 use crate::netsuite::{AccountId, Credentials};
 
 impl Simulator {
@@ -63,6 +65,47 @@ impl Simulator {
     pub fn modify_vendors(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
         let now = self.inner.clock.now_seconds();
         self.with_account(account, |a| a.modify_vendors(n, now))
+    }
+
+    /// The account's transactions of every kind now, in internal-id order: the ground truth.
+    pub fn transactions(&self, account: &AccountId) -> Result<Vec<SimTransaction>, SimError> {
+        self.with_account(account, |a| a.transaction_list())
+    }
+
+    /// The account's employees, in internal-id order.
+    pub fn employees(&self, account: &AccountId) -> Result<Vec<SimEmployee>, SimError> {
+        self.with_account(account, |a| a.employees.clone())
+    }
+
+    /// The account's expense categories, in internal-id order.
+    pub fn expense_categories(&self, account: &AccountId) -> Result<Vec<SimExpenseCategory>, SimError> {
+        self.with_account(account, |a| a.categories.as_ref().clone())
+    }
+
+    /// Adds a transaction with one line carrying the whole total, created and last modified
+    /// now (simulator clock, whole seconds); its internal id is above every other
+    /// transaction's. Returns that id. Fails if the type is not one the simulator generates,
+    /// the entity is not a vendor of the account (an employee, for an expense report), or
+    /// the total is not a positive amount with at most two decimal places.
+    pub fn add_transaction(&self, account: &AccountId, new: NewTransaction) -> Result<String, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.add_transaction(&new, now))?.map_err(|e| match e {
+            NewTxnError::UnknownEntity => SimError::UnknownEntity {
+                account: account.clone(),
+                entity_kind: if new.kind().is_some_and(|k| !k.is_vendor_side()) { "employee" } else { "vendor" },
+                id: new.entity_id.clone(),
+            },
+            NewTxnError::BadTotal => SimError::InvalidTotal(new.total.to_string()),
+            NewTxnError::UnknownType => SimError::UnknownTransactionType(new.type_enum.clone()),
+        })
+    }
+
+    /// Modifies `n` existing transactions (a deterministic choice): a new memo and a new
+    /// amount on the first line, the total following, last modified now. Returns their
+    /// internal ids, ascending.
+    pub fn modify_transactions(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.modify_transactions(n, now))
     }
 
     /// Replaces the role's permissions.

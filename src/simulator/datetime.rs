@@ -5,7 +5,7 @@
 //! offsets, so a client that drops offsets is caught. Search values without a zone are read
 //! as Pacific local time, as NetSuite reads them in the user's time zone.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc, Weekday};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc, Weekday};
 
 /// Pacific Standard Time, UTC-8.
 const PST: FixedOffset = match FixedOffset::west_opt(8 * 3600) {
@@ -39,6 +39,12 @@ pub(crate) fn pacific_offset(t: DateTime<Utc>) -> FixedOffset {
 /// (`2021-03-04T10:11:12.000-08:00`).
 pub(crate) fn format_xsd(t: DateTime<Utc>) -> String {
     t.with_timezone(&pacific_offset(t)).format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+}
+
+/// Writes calendar date `d` as NetSuite writes date-only fields such as `tranDate`: Pacific
+/// midnight of that date (`2021-03-04T00:00:00.000-08:00`).
+pub(crate) fn format_date(d: NaiveDate) -> String {
+    format_xsd(pacific_local_to_utc(d.and_time(NaiveTime::MIN)))
 }
 
 /// Reads an `xsd:dateTime` search value: with an offset or `Z` as given, without one as
@@ -97,5 +103,16 @@ mod tests {
         assert_eq!(parse_xsd("2019-12-31T16:00:00").unwrap().to_rfc3339(), "2020-01-01T00:00:00+00:00");
         assert!(parse_xsd("yesterday").is_none());
         assert!(parse_xsd("2019-06-01").is_none());
+    }
+
+    #[test]
+    fn dates_are_pacific_midnight() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(format_date(d("2021-01-15")), "2021-01-15T00:00:00.000-08:00");
+        assert_eq!(format_date(d("2021-07-15")), "2021-07-15T00:00:00.000-07:00");
+        // The days DST starts and ends: midnight is before the 02:00 switch.
+        assert_eq!(format_date(d("2021-03-14")), "2021-03-14T00:00:00.000-08:00");
+        assert_eq!(format_date(d("2021-11-07")), "2021-11-07T00:00:00.000-07:00");
+        assert_eq!(pacific_day(parse_xsd(&format_date(d("2021-11-07"))).unwrap()), d("2021-11-07"));
     }
 }

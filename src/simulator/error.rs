@@ -11,4 +11,21 @@ pub enum SimError {
     /// An account with this id is already hosted.
     #[error("the simulator already hosts account {0}")]
     DuplicateAccount(AccountId),
+    /// A new transaction names an entity the account does not have: no vendor with this
+    /// internal id (no employee, for an expense report).
+    #[error("account {account} has no {entity_kind} with internal id {id}")]
+    UnknownEntity {
+        /// The account.
+        account: AccountId,
+        /// `vendor` or `employee`.
+        entity_kind: &'static str,
+        /// The internal id given.
+        id: String,
+    },
+    /// A new transaction's type is not one the simulator generates.
+    #[error("the simulator does not generate transactions of type {0:?}")]
+    UnknownTransactionType(String),
+    /// A new transaction's total is not positive or has more than two decimal places.
+    #[error("invalid transaction total {0}: it must be positive with at most two decimal places")]
+    InvalidTotal(String),
 }

@@ -55,9 +55,15 @@ pub struct LoggedRequest {
     pub operation: Option<String>,
     /// The passport's account text as sent (possibly not a hosted account).
     pub account: Option<String>,
-    /// The search record type (`VendorSearchBasic`) of a `search`, or of the search a
-    /// `searchMoreWithId` continues.
+    /// The search record type (`VendorSearchBasic`, `TransactionSearchBasic`,
+    /// `ExpenseCategorySearchBasic`) of a `search`, or of the search a `searchMoreWithId`
+    /// continues.
     pub search_type: Option<String>,
+    /// The `type` filter of a transaction search (or of the one a `searchMoreWithId`
+    /// continues), values as the enum spells them (`_vendorBill`), those of a `noneOf`
+    /// filter prefixed with `!`; `None` for a search without one (a plain transaction
+    /// search) and for other searches.
+    pub type_filter: Option<Vec<String>>,
     /// The page asked for: 1 for `search`, the `pageIndex` for `searchMoreWithId`.
     pub page_index: Option<u32>,
     /// The answer.

@@ -4,13 +4,20 @@
 //!
 //! What it models (see `../shared/NETSUITE.md` for the real server's rules):
 //! - several accounts, each generated deterministically from a seed ([`AccountSpec`]), with
-//!   vendors that tests can add and modify between requests;
+//!   vendors that tests can add and modify between requests, employees, expense categories,
+//!   and transactions (vendor bills, purchase orders, vendor credits, bill payments, checks,
+//!   vendor return authorizations, expense reports) with sublists whose lines sum to the
+//!   header total, that tests can add and modify too ([`Simulator::add_transaction`]);
 //! - Token-Based Authentication: signature, consumer key, token, single-use nonces and a
 //!   five-minute clock skew window, all failing with the real "Invalid login attempt." fault;
-//! - `VendorSearchBasic` criteria, paging by `searchPreferences/pageSize`, `searchMoreWithId`
-//!   that re-runs the search at call time, and searchIds that expire after 15 minutes unused
-//!   (measured on a clock tests can move forward, [`Simulator::advance_clock`]);
-//! - role permissions, a per-account concurrency limit with the `WS_REQUEST_BLOCKED` fault,
+//! - `VendorSearchBasic`, `TransactionSearchBasic` and `ExpenseCategorySearchBasic` criteria,
+//!   `searchPreferences/bodyFieldsOnly` (sublists only when false), paging by
+//!   `searchPreferences/pageSize`, `searchMoreWithId` that re-runs the search at call time,
+//!   and searchIds that expire after 15 minutes unused (measured on a clock tests can move
+//!   forward, [`Simulator::advance_clock`]);
+//! - role permissions (transactions: Find Transaction for any transaction search; a `type`
+//!   filter naming a type the role cannot see is refused; a plain transaction search
+//!   silently leaves such types out), a per-account concurrency limit with the `WS_REQUEST_BLOCKED` fault,
 //!   latency, and injected failures: SOAP faults, error statuses, HTTP errors, proxy HTML
 //!   pages, truncated bodies and dropped connections ([`InjectedFault`]);
 //! - a request log tests can read ([`Simulator::request_log`]).
@@ -25,9 +32,9 @@
 //!
 //! Answers where NetSuite's exact behaviour is not documented (choices made here):
 //! - unreadable XML, a SOAPAction that differs from the Body's operation, an operation other
-//!   than `search`/`searchMoreWithId`/`getDataCenterUrls`, a search record type other than
-//!   `VendorSearchBasic`, an unknown or out-of-order search field, a field or operator not
-//!   simulated: a SOAP fault (HTTP 500) with faultcode `soapenv:Server.userException`, a
+//!   than `search`/`searchMoreWithId`/`getDataCenterUrls`, a search record type not
+//!   simulated, an unknown or out-of-order search field, a field or operator not simulated,
+//!   a `type` value outside the 2017_2 `TransactionType` enum: a SOAP fault (HTTP 500) with faultcode `soapenv:Server.userException`, a
 //!   SAX-style faultstring (e.g. `org.xml.sax.SAXException: Invalid type: {ns}FooSearchBasic`,
 //!   as NetSuite answers an unknown search type) and no NetSuite detail;
 //! - `pageSize` outside 5..=1000: status error `INVALID_SEARCH_PAGE_SIZE`;
@@ -49,9 +56,11 @@ mod clock;
 mod control;
 mod datetime;
 mod error;
+mod expense_category_search;
 mod faults;
 mod fields;
 mod generate;
+mod generate_tx;
 mod governance;
 mod log;
 mod permissions;
@@ -59,15 +68,21 @@ mod pipeline;
 mod reply;
 mod request;
 mod respond;
+mod respond_tx;
 mod search;
 mod server;
 mod sessions;
+mod transaction_search;
+mod transactions;
 mod vendor_search;
 mod xml;
 
-pub use account::{AccountSpec, SimRef, SimVendor};
+pub use account::{AccountSpec, SimRef, SimVendor, DEFAULT_EXPENSE_CATEGORIES};
 pub use error::SimError;
 pub use faults::{FaultTarget, InjectedFault};
 pub use log::{LoggedRequest, Outcome};
 pub use permissions::{Permission, PermissionSet};
 pub use server::{RunningSimulator, SimConfig, Simulator, ENDPOINT_PATH};
+pub use transactions::{
+    NewTransaction, SimEmployee, SimExpenseCategory, SimTransaction, TransactionKind, TRANSACTION_TYPES,
+};

@@ -27,12 +27,13 @@ struct Entry {
     operation: Option<String>,
     account: Option<String>,
     search_type: Option<String>,
+    type_filter: Option<Vec<String>>,
     page_index: Option<u32>,
 }
 
 /// A parsed operation, ready to run once the request is authenticated.
 enum Call {
-    Search(SearchSpec),
+    Search(Box<SearchSpec>),
     More { search_id: String, page_index: i32 },
 }
 
@@ -60,6 +61,7 @@ impl Simulator {
             operation: entry.operation,
             account: entry.account,
             search_type: entry.search_type,
+            type_filter: entry.type_filter,
             page_index: entry.page_index,
             outcome: reply.outcome.clone(),
             http_status: if reply.body.is_some() { reply.status.as_u16() } else { 0 },
@@ -91,8 +93,9 @@ impl Simulator {
             "search" => match search::parse_search(&req.body) {
                 Ok(spec) => {
                     entry.search_type = Some(spec.type_name().to_string());
+                    entry.type_filter = spec.type_filter();
                     entry.page_index = Some(1);
-                    Call::Search(spec)
+                    Call::Search(Box::new(spec))
                 }
                 Err(m) => return Reply::unreadable(&m),
             },
@@ -176,10 +179,13 @@ impl Simulator {
                 return Reply::unreadable("the account disappeared while the request ran");
             };
             let answer = match call {
-                Call::Search(spec) => search::start(acct, &mut st.sessions, &mut st.ids, spec, prefs, now),
+                Call::Search(spec) => search::start(acct, &mut st.sessions, &mut st.ids, *spec, prefs, now),
                 Call::More { search_id, page_index } => {
-                    let (answer, ty) = search::more(acct, account, &mut st.sessions, &search_id, page_index, now);
-                    entry.search_type = ty.map(str::to_string);
+                    let (answer, spec) = search::more(acct, account, &mut st.sessions, &search_id, page_index, now);
+                    if let Some(spec) = spec {
+                        entry.search_type = Some(spec.type_name().to_string());
+                        entry.type_filter = spec.type_filter();
+                    }
                     answer
                 }
             };

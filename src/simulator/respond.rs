@@ -14,10 +14,12 @@ use quick_xml::Writer;
 
 use super::account::{SimRef, SimVendor};
 use super::datetime::format_xsd;
+use super::respond_tx::{expense_category, transaction};
 use super::search::{Page, PageRows, SearchAnswer};
 use crate::netsuite::ns;
 
-type W = Writer<Vec<u8>>;
+/// The writer responses are written with.
+pub(crate) type W = Writer<Vec<u8>>;
 
 /// The server name in fault details.
 pub(crate) const HOSTNAME: &str = "netsuite-simulator.invalid";
@@ -63,12 +65,14 @@ fn finish(result: io::Result<Vec<u8>>) -> Vec<u8> {
     result.unwrap_or_else(|_| FALLBACK_FAULT.as_bytes().to_vec())
 }
 
-fn leaf(w: &mut W, name: &str, value: &str) -> io::Result<()> {
+/// `<name>value</name>`.
+pub(crate) fn leaf(w: &mut W, name: &str, value: &str) -> io::Result<()> {
     w.create_element(name).write_text_content(BytesText::new(value))?;
     Ok(())
 }
 
-fn record_ref(w: &mut W, name: &str, r: &SimRef) -> io::Result<()> {
+/// A `RecordRef` element: `internalId` attribute and `platformCore:name` child.
+pub(crate) fn record_ref(w: &mut W, name: &str, r: &SimRef) -> io::Result<()> {
     w.create_element(name)
         .with_attribute(("internalId", r.internal_id.as_str()))
         .write_inner_content(|w| leaf(w, "platformCore:name", &r.name))?;
@@ -141,17 +145,16 @@ fn page_fields(w: &mut W, p: &Page) -> io::Result<()> {
     leaf(w, "platformCore:totalPages", &p.total_pages.to_string())?;
     leaf(w, "platformCore:pageIndex", &p.page_index.to_string())?;
     leaf(w, "platformCore:searchId", &p.search_id)?;
-    match &p.rows {
-        PageRows::Vendors(vs) if !vs.is_empty() => {
-            w.create_element("platformCore:recordList").write_inner_content(|w| {
-                for v in vs {
-                    vendor(w, v)?;
-                }
-                Ok(())
-            })?;
-        }
-        PageRows::Vendors(_) => {}
+    if p.rows.len() == 0 {
+        return Ok(());
     }
+    w.create_element("platformCore:recordList").write_inner_content(|w| match &p.rows {
+        PageRows::Vendors(vs) => vs.iter().try_for_each(|v| vendor(w, v)),
+        PageRows::Transactions { rows, with_lines, categories } => {
+            rows.iter().try_for_each(|r| transaction(w, r, categories, *with_lines))
+        }
+        PageRows::ExpenseCategories(cs) => cs.iter().try_for_each(|c| expense_category(w, c)),
+    })?;
     Ok(())
 }
 
@@ -168,12 +171,12 @@ fn error_status(w: &mut W, code: &str, message: &str) -> io::Result<()> {
 
 /// A `searchResponse` or `searchMoreWithIdResponse` carrying `answer`.
 pub(crate) fn search_result(op: SearchOp, ns_id: &str, answer: &SearchAnswer) -> Vec<u8> {
-    let rows = match answer {
-        SearchAnswer::Page(Page { rows: PageRows::Vendors(v), .. }) => v.len(),
-        SearchAnswer::Error { .. } => 0,
+    let capacity = match answer {
+        SearchAnswer::Page(Page { rows, .. }) => 2048 + rows.len() * 1500 + rows.lines() * 700,
+        SearchAnswer::Error { .. } => 2048,
     };
     finish(envelope(
-        2048 + rows * 900,
+        capacity,
         |w| document_info(w, ns_id),
         |w| {
             w.create_element(op.response_element()).with_attribute(("xmlns", ns::MESSAGES)).write_inner_content(

@@ -9,16 +9,28 @@
 //! - a role without the record's permission: `INSUFFICIENT_PERMISSION`, also on
 //!   `searchMoreWithId` (it re-runs the search).
 //!
-//! `searchMoreWithId` keeps the page size of the first call, whatever its own
-//! `searchPreferences` say.
+//! `searchMoreWithId` keeps the page size and `bodyFieldsOnly` of the first call, whatever
+//! its own `searchPreferences` say.
+//!
+//! Transaction searches follow NetSuite's role model: any `TransactionSearchBasic` needs
+//! `Transactions -> Find Transaction`; a `type` filter (`anyOf`) naming a type the role may
+//! not see is refused with `INSUFFICIENT_PERMISSION` naming the first missing permission;
+//! a search without such a filter silently leaves out the transactions the role may not see
+//! (see `TransactionKind::permission`).
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::account::{AccountState, SimVendor};
+use super::account::{AccountState, SimRef, SimVendor};
+use super::expense_category_search::ExpenseCategoryCriteria;
+use super::fields::CriteriaError;
 use super::permissions::Permission;
 use super::request::SearchPrefs;
 use super::sessions::{IdGen, SessionError, Sessions};
-use super::vendor_search::{CriteriaError, VendorCriteria};
+use super::transaction_search::TransactionCriteria;
+use super::transactions::{SimExpenseCategory, Txn};
+use super::vendor_search::VendorCriteria;
 use super::xml::Element;
 use crate::netsuite::{ns, AccountId};
 
@@ -34,6 +46,10 @@ const MAX_PAGE_SIZE: i32 = 1000;
 pub(crate) enum SearchSpec {
     /// A `VendorSearchBasic`.
     Vendor(VendorCriteria),
+    /// A `TransactionSearchBasic`.
+    Transaction(TransactionCriteria),
+    /// An `ExpenseCategorySearchBasic`.
+    ExpenseCategory(ExpenseCategoryCriteria),
 }
 
 impl SearchSpec {
@@ -41,13 +57,26 @@ impl SearchSpec {
     pub(crate) fn type_name(&self) -> &'static str {
         match self {
             SearchSpec::Vendor(_) => "VendorSearchBasic",
+            SearchSpec::Transaction(_) => "TransactionSearchBasic",
+            SearchSpec::ExpenseCategory(_) => "ExpenseCategorySearchBasic",
         }
     }
 
-    /// The permission the search needs.
-    fn permission(&self) -> Permission {
+    /// The `type` filter of a transaction search, as logged.
+    pub(crate) fn type_filter(&self) -> Option<Vec<String>> {
         match self {
-            SearchSpec::Vendor(_) => Permission::Vendors,
+            SearchSpec::Transaction(c) => c.type_filter(),
+            _ => None,
+        }
+    }
+
+    /// The first permission the role lacks for the search, if any.
+    fn missing_permission(&self, account: &AccountState) -> Option<Permission> {
+        let needs = |p: Permission| (!account.permissions.contains(p)).then_some(p);
+        match self {
+            SearchSpec::Vendor(_) => needs(Permission::Vendors),
+            SearchSpec::Transaction(c) => c.missing_permission(&account.permissions),
+            SearchSpec::ExpenseCategory(_) => needs(Permission::ExpenseCategories),
         }
     }
 }
@@ -60,9 +89,16 @@ pub(crate) fn parse_search(body: &Element) -> Result<SearchSpec, String> {
     let ty = record.xsi_type.as_ref().ok_or_else(|| {
         "org.xml.sax.SAXException: searchRecord needs an xsi:type (SearchRecord is abstract)".to_string()
     })?;
+    let message = |e: CriteriaError| e.message(&ty.local);
     match (ty.ns.as_deref(), ty.local.as_str()) {
         (Some(ns::COMMON), "VendorSearchBasic") => {
-            VendorCriteria::parse(record).map(SearchSpec::Vendor).map_err(|e: CriteriaError| e.message())
+            VendorCriteria::parse(record).map(SearchSpec::Vendor).map_err(message)
+        }
+        (Some(ns::COMMON), "TransactionSearchBasic") => {
+            TransactionCriteria::parse(record).map(SearchSpec::Transaction).map_err(message)
+        }
+        (Some(ns::COMMON), "ExpenseCategorySearchBasic") => {
+            ExpenseCategoryCriteria::parse(record).map(SearchSpec::ExpenseCategory).map_err(message)
         }
         (Some(n), _) if n.ends_with(".webservices.netsuite.com") => {
             Err(format!("org.xml.sax.SAXException: Invalid type: {} (this search type is not simulated)", ty.clark()))
@@ -86,11 +122,50 @@ pub(crate) fn parse_more(body: &Element) -> Result<(String, i32), String> {
     Ok((id, index))
 }
 
+/// A transaction of a page, with its entity reference resolved.
+#[derive(Clone, Debug)]
+pub(crate) struct TxnRow {
+    /// The transaction.
+    pub txn: Txn,
+    /// Its `entity`, with the entity's name now.
+    pub entity: SimRef,
+}
+
 /// The records of one page.
 #[derive(Clone, Debug)]
 pub(crate) enum PageRows {
     /// Vendors, in internal-id order.
     Vendors(Vec<SimVendor>),
+    /// Transactions, in internal-id order.
+    Transactions {
+        /// The rows.
+        rows: Vec<TxnRow>,
+        /// Whether sublists are written (`bodyFieldsOnly` false).
+        with_lines: bool,
+        /// The account's expense categories (names of line categories).
+        categories: Arc<Vec<SimExpenseCategory>>,
+    },
+    /// Expense categories, in internal-id order.
+    ExpenseCategories(Vec<SimExpenseCategory>),
+}
+
+impl PageRows {
+    /// Number of records.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            PageRows::Vendors(v) => v.len(),
+            PageRows::Transactions { rows, .. } => rows.len(),
+            PageRows::ExpenseCategories(c) => c.len(),
+        }
+    }
+
+    /// Number of sublist lines written (0 for body fields only).
+    pub(crate) fn lines(&self) -> usize {
+        match self {
+            PageRows::Transactions { rows, with_lines: true, .. } => rows.iter().map(|r| r.txn.lines.len()).sum(),
+            _ => 0,
+        }
+    }
 }
 
 /// One page of results.
@@ -128,33 +203,57 @@ fn error(code: &str, message: String) -> SearchAnswer {
     SearchAnswer::Error { code: code.to_string(), message }
 }
 
-/// Runs `spec` for `account` and returns page `page_index`.
-fn page(account: &AccountState, spec: &SearchSpec, page_size: u32, page_index: i32, search_id: String) -> SearchAnswer {
-    if !account.permissions.contains(spec.permission()) {
-        return error("INSUFFICIENT_PERMISSION", spec.permission().violation_message());
+/// Runs `spec` for `account` and returns page `page_index`. Records are filtered by
+/// reference; only the page's rows are copied.
+fn page(
+    account: &AccountState,
+    spec: &SearchSpec,
+    page_size: u32,
+    body_fields_only: bool,
+    page_index: i32,
+    search_id: String,
+) -> SearchAnswer {
+    if let Some(p) = spec.missing_permission(account) {
+        return error("INSUFFICIENT_PERMISSION", p.violation_message());
     }
     let size = page_size.max(1) as usize;
-    let matching: Vec<&SimVendor> = match spec {
-        SearchSpec::Vendor(c) => account.vendors.values().filter(|v| c.matches(v)).collect(),
-    };
-    let total = matching.len();
-    let total_pages = total.div_ceil(size);
     let index = usize::try_from(page_index).unwrap_or(0);
+    let (total, rows) = match spec {
+        SearchSpec::Vendor(c) => {
+            let matching: Vec<&SimVendor> = account.vendors.values().filter(|v| c.matches(v)).collect();
+            let rows = page_slice(&matching, size, index).iter().map(|v| (*v).clone()).collect();
+            (matching.len(), PageRows::Vendors(rows))
+        }
+        SearchSpec::Transaction(c) => {
+            let matching: Vec<&Txn> = account.txns.iter().filter(|t| account.may_see(t.kind) && c.matches(t)).collect();
+            let rows = page_slice(&matching, size, index)
+                .iter()
+                .map(|t| TxnRow { txn: (*t).clone(), entity: account.entity_ref(t) })
+                .collect();
+            let with_lines = !body_fields_only;
+            (matching.len(), PageRows::Transactions { rows, with_lines, categories: Arc::clone(&account.categories) })
+        }
+        SearchSpec::ExpenseCategory(c) => {
+            let matching: Vec<&SimExpenseCategory> = account.categories.iter().filter(|x| c.matches(x)).collect();
+            let rows = page_slice(&matching, size, index).iter().map(|x| (*x).clone()).collect();
+            (matching.len(), PageRows::ExpenseCategories(rows))
+        }
+    };
+    let total_pages = total.div_ceil(size);
     if index < 1 || (index > total_pages && index != 1) {
         return error(
             "INVALID_PAGE_INDEX",
             format!("Invalid page index {page_index}: the search has {total_pages} page(s)."),
         );
     }
-    let rows: Vec<SimVendor> = matching.into_iter().skip((index - 1) * size).take(size).cloned().collect();
-    SearchAnswer::Page(Page {
-        total_records: total,
-        page_size,
-        total_pages,
-        page_index: index as u32,
-        search_id,
-        rows: PageRows::Vendors(rows),
-    })
+    SearchAnswer::Page(Page { total_records: total, page_size, total_pages, page_index: index as u32, search_id, rows })
+}
+
+/// The items of page `index` (from 1) of `items`, empty when out of range.
+fn page_slice<T>(items: &[T], size: usize, index: usize) -> &[T] {
+    let start = index.saturating_sub(1).saturating_mul(size).min(items.len());
+    let end = start.saturating_add(size).min(items.len());
+    &items[start..end]
 }
 
 /// Runs a new search: checks the page size, stores the search, returns page 1.
@@ -176,15 +275,16 @@ pub(crate) fn start(
         );
     }
     let page_size = requested as u32;
-    if !account.permissions.contains(spec.permission()) {
-        return error("INSUFFICIENT_PERMISSION", spec.permission().violation_message());
+    if let Some(p) = spec.missing_permission(account) {
+        return error("INSUFFICIENT_PERMISSION", p.violation_message());
     }
-    let id = sessions.create(ids, &account.spec.account_id, spec.clone(), page_size, now);
-    page(account, &spec, page_size, 1, id)
+    let body_fields_only = prefs.body_fields_only.unwrap_or(true);
+    let id = sessions.create(ids, &account.spec.account_id, spec.clone(), page_size, body_fields_only, now);
+    page(account, &spec, page_size, body_fields_only, 1, id)
 }
 
 /// Continues search `search_id` with page `page_index`, re-running its criteria now.
-/// Also returns the search's type name when the searchId was valid.
+/// Also returns the search's criteria when the searchId was valid.
 pub(crate) fn more(
     account: &AccountState,
     account_id: &AccountId,
@@ -192,9 +292,12 @@ pub(crate) fn more(
     search_id: &str,
     page_index: i32,
     now: DateTime<Utc>,
-) -> (SearchAnswer, Option<&'static str>) {
+) -> (SearchAnswer, Option<SearchSpec>) {
     match sessions.touch(search_id, account_id, now) {
-        Ok(s) => (page(account, &s.spec, s.page_size, page_index, search_id.to_string()), Some(s.spec.type_name())),
+        Ok(s) => {
+            let answer = page(account, &s.spec, s.page_size, s.body_fields_only, page_index, search_id.to_string());
+            (answer, Some(s.spec))
+        }
         Err(e) => {
             let why = match e {
                 SessionError::Unknown => "is not a valid search ID",

@@ -49,6 +49,8 @@ pub(crate) struct SearchSession {
     pub spec: SearchSpec,
     /// Its page size, fixed when it ran first.
     pub page_size: u32,
+    /// Its `bodyFieldsOnly`, fixed when it ran first.
+    pub body_fields_only: bool,
     /// When it was last used (simulator clock).
     pub last_used: DateTime<Utc>,
 }
@@ -81,12 +83,16 @@ impl Sessions {
         account: &AccountId,
         spec: SearchSpec,
         page_size: u32,
+        body_fields_only: bool,
         now: DateTime<Utc>,
     ) -> String {
         let ttl = self.ttl;
         self.map.retain(|_, s| now - s.last_used <= ttl);
         let id = ids.next(account, now);
-        self.map.insert(id.clone(), SearchSession { account: account.clone(), spec, page_size, last_used: now });
+        self.map.insert(
+            id.clone(),
+            SearchSession { account: account.clone(), spec, page_size, body_fields_only, last_used: now },
+        );
         id
     }
 
@@ -119,7 +125,7 @@ mod tests {
         let t0 = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
         let mut ids = IdGen::new(1);
         let mut s = Sessions::new(TimeDelta::minutes(15));
-        let id = s.create(&mut ids, &a, SearchSpec::Vendor(VendorCriteria::default()), 5, t0);
+        let id = s.create(&mut ids, &a, SearchSpec::Vendor(VendorCriteria::default()), 5, true, t0);
         assert!(id.starts_with("WEBSERVICES_1234567_SB1_01012024"), "{id}");
         assert_eq!(s.touch(&id, &b, t0).unwrap_err(), SessionError::Unknown);
         assert!(s.touch(&id, &a, t0 + TimeDelta::minutes(14)).is_ok());

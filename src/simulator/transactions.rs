@@ -99,6 +99,20 @@ impl TransactionKind {
         }
     }
 
+    /// The header total field the record type's XSD defines and the simulator writes:
+    /// `userTotal` for VendorBill, VendorCredit, Check and VendorReturnAuthorization; `total`
+    /// for PurchaseOrder, VendorPayment and ExpenseReport. (VendorCredit also defines a
+    /// `total`, which the simulator leaves out.)
+    pub fn total_field(self) -> &'static str {
+        match self {
+            TransactionKind::VendorBill
+            | TransactionKind::VendorCredit
+            | TransactionKind::Check
+            | TransactionKind::VendorReturnAuthorization => "userTotal",
+            TransactionKind::PurchaseOrder | TransactionKind::VendorPayment | TransactionKind::ExpenseReport => "total",
+        }
+    }
+
     /// Whether the transaction's `entity` is a vendor (every kind but expense reports, whose
     /// entity is an employee).
     pub fn is_vendor_side(self) -> bool {
@@ -260,8 +274,8 @@ pub struct SimTransaction {
     pub last_modified: DateTime<Utc>,
     /// Number of sublist lines (`expenseList` plus `itemList`, or `applyList`).
     pub lines: usize,
-    /// Amount of each line in document order (expense lines, then item lines, or apply
-    /// lines), in the transaction's currency.
+    /// Amount of each line (expense lines, then item lines; or apply lines), in the
+    /// transaction's currency.
     pub line_amounts: Vec<Decimal>,
 }
 
@@ -269,14 +283,27 @@ pub struct SimTransaction {
 /// whole total; created and last modified at the simulator's now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewTransaction {
-    /// The kind (record type and `TransactionType` value).
-    pub kind: TransactionKind,
+    /// The `TransactionType` value of one of the kinds the simulator generates
+    /// (`_vendorBill`, `_check`, `_expenseReport`...; the leading underscore may be left out).
+    pub type_enum: String,
     /// Internal id of an existing vendor, or of an employee for an expense report.
     pub entity_id: String,
     /// `tranDate`.
     pub tran_date: NaiveDate,
     /// The total: positive, at most two decimal places.
     pub total: Decimal,
+}
+
+impl NewTransaction {
+    /// A new transaction of `kind`.
+    pub fn new(kind: TransactionKind, entity_id: impl Into<String>, tran_date: NaiveDate, total: Decimal) -> Self {
+        Self { type_enum: kind.type_enum().to_string(), entity_id: entity_id.into(), tran_date, total }
+    }
+
+    /// The kind its `type_enum` names, if the simulator generates it.
+    pub fn kind(&self) -> Option<TransactionKind> {
+        TransactionKind::from_type_enum(&self.type_enum)
+    }
 }
 
 /// What a sublist line holds besides its amount.

@@ -2,9 +2,8 @@
 //! vendor is matched.
 
 use super::account::SimVendor;
-use super::fields::{parse_boolean, DateCond, FieldError, IdCond, StringCond};
+use super::fields::{criteria_in_order, parse_boolean, CriteriaError, DateCond, FieldError, IdCond, StringCond};
 use super::xml::Element;
-use crate::netsuite::ns;
 
 /// The `VendorSearchBasic` sequence of `platform.common.xsd` 2017_2, in order. Criteria must
 /// come in this order; names outside it are invalid elements.
@@ -87,36 +86,6 @@ const FIELDS: &[&str] = &[
     "customFieldList",
 ];
 
-/// The Java class NetSuite's deserializer names in "Invalid element" faults.
-const JAVA_CLASS: &str = "com.netsuite.webservices.platform.common.VendorSearchBasic";
-
-/// Why a `VendorSearchBasic` cannot be run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum CriteriaError {
-    /// Not a field of the type, or out of the XSD order: NetSuite's deserializer refuses it.
-    InvalidElement(String),
-    /// A field or value the simulator does not evaluate, or a malformed criterion.
-    Field(FieldError),
-}
-
-impl CriteriaError {
-    /// The fault text.
-    pub(crate) fn message(&self) -> String {
-        match self {
-            CriteriaError::InvalidElement(name) => {
-                format!("org.xml.sax.SAXException: Invalid element in {JAVA_CLASS} - {name}")
-            }
-            CriteriaError::Field(FieldError(m)) => format!("VendorSearchBasic {m}"),
-        }
-    }
-}
-
-impl From<FieldError> for CriteriaError {
-    fn from(e: FieldError) -> Self {
-        CriteriaError::Field(e)
-    }
-}
-
 /// The criteria of a vendor search; all must hold.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct VendorCriteria {
@@ -131,18 +100,7 @@ impl VendorCriteria {
     /// Reads the criteria of a `searchRecord` element of type `VendorSearchBasic`.
     pub(crate) fn parse(record: &Element) -> Result<Self, CriteriaError> {
         let mut c = VendorCriteria::default();
-        let mut last_pos: Option<usize> = None;
-        for el in &record.children {
-            let name = el.name.local.as_str();
-            let pos = FIELDS
-                .iter()
-                .position(|f| *f == name)
-                .filter(|_| el.name.ns.as_deref() == Some(ns::COMMON))
-                .ok_or_else(|| CriteriaError::InvalidElement(name.to_string()))?;
-            if last_pos.is_some_and(|p| pos <= p) {
-                return Err(CriteriaError::InvalidElement(name.to_string()));
-            }
-            last_pos = Some(pos);
+        for (name, el) in criteria_in_order(record, FIELDS)? {
             match name {
                 "dateCreated" => c.date_created = Some(DateCond::parse(el, name)?),
                 "entityId" => c.entity_id = Some(StringCond::parse(el, name)?),
@@ -189,7 +147,7 @@ mod tests {
         assert_eq!(VendorCriteria::parse(&swapped), Err(CriteriaError::InvalidElement("internalId".into())));
         let unknown = record(r#"<c:colour operator="is"/>"#);
         let e = VendorCriteria::parse(&unknown).unwrap_err();
-        assert_eq!(e.message(), "org.xml.sax.SAXException: Invalid element in com.netsuite.webservices.platform.common.VendorSearchBasic - colour");
+        assert_eq!(e.message("VendorSearchBasic"), "org.xml.sax.SAXException: Invalid element in com.netsuite.webservices.platform.common.VendorSearchBasic - colour");
         let unsimulated = record(r#"<c:city operator="is"><p:searchValue>Paris</p:searchValue></c:city>"#);
         assert!(matches!(VendorCriteria::parse(&unsimulated), Err(CriteriaError::Field(_))));
         let wrong_ns = record(r#"<p:isInactive><p:searchValue>false</p:searchValue></p:isInactive>"#);
