@@ -63,6 +63,21 @@ pub struct DemoArgs {
     /// Search page size.
     #[arg(long, default_value_t = 1000)]
     pub page_size: u32,
+    /// Vendor-side transactions (bills, orders, credits, payments, checks) over 3 years.
+    #[arg(long, default_value_t = 50_000)]
+    pub transactions: usize,
+    /// Expense reports over 3 years.
+    #[arg(long, default_value_t = 5_000)]
+    pub expense_reports: usize,
+    /// Employees (expense report owners; pulled when --hris is given).
+    #[arg(long, default_value_t = 500)]
+    pub employees: usize,
+    /// Departments (pulled when --hris is given).
+    #[arg(long, default_value_t = 40)]
+    pub departments: usize,
+    /// Switch the HRIS category on for the demo tenant.
+    #[arg(long)]
+    pub hris: bool,
     /// Vendors the simulator adds before the delta.
     #[arg(long, default_value_t = 25)]
     pub add: usize,

@@ -47,9 +47,23 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
 
     let account = AccountId::parse(DEMO_ACCOUNT)?;
     let sim = Simulator::new(SimConfig::default());
-    sim.add_account(AccountSpec::new(account.clone(), args.seed).with_vendors(args.vendors))?;
+    sim.add_account(
+        AccountSpec::new(account.clone(), args.seed)
+            .with_vendors(args.vendors)
+            .with_transactions(args.transactions)
+            .with_employees(args.employees)
+            .with_expense_reports(args.expense_reports),
+    )?;
     let running = sim.clone().spawn().await.context("starting the simulator")?;
-    println!("NetSuite simulator on {} with {} vendors (seed {})", running.endpoint(), args.vendors, args.seed);
+    println!(
+        "NetSuite simulator on {} (seed {}): {} vendors, {} vendor transactions and {} expense reports over 3 years, {} employees",
+        running.endpoint(),
+        args.seed,
+        args.vendors,
+        args.transactions,
+        args.expense_reports,
+        args.employees
+    );
 
     let tenant = Tenant {
         id: DEMO_TENANT.into(),
@@ -58,7 +72,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
         endpoint: running.endpoint(),
         page_size: args.page_size,
         product: Product::Smp,
-        categories: Categories::default(),
+        categories: Categories { hris: args.hris, ..Categories::default() },
         schedule: Schedule::default(),
     };
     let cancel = CancellationToken::new();
@@ -70,20 +84,23 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
     println!("Simulator: added {} vendors, modified {}", added.len(), modified.len());
     let delta = sync_tenant(&store, &tenant, &settings.sync, cancel, "demo").await?;
     let stored: i64 = store.count_services(DEMO_TENANT).await?;
+    let tables = store.table_counts(DEMO_TENANT).await?;
     let faults = sim.request_log().iter().filter(|r| !r.outcome.is_ok()).count();
     running.shutdown().await.ok();
 
     println!();
     println!(
-        "{:<11} {:<9} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
-        "run", "entity", "mode", "pages", "records", "inserted", "updated", "requests", "errors", "seconds"
+        "{:<11} {:<19} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
+        "run", "entity", "mode", "pages", "records", "inserted", "updated", "run reqs", "errors", "run s"
     );
     for (name, s) in [("onboarding", &onboarding), ("delta", &delta)] {
         row(name, s);
     }
     println!();
+    let stored_list: Vec<String> = tables.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    println!("stored: {}", stored_list.join(", "));
     println!(
-        "services stored: {stored}   simulator faults answered: {faults}   peak RSS: {} MiB",
+        "simulator faults answered: {faults}   peak RSS of this process (simulator included): {} MiB",
         crate::daemon::peak_rss_kib().unwrap_or(0) / 1024
     );
     let ok = onboarding.status == RunStatus::Succeeded && delta.status == RunStatus::Succeeded;
@@ -109,7 +126,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
 fn row(name: &str, s: &RunSummary) {
     for o in &s.outcomes {
         println!(
-            "{:<11} {:<9} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8.2}",
+            "{:<11} {:<19} {:<6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8.2}",
             name,
             o.entity,
             o.mode.as_str(),
