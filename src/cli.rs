@@ -45,6 +45,16 @@ pub enum Command {
         #[arg(long)]
         tenant: String,
     },
+    /// The daemon: keep every tenant of tenants_dir discovered (onboarding, then a delta on
+    /// each tenant's schedule), with health and metrics on daemon.listen. SIGHUP reloads the
+    /// tenant files; SIGTERM/SIGINT drain and exit 0.
+    Run,
+    /// Exit 0 when the daemon's /healthz answers (for container health checks).
+    Healthcheck {
+        /// The URL to ask.
+        #[arg(long, default_value = "http://127.0.0.1:9090/healthz")]
+        url: String,
+    },
     /// Run the whole path on a built-in simulated account: onboarding, changes, a delta.
     Demo(DemoArgs),
     /// Serve the NetSuite simulator standalone (prints test credentials at start).
@@ -167,6 +177,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = crate::discovery::check_tenant(&tenant, &settings.sync).await?;
             print!("{}", report.render());
             Ok(ExitCode::from(report.exit_code()))
+        }
+        Command::Run => {
+            let shutdown = CancellationToken::new();
+            cancel_on_signals(shutdown.clone());
+            let daemon = crate::daemon::supervisor::start(settings, shutdown).await?;
+            daemon.task.await??;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Healthcheck { url } => {
+            let ok = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .build()?
+                .get(&url)
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false);
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Demo(args) => crate::demo::demo(args, &settings).await,
         Command::Simulator(args) => crate::demo::serve_simulator(args).await,

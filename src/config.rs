@@ -36,6 +36,32 @@ pub struct Settings {
     pub log: LogSettings,
     /// Sync defaults.
     pub sync: SyncSettings,
+    /// The long-running daemon (`run`).
+    pub daemon: DaemonSettings,
+}
+
+/// Settings of `run`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonSettings {
+    /// Address of the health and metrics listener (`/healthz`, `/readyz`, `/metrics`).
+    pub listen: std::net::SocketAddr,
+    /// How often the tenant files are read again (SIGHUP reads them at once).
+    #[serde(with = "humantime_serde")]
+    pub reload_every: Duration,
+    /// How long shutdown waits for pages in flight before abandoning them.
+    #[serde(with = "humantime_serde")]
+    pub drain: Duration,
+    /// How long a tenant lease lasts without a heartbeat: a dead replica's tenants are taken
+    /// over within about this time.
+    #[serde(with = "humantime_serde")]
+    pub lease_ttl: Duration,
+    /// First wait after a failed run (doubling per failure in a row).
+    #[serde(with = "humantime_serde")]
+    pub failure_backoff: Duration,
+    /// Longest wait after failed runs (credentials refused: the tenant is quarantined).
+    #[serde(with = "humantime_serde")]
+    pub max_backoff: Duration,
 }
 
 /// Logging settings.
@@ -66,6 +92,10 @@ pub struct SyncSettings {
     pub retry_base_ms: u64,
     /// Largest retry delay, in milliseconds.
     pub retry_max_ms: u64,
+    /// Most requests in flight per NetSuite account, across all its tenants and tasks (the
+    /// ceiling of the adaptive limit). NetSuite allows as few as 5 on small accounts, shared
+    /// with every other integration, so the default stays below.
+    pub max_in_flight_per_account: usize,
 }
 
 /// The built-in defaults (also the reference for the settings file).
@@ -115,6 +145,9 @@ impl Settings {
         if !(5..=1000).contains(&settings.sync.page_size) {
             return Err(err(format!("sync.page_size: {} is outside 5..=1000", settings.sync.page_size)));
         }
+        if settings.sync.max_in_flight_per_account == 0 {
+            return Err(err("sync.max_in_flight_per_account: must be at least 1".into()));
+        }
         if settings.sync.max_attempts == 0 {
             return Err(err("sync.max_attempts: must be at least 1".into()));
         }
@@ -155,15 +188,18 @@ impl Default for Categories {
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Schedule {
-    /// Hours between delta checks.
-    pub delta_every_hours: u32,
-    /// Random delay added to each run, at most this many minutes, so tenants do not align.
-    pub jitter_minutes: u32,
+    /// Time between delta checks (`"24h"`, `"6h"`, `"90s"`).
+    #[serde(with = "humantime_serde")]
+    pub delta_every: Duration,
+    /// Each run starts up to this much later, by an amount fixed per tenant and run, so that
+    /// tenants do not align (`"30m"`).
+    #[serde(with = "humantime_serde")]
+    pub jitter: Duration,
 }
 
 impl Default for Schedule {
     fn default() -> Self {
-        Self { delta_every_hours: 24, jitter_minutes: 30 }
+        Self { delta_every: Duration::from_secs(24 * 3600), jitter: Duration::from_secs(30 * 60) }
     }
 }
 
@@ -444,6 +480,7 @@ mod tests {
             overlap_seconds: 600,
             request_timeout_seconds: 60,
             max_attempts: 3,
+            max_in_flight_per_account: 2,
             retry_base_ms: 10,
             retry_max_ms: 100,
         }

@@ -70,8 +70,10 @@ async fn employees_and_departments_exact_with_hierarchy() {
         parts.reverse();
         parts.join(" : ")
     };
-    let paths: Vec<(String, String, i32)> =
-        sqlx::query_as("SELECT internal_id, path, depth FROM department_paths").fetch_all(db.store.pool()).await.unwrap();
+    let paths: Vec<(String, String, i32)> = sqlx::query_as("SELECT internal_id, path, depth FROM department_paths")
+        .fetch_all(db.store.pool())
+        .await
+        .unwrap();
     assert_eq!(paths.len(), 120);
     assert!(paths.iter().any(|(_, _, depth)| *depth >= 2), "a hierarchy at least three levels deep");
     for (id, path, _) in &paths {

@@ -1,8 +1,17 @@
-//! Running things: retry governance now; scheduling, limits, health and shutdown as the
-//! daemon grows.
+//! The long-running side: governance of requests (limiter, retries, budget, metrics),
+//! scheduling, tenant workers with leases, the supervisor with reload and shutdown drain, and
+//! the health and metrics listener.
 
+pub mod governor;
+pub mod health;
+pub mod limiter;
+pub mod metrics;
 pub mod retry;
+pub mod schedule;
+pub mod supervisor;
+pub mod worker;
 
+pub use governor::Governor;
 pub use retry::RetryPolicy;
 
 /// Peak resident set size of this process in KiB (`VmHWM`), where the OS reports it.

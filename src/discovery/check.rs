@@ -112,8 +112,12 @@ async fn probe<E: EntitySpec>(
     cancel: &CancellationToken,
 ) -> Result<u32, RetryError> {
     let query = query_for::<E>(None, None, false);
-    let retry = super::run::retry_policy(settings);
-    let page = retry.run(cancel, "search", || client.search(&query)).await?;
+    let governor = crate::daemon::Governor::new(
+        client.account().as_str(),
+        settings.max_in_flight_per_account,
+        super::run::retry_policy(settings),
+    );
+    let page = governor.call(cancel, "search", || client.search(&query)).await?;
     Ok(page.total_records)
 }
 

@@ -12,4 +12,4 @@ pub use entity::{
     enabled_entities, Category, Costs, Departments, Employees, Entity, EntitySpec, ExpenseCategories, Invoices, Vendors,
 };
 pub use pull::{pull_entity, PullContext, SyncError};
-pub use run::{sync_tenant, RunSummary};
+pub use run::{sync_tenant, sync_tenant_with, RunSummary, SyncControl};

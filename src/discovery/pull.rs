@@ -10,14 +10,17 @@
 //! - a windowed entity's `tranDate` lower bound is fixed when it is first pulled: one year
 //!   before the earliest service's discovery (or before that first pull, without services).
 
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use chrono::{Duration as ChronoDuration, Months, NaiveDate, Utc};
+use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use super::entity::EntitySpec;
-use crate::daemon::retry::{RetryError, RetryPolicy};
+use crate::daemon::retry::RetryError;
+use crate::daemon::Governor;
 use crate::netsuite::error::ErrorClass;
 use crate::netsuite::search::{Criterion, DateOperator, SearchQuery};
 use crate::netsuite::{Client, RawRecord, SearchPage, WireError};
@@ -32,12 +35,17 @@ pub struct PullContext {
     pub client: Client,
     /// Tenant id.
     pub tenant_id: String,
-    /// Retry rules.
-    pub retry: RetryPolicy,
+    /// The account's governor: concurrency limit, retries, metrics.
+    pub governor: Governor,
     /// Safety overlap subtracted from the high-water mark of a delta.
     pub overlap: ChronoDuration,
-    /// Shutdown signal: checked between pages and while waiting to retry.
+    /// Soft stop: no new page is started; pages in flight finish and are committed.
+    pub stop: CancellationToken,
+    /// Hard stop: requests in flight are abandoned (their pages are fetched again on resume).
     pub cancel: CancellationToken,
+    /// Pages fetched at the same time once the first page is known (the account's limiter
+    /// still caps what is really in flight).
+    pub page_concurrency: usize,
     /// Log progress every this many pages.
     pub progress_every: u32,
 }
@@ -184,53 +192,53 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
     *mode_out = mode;
     info!(mode = mode.as_str(), since = ?since, window_start = ?window, plain = pull.plain, "pull started");
 
-    let (mut search_id, mut next, mut total_pages) = match resume {
-        Some((id, done, total)) => (Some(id), done + 1, total),
+    // Pages 1..=done are committed; the search is `search_id` with `total_pages` pages.
+    let (mut search_id, mut done, mut total_pages) = match resume {
+        Some((id, done, total)) => (Some(id), done, total),
         None => {
-            let first = first_page::<E>(ctx, window, since, pull).await?;
-            (first.0, 2, first.1)
+            let (id, total) = first_page::<E>(ctx, window, since, pull).await?;
+            (id, 1, total)
         }
     };
-    while next <= total_pages {
-        if ctx.cancel.is_cancelled() {
+    let mut restarts = 0;
+    while done < total_pages {
+        if ctx.stop.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
         let Some(id) = search_id.clone() else {
             return Err(WireError::Malformed("a search with more than one page returned no searchId".into()).into());
         };
-        let fetched = ctx
-            .retry
-            .run(&ctx.cancel, "searchMoreWithId", || {
-                ctx.client.search_more_with_id(E::search_type(), E::body_fields_only(), &id, next)
-            })
-            .await;
-        let page = match fetched {
-            Ok(page) => page,
-            Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => {
-                info!(page = next, "searchId expired; running the search again and resuming");
+        match fetch_pages::<E>(ctx, &id, done, total_pages, pull, started).await? {
+            Round::Done { done: d, total } => {
+                done = d;
+                total_pages = total;
+            }
+            Round::Expired { done: d } => {
+                info!(pages_done = d, "searchId expired; running the search again and resuming");
+                done = d.max(1);
+                let (id, total) = first_page_keeping::<E>(ctx, window, since, pull, done).await?;
+                search_id = id;
+                total_pages = total;
+            }
+            Round::Shifted { page } if restarts < 2 => {
+                restarts += 1;
+                warn!(page, "a page came back short: rows moved while paging; running the search again from page 1");
                 let (id, total) = first_page::<E>(ctx, window, since, pull).await?;
                 search_id = id;
                 total_pages = total;
-                continue;
+                done = 1;
             }
-            Err(e) => return Err(e.into()),
-        };
-        total_pages = page.total_pages;
-        commit::<E>(ctx, page, search_id.as_deref(), pull).await?;
-        if ctx.progress_every > 0 && next % ctx.progress_every == 0 {
-            let secs = started.elapsed().as_secs_f64().max(0.001);
-            let rate = pull.records as f64 / secs;
-            let eta = total_pages.saturating_sub(next) as f64 * secs / pull.pages.max(1) as f64;
-            info!(
-                page = next,
-                total_pages,
-                records = pull.records,
-                rate = format!("{rate:.0}/s"),
-                eta_s = eta as u64,
-                "pull progress"
-            );
+            Round::Shifted { page } => {
+                warn!(
+                    page,
+                    "a page came back short again; keeping what was read (the next delta catches changed rows)"
+                );
+                let close =
+                    PageCommit { page_index: total_pages, total_pages, search_id: None, pages_done: total_pages };
+                ctx.store.commit_page(&ctx.tenant_id, E::NAME, E::batch(&[]), close).await?;
+                done = total_pages;
+            }
         }
-        next += 1;
     }
     info!(
         mode = mode.as_str(),
@@ -244,6 +252,91 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
     Ok(())
 }
 
+/// How a round of parallel page fetches ended.
+enum Round {
+    /// Pages up to `done` are committed (all of them, unless the soft stop ended the round
+    /// after the pages in flight were committed); the search now has `total` pages.
+    Done { done: u32, total: u32 },
+    /// The searchId expired; pages 1..=done are committed.
+    Expired { done: u32 },
+    /// A page other than the last came back short: rows moved between pages.
+    Shifted { page: u32 },
+}
+
+/// Fetches pages `done+1..=total` of search `id`, several at a time, committing each as it
+/// arrives; the cursor's `pages_done` only advances over a contiguous run of committed pages.
+async fn fetch_pages<E: EntitySpec>(
+    ctx: &PullContext,
+    id: &str,
+    mut done: u32,
+    mut total: u32,
+    pull: &mut Pull,
+    started: Instant,
+) -> Result<Round, SyncError> {
+    let stop = ctx.stop.clone();
+    let pages = futures::stream::iter(done + 1..=total)
+        .take_while(move |_| std::future::ready(!stop.is_cancelled()))
+        .map(|p| async move {
+            let r = ctx
+                .governor
+                .call(&ctx.cancel, "searchMoreWithId", || {
+                    ctx.client.search_more_with_id(E::search_type(), E::body_fields_only(), id, p)
+                })
+                .await;
+            (p, r)
+        })
+        .buffer_unordered(ctx.page_concurrency.max(1));
+    futures::pin_mut!(pages);
+    let mut ahead: BTreeSet<u32> = BTreeSet::new();
+    while let Some((p, result)) = pages.next().await {
+        let page = match result {
+            Ok(page) => page,
+            Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => return Ok(Round::Expired { done }),
+            Err(e) => return Err(e.into()),
+        };
+        if page.page_index < page.total_pages && page.page_size > 0 && (page.records.len() as u32) < page.page_size {
+            return Ok(Round::Shifted { page: p });
+        }
+        total = total.max(page.total_pages);
+        ahead.insert(p);
+        while ahead.remove(&(done + 1)) {
+            done += 1;
+        }
+        commit::<E>(ctx, page, Some(id), done, pull).await?;
+        if ctx.progress_every > 0 && pull.pages % ctx.progress_every == 0 {
+            let secs = started.elapsed().as_secs_f64().max(0.001);
+            let rate = pull.records as f64 / secs;
+            let eta = total.saturating_sub(pull.pages) as f64 * secs / pull.pages.max(1) as f64;
+            info!(
+                pages = pull.pages,
+                total_pages = total,
+                records = pull.records,
+                rate = format!("{rate:.0}/s"),
+                eta_s = eta as u64,
+                "pull progress"
+            );
+        }
+    }
+    Ok(Round::Done { done, total })
+}
+
+/// Runs the search again after its searchId expired, keeping `done` pages as committed.
+async fn first_page_keeping<E: EntitySpec>(
+    ctx: &PullContext,
+    window: Option<NaiveDate>,
+    since: Option<chrono::DateTime<Utc>>,
+    pull: &mut Pull,
+    done: u32,
+) -> Result<(Option<String>, u32), SyncError> {
+    let query = query_for::<E>(window, since, pull.plain);
+    let page = ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await?;
+    let id = page.search_id.clone();
+    let total = page.total_pages;
+    // Page 1 again (idempotent), with the cursor still at `done`.
+    commit::<E>(ctx, page, id.as_deref(), done, pull).await?;
+    Ok((id, total))
+}
+
 /// Runs the search (falling back to the plain search when the typed one is refused for lack
 /// of permission), commits page 1, returns the searchId and the total pages.
 async fn first_page<E: EntitySpec>(
@@ -253,7 +346,7 @@ async fn first_page<E: EntitySpec>(
     pull: &mut Pull,
 ) -> Result<(Option<String>, u32), SyncError> {
     let query = query_for::<E>(window, since, pull.plain);
-    let page = match ctx.retry.run(&ctx.cancel, "search", || ctx.client.search(&query)).await {
+    let page = match ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await {
         Ok(page) => page,
         Err(RetryError::Wire(e))
             if e.class() == ErrorClass::Permission && E::type_filter().is_some() && !pull.plain =>
@@ -263,14 +356,14 @@ async fn first_page<E: EntitySpec>(
             pull.degraded = Some(e);
             ctx.store.set_pull_plain(&ctx.tenant_id, E::NAME).await?;
             let plain = query_for::<E>(window, since, true);
-            ctx.retry.run(&ctx.cancel, "search", || ctx.client.search(&plain)).await?
+            ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&plain)).await?
         }
         Err(e) => return Err(e.into()),
     };
     let id = page.search_id.clone();
     let total = page.total_pages;
     debug!(total_records = page.total_records, total_pages = total, "search answered");
-    commit::<E>(ctx, page, id.as_deref(), pull).await?;
+    commit::<E>(ctx, page, id.as_deref(), 1, pull).await?;
     Ok((id, total))
 }
 
@@ -280,6 +373,7 @@ async fn commit<E: EntitySpec>(
     ctx: &PullContext,
     page: SearchPage<RawRecord>,
     search_id: Option<&str>,
+    pages_done: u32,
     pull: &mut Pull,
 ) -> Result<(), SyncError> {
     let mut records = Vec::with_capacity(page.records.len());
@@ -296,7 +390,7 @@ async fn commit<E: EntitySpec>(
             }
         }
     }
-    let commit = PageCommit { page_index: page.page_index, total_pages: page.total_pages, search_id };
+    let commit = PageCommit { page_index: page.page_index, total_pages: page.total_pages, search_id, pages_done };
     let counts = ctx.store.commit_page(&ctx.tenant_id, E::NAME, E::batch(&records), commit).await?;
     pull.pages += 1;
     pull.records += records.len() as u64;

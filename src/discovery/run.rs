@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::entity::{enabled_entities, Costs, Departments, Employees, Entity, ExpenseCategories, Invoices, Vendors};
 use super::pull::{pull_entity, PullContext, SyncError};
 use crate::config::{SyncSettings, Tenant};
-use crate::daemon::RetryPolicy;
+use crate::daemon::{Governor, RetryPolicy};
 use crate::netsuite::error::ErrorClass;
 use crate::netsuite::Client;
 use crate::store::{EntityOutcome, RunStatus, Store};
@@ -31,6 +31,8 @@ pub struct RunSummary {
     pub request_errors: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// NetSuite refused the credentials.
+    pub auth_failed: bool,
 }
 
 /// The retry policy the settings describe.
@@ -42,14 +44,52 @@ pub fn retry_policy(s: &SyncSettings) -> RetryPolicy {
     }
 }
 
-/// Runs one sync pass of `tenant`: onboarding for entities not yet onboarded, a delta for
-/// the others, resuming any interrupted pull. Errors of one entity are recorded and the
-/// others go on; an authentication failure or shutdown ends the pass.
+/// How a sync pass is controlled from outside.
+#[derive(Clone, Debug)]
+pub struct SyncControl {
+    /// The account's governor (shared by every task on that account).
+    pub governor: Governor,
+    /// Soft stop: no new page is started; pages in flight are committed.
+    pub stop: CancellationToken,
+    /// Hard stop: requests in flight are abandoned.
+    pub cancel: CancellationToken,
+}
+
+impl SyncControl {
+    /// A fresh governor for `tenant`'s account per the settings, and one token for both stops.
+    pub fn standalone(tenant: &Tenant, settings: &SyncSettings, cancel: CancellationToken) -> Self {
+        Self {
+            governor: Governor::new(
+                tenant.credentials.account.as_str(),
+                settings.max_in_flight_per_account,
+                retry_policy(settings),
+            ),
+            stop: cancel.clone(),
+            cancel,
+        }
+    }
+}
+
+/// Runs one sync pass of `tenant` with its own governor; `cancel` stops it at once.
 pub async fn sync_tenant(
     store: &Store,
     tenant: &Tenant,
     settings: &SyncSettings,
     cancel: CancellationToken,
+    trigger: &str,
+) -> anyhow::Result<RunSummary> {
+    let control = SyncControl::standalone(tenant, settings, cancel);
+    sync_tenant_with(store, tenant, settings, control, trigger).await
+}
+
+/// Runs one sync pass of `tenant`: onboarding for entities not yet onboarded, a delta for
+/// the others, resuming any interrupted pull. Errors of one entity are recorded and the
+/// others go on; an authentication failure or shutdown ends the pass.
+pub async fn sync_tenant_with(
+    store: &Store,
+    tenant: &Tenant,
+    settings: &SyncSettings,
+    control: SyncControl,
     trigger: &str,
 ) -> anyhow::Result<RunSummary> {
     let client = Client::new(tenant.credentials.clone(), tenant.client_config(settings))?;
@@ -63,13 +103,16 @@ pub async fn sync_tenant(
             store: store.clone(),
             client: client.clone(),
             tenant_id: tenant.id.clone(),
-            retry: retry_policy(settings),
+            page_concurrency: control.governor.limiter().ceiling(),
+            governor: control.governor,
             overlap: chrono::Duration::seconds(settings.overlap_seconds as i64),
-            cancel,
+            stop: control.stop,
+            cancel: control.cancel,
             progress_every: 10,
         };
         let mut outcomes = Vec::new();
         let mut fatal: Option<String> = None;
+        let mut auth_failed = false;
         for entity in enabled_entities(tenant) {
             let (outcome, result) = match entity {
                 Entity::Vendors => pull_entity::<Vendors>(&ctx).await,
@@ -86,6 +129,7 @@ pub async fn sync_tenant(
                 Err(SyncError::Wire(e)) if e.class() == ErrorClass::Auth => {
                     error!(entity = %outcome.entity, error_code = %e.label(), error = %e, "credentials refused by NetSuite");
                     fatal = Some(e.to_string());
+                    auth_failed = true;
                     true
                 }
                 Err(SyncError::Cancelled) => true,
@@ -104,6 +148,8 @@ pub async fn sync_tenant(
                 (RunStatus::Succeeded, _, _) => store.set_entity_status(&tenant.id, &outcome.entity, None).await?,
                 _ => {}
             }
+            metrics::counter!("records_upserted_total", "tenant" => tenant.id.clone(), "entity" => outcome.entity.clone())
+                .increment(outcome.inserted + outcome.updated);
             outcomes.push(outcome);
             if stop {
                 break;
@@ -114,7 +160,14 @@ pub async fn sync_tenant(
         let requests = client.stats().requests.load(Ordering::Relaxed);
         let request_errors = client.stats().errors.load(Ordering::Relaxed);
         store.finish_run(run_id, status, requests, &outcomes, fatal.as_deref()).await?;
-        let summary = RunSummary { run_id, status, outcomes, requests, request_errors, elapsed: started.elapsed() };
+        let summary =
+            RunSummary { run_id, status, outcomes, requests, request_errors, elapsed: started.elapsed(), auth_failed };
+        metrics::histogram!("sync_duration_seconds", "tenant" => tenant.id.clone()).record(summary.elapsed.as_secs_f64());
+        metrics::counter!("sync_runs_total", "tenant" => tenant.id.clone(), "status" => status.as_str()).increment(1);
+        if matches!(status, RunStatus::Succeeded | RunStatus::Degraded) {
+            metrics::gauge!("last_successful_sync_timestamp_seconds", "tenant" => tenant.id.clone())
+                .set(chrono::Utc::now().timestamp() as f64);
+        }
         info!(
             status = status.as_str(),
             requests,

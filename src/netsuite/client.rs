@@ -81,6 +81,11 @@ impl Client {
         &self.stats
     }
 
+    /// The account this client signs for.
+    pub fn account(&self) -> &super::AccountId {
+        &self.creds.account
+    }
+
     /// The configured page size.
     pub fn page_size(&self) -> u32 {
         self.config.page_size

@@ -9,11 +9,11 @@ use rand::seq::index;
 use secrecy::SecretString;
 
 use super::generate::{self, Secrets, CURRENCIES};
-use super::generate_tx::{self, NewTxnError, Refs, DEPARTMENTS};
+use super::generate_org;
+use super::generate_tx::{self, NewTxnError, Refs};
+use super::org::{SimDepartment, SimEmployee};
 use super::permissions::PermissionSet;
-use super::transactions::{
-    money, NewTransaction, SimEmployee, SimExpenseCategory, SimTransaction, TransactionKind, Txn,
-};
+use super::transactions::{money, NewTransaction, SimExpenseCategory, SimTransaction, TransactionKind, Txn};
 use crate::netsuite::{AccountId, Credentials};
 
 /// Expense categories an account has unless its spec says otherwise.
@@ -31,6 +31,10 @@ pub struct AccountSpec {
     pub vendors: usize,
     /// Number of employees generated (0 by default).
     pub employees: usize,
+    /// Number of departments generated (0 by default), as a hierarchy. Without departments,
+    /// employees and transactions name eight fixed department references that no
+    /// department search returns; with them, they name generated departments.
+    pub departments: usize,
     /// Number of vendor transactions generated (bills, purchase orders, credits, payments,
     /// checks, return authorizations; 0 by default). They need vendors: an account without
     /// vendors gets none.
@@ -60,6 +64,7 @@ impl AccountSpec {
             seed,
             vendors: 0,
             employees: 0,
+            departments: 0,
             transactions: 0,
             expense_reports: 0,
             expense_categories: DEFAULT_EXPENSE_CATEGORIES,
@@ -72,6 +77,14 @@ impl AccountSpec {
     /// The same spec with `n` employees.
     pub fn with_employees(mut self, n: usize) -> Self {
         self.employees = n;
+        self
+    }
+
+    /// The same spec with `n` departments: a hierarchy at least three levels deep when `n`
+    /// is 3 or more, under up to five top-level departments (Engineering, Sales, Finance,
+    /// Operations, People).
+    pub fn with_departments(mut self, n: usize) -> Self {
+        self.departments = n;
         self
     }
 
@@ -193,6 +206,14 @@ pub(crate) struct AccountState {
     pub vendors: BTreeMap<u64, SimVendor>,
     /// Employees in internal-id order.
     pub employees: Vec<SimEmployee>,
+    /// Departments in internal-id order (parents before children).
+    pub departments: Vec<SimDepartment>,
+    /// The departments transactions and their lines name, by index (`Txn::department`): the
+    /// generated departments, or the fixed references of [`generate_tx::DEPARTMENTS`] when
+    /// there are none. Shared with the pages that show transactions.
+    pub department_table: Arc<Vec<SimRef>>,
+    /// The entity number the next added employee gets.
+    next_employee_no: usize,
     /// Expense categories in internal-id order (shared with the pages that show them).
     pub categories: Arc<Vec<SimExpenseCategory>>,
     /// Transactions of every kind, in internal-id order.
@@ -224,12 +245,22 @@ impl AccountState {
             .into_iter()
             .filter_map(|v| v.internal_id.parse::<u64>().ok().map(|id| (id, v)))
             .collect();
-        let employees = generate_tx::employees(spec.seed, spec.employees);
+        let departments = generate_org::departments(spec.seed, spec.departments);
+        let employees = generate_org::employees(spec.seed, spec.employees, anchor, &departments);
+        let department_table: Vec<SimRef> = if departments.is_empty() {
+            generate_tx::fixed_departments()
+        } else {
+            departments.iter().map(|d| SimRef::new(d.internal_id.clone(), d.name.clone())).collect()
+        };
         let categories = generate_tx::expense_categories(spec.expense_categories);
-        let refs = Refs { vendors: &vendors, employees: &employees, categories: &categories };
+        let refs =
+            Refs { vendors: &vendors, employees: &employees, categories: &categories, departments: &department_table };
         let generated = generate_tx::transactions(spec.seed, spec.transactions, spec.expense_reports, anchor, &refs);
         Self {
+            next_employee_no: employees.len() + 1,
             employees,
+            departments,
+            department_table: Arc::new(department_table),
             categories: Arc::new(categories),
             txns: generated.txns,
             next_numbers: generated.next_numbers,
@@ -313,7 +344,7 @@ impl AccountState {
     }
 
     /// The employee with internal id `id`.
-    fn employee(&self, id: u64) -> Option<&SimEmployee> {
+    pub(crate) fn employee(&self, id: u64) -> Option<&SimEmployee> {
         self.employees
             .binary_search_by_key(&id, |e| e.internal_id.parse::<u64>().unwrap_or(0))
             .ok()
@@ -337,10 +368,7 @@ impl AccountState {
             currency: CURRENCIES[usize::from(t.currency)].currency.1.to_string(),
             exchange_rate: t.exchange_rate,
             subsidiary: SimRef::new(sub.0, sub.1),
-            department: t.department.map(|d| {
-                let (id, name) = DEPARTMENTS[usize::from(d)];
-                SimRef::new(id, name)
-            }),
+            department: t.department.and_then(|d| self.department_table.get(usize::from(d)).cloned()),
             status: t.status.map(str::to_string),
             due_date: t.due_date(),
             memo: t.memo.as_ref().map(|m| m.to_string()),
@@ -363,7 +391,12 @@ impl AccountState {
         let mut rng = generate::rng_for(self.spec.seed, "add_transaction", mutation);
         let id = self.txns.last().map_or(generate_tx::FIRST_TRANSACTION_ID, |t| t.id + generate::id_gap(&mut rng));
         let k = new.kind().ok_or(NewTxnError::UnknownType)?.index();
-        let refs = Refs { vendors: &self.vendors, employees: &self.employees, categories: &self.categories };
+        let refs = Refs {
+            vendors: &self.vendors,
+            employees: &self.employees,
+            categories: &self.categories,
+            departments: &self.department_table,
+        };
         let txn = generate_tx::new_transaction(new, id, self.next_numbers[k], now, &refs, &self.txns)?;
         self.mutations = mutation;
         self.next_numbers[k] += 1;
@@ -385,6 +418,33 @@ impl AccountState {
             generate_tx::modify(&mut rng, &mut self.txns[i], mutation, now);
         }
         chosen.iter().map(|&i| self.txns[i].id.to_string()).collect()
+    }
+
+    /// Adds `n` employees created, last modified and hired at `now` (see
+    /// [`generate_org::add_employees`]); returns their internal ids.
+    pub(crate) fn add_employees(&mut self, n: usize, now: DateTime<Utc>) -> Vec<String> {
+        self.mutations += 1;
+        let mut rng = generate::rng_for(self.spec.seed, "add_employees", self.mutations);
+        let ids = generate_org::add_employees(
+            &mut rng,
+            &mut self.employees,
+            &self.departments,
+            n,
+            self.next_employee_no,
+            now,
+        );
+        self.next_employee_no += ids.len();
+        ids
+    }
+
+    /// Changes `n` employees (all of them if there are fewer), chosen deterministically (see
+    /// [`generate_org::modify_employees`]), last modified at `now`. Returns their internal
+    /// ids in ascending order.
+    pub(crate) fn modify_employees(&mut self, n: usize, now: DateTime<Utc>) -> Vec<String> {
+        self.mutations += 1;
+        let mutation = self.mutations;
+        let mut rng = generate::rng_for(self.spec.seed, "modify_employees", mutation);
+        generate_org::modify_employees(&mut rng, &mut self.employees, &self.departments, n, mutation, now)
     }
 
     /// Whether the role may see transactions of `kind` (Find Transaction aside).

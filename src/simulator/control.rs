@@ -10,9 +10,10 @@ use super::error::SimError;
 use super::faults::{FaultTarget, InjectedFault};
 use super::generate_tx::NewTxnError;
 use super::log::LoggedRequest;
+use super::org::{SimDepartment, SimEmployee};
 use super::permissions::PermissionSet;
 use super::server::Simulator;
-use super::transactions::{NewTransaction, SimEmployee, SimExpenseCategory, SimTransaction};
+use super::transactions::{NewTransaction, SimExpenseCategory, SimTransaction};
 use crate::netsuite::{AccountId, Credentials};
 
 impl Simulator {
@@ -72,9 +73,35 @@ impl Simulator {
         self.with_account(account, |a| a.transaction_list())
     }
 
-    /// The account's employees, in internal-id order.
+    /// The account's employees now, in internal-id order: the ground truth.
     pub fn employees(&self, account: &AccountId) -> Result<Vec<SimEmployee>, SimError> {
         self.with_account(account, |a| a.employees.clone())
+    }
+
+    /// The account's departments, in internal-id order (parents before children): the
+    /// ground truth. Empty for an account generated without departments.
+    pub fn departments(&self, account: &AccountId) -> Result<Vec<SimDepartment>, SimError> {
+        self.with_account(account, |a| a.departments.clone())
+    }
+
+    /// Adds `n` employees created, last modified and hired now (simulator clock, whole
+    /// seconds), with internal ids above every other employee's and the next entity numbers.
+    /// Each joins a department (mostly active ones) and reports to its head. Returns their
+    /// internal ids.
+    pub fn add_employees(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.add_employees(n, now))
+    }
+
+    /// Modifies `n` existing employees (a deterministic choice), last modified now: in
+    /// ascending id order, every third one that supervises nobody leaves (inactive,
+    /// `Terminated`, released today), every third one after that moves to another
+    /// department and its head, the others are promoted (new title) or, if they supervise
+    /// someone, get a new email. Supervisors stay a tree. Returns their internal ids,
+    /// ascending.
+    pub fn modify_employees(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.modify_employees(n, now))
     }
 
     /// The account's expense categories, in internal-id order.

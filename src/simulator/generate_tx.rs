@@ -16,14 +16,10 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::account::{SimRef, SimVendor};
 use super::clock::truncate_to_seconds;
 use super::datetime::{pacific_day, pacific_local_to_utc};
-use super::generate::{currency_and_subsidiary, pick, rng_for, slug, CURRENCIES};
-use super::transactions::{
-    to_cents, Line, LineDetail, NewTransaction, SimEmployee, SimExpenseCategory, TransactionKind, Txn,
-};
+use super::generate::{pick, rng_for, CURRENCIES};
+use super::org::SimEmployee;
+use super::transactions::{to_cents, Line, LineDetail, NewTransaction, SimExpenseCategory, TransactionKind, Txn};
 
-/// The first employee internal id: far above vendor ids (vendors and employees share the
-/// entity id space).
-pub(crate) const FIRST_EMPLOYEE_ID: u64 = 700_000;
 /// The first transaction internal id: apart from every entity and list id.
 pub(crate) const FIRST_TRANSACTION_ID: u64 = 1_000_000;
 /// The first expense category internal id.
@@ -31,7 +27,9 @@ pub(crate) const FIRST_CATEGORY_ID: u64 = 101;
 /// How far back generated transactions are dated.
 const TRANSACTION_HISTORY_DAYS: u64 = 3 * 365;
 
-/// Departments (internal id, name).
+/// The department references of accounts without generated departments (internal id,
+/// name): their transactions and employees point to these, which no department search
+/// returns.
 pub(crate) const DEPARTMENTS: &[(&str, &str)] = &[
     ("1", "Engineering"),
     ("2", "Sales"),
@@ -135,41 +133,6 @@ const REPORT_MEMOS: &[&str] = &[
     "Printer paper",
 ];
 
-/// Employee first names.
-const FIRST_NAMES: &[&str] = &[
-    "Alice", "Bob", "Chloé", "David", "Emma", "Farid", "Grace", "Hiro", "Ingrid", "Jamal", "Kate", "Liam", "Mei",
-    "Noah", "Olga", "Pedro", "Quinn", "Rosa", "Sven", "Tara", "Uma", "Victor", "Wen", "Yusuf", "Zoë",
-];
-
-/// Employee last names; some need XML escaping or are not ASCII.
-const LAST_NAMES: &[&str] = &[
-    "Anderson",
-    "Brown",
-    "Çelik",
-    "Dubois",
-    "Evans",
-    "Fischer",
-    "García",
-    "Hansen",
-    "Ivanova",
-    "Jones",
-    "Kowalski",
-    "Lee",
-    "Müller",
-    "Nakamura",
-    "O'Brien",
-    "Patel",
-    "Rossi",
-    "Schmidt",
-    "Tanaka",
-    "Underwood",
-    "Van der Berg",
-    "Wójcik",
-    "Xu",
-    "Young",
-    "Zhang",
-];
-
 /// Value of each currency of [`CURRENCIES`] in ten-thousandths of a US dollar.
 const USD_RATES: [i64; 4] = [10_000, 10_850, 12_700, 7_400];
 
@@ -187,6 +150,8 @@ pub(crate) struct Refs<'a> {
     pub vendors: &'a BTreeMap<u64, SimVendor>,
     /// Employees in internal-id order.
     pub employees: &'a [SimEmployee],
+    /// The departments transactions may name (see `AccountState::department_table`).
+    pub departments: &'a [SimRef],
     /// Expense categories in internal-id order.
     pub categories: &'a [SimExpenseCategory],
 }
@@ -201,35 +166,21 @@ pub(crate) fn subsidiary_index(r: &SimRef) -> u8 {
     CURRENCIES.iter().position(|c| c.subsidiary.0 == r.internal_id).unwrap_or(0) as u8
 }
 
-/// The index of a department reference in [`DEPARTMENTS`].
-fn department_index(r: &SimRef) -> u8 {
-    DEPARTMENTS.iter().position(|d| d.0 == r.internal_id).unwrap_or(0) as u8
+/// [`DEPARTMENTS`] as references: the department table of accounts without generated
+/// departments.
+pub(crate) fn fixed_departments() -> Vec<SimRef> {
+    DEPARTMENTS.iter().map(|(id, name)| SimRef::new(*id, *name)).collect()
 }
 
-/// `count` employees with ids from [`FIRST_EMPLOYEE_ID`], entity numbers 1..=count.
-pub(crate) fn employees(seed: u64, count: usize) -> Vec<SimEmployee> {
-    let mut rng = rng_for(seed, "employees", 0);
-    let mut out = Vec::with_capacity(count);
-    let mut id = FIRST_EMPLOYEE_ID;
-    for i in 0..count {
-        let first = *pick(&mut rng, FIRST_NAMES);
-        let last = *pick(&mut rng, LAST_NAMES);
-        let (dept_id, dept_name) = *pick(&mut rng, DEPARTMENTS);
-        let (currency, subsidiary) = currency_and_subsidiary(&mut rng);
-        let no = i + 1;
-        out.push(SimEmployee {
-            internal_id: id.to_string(),
-            entity_id: format!("EMP{no:04}"),
-            first_name: first.to_string(),
-            last_name: last.to_string(),
-            email: format!("{}.{}{no}@honeycomb.example", slug(first), slug(last)),
-            department: SimRef::new(dept_id, dept_name),
-            subsidiary,
-            currency,
-        });
-        id += rng.gen_range(1..=3);
-    }
-    out
+/// The index of a department reference in `table`.
+fn department_index(table: &[SimRef], r: &SimRef) -> u16 {
+    table.iter().position(|d| d.internal_id == r.internal_id).unwrap_or(0) as u16
+}
+
+/// A department drawn uniformly from `table` (the draw `index_of` makes over a table of the
+/// same length).
+fn department_of(rng: &mut ChaCha8Rng, table: &[SimRef]) -> u16 {
+    rng.gen_range(0..table.len().max(1)) as u16
 }
 
 /// `count` expense categories with consecutive ids from [`FIRST_CATEGORY_ID`]; past the
@@ -361,9 +312,10 @@ fn goods_lines(
     total: i64,
     items_share: u32,
     mixed_share: u32,
-    department: Option<u8>,
+    department: Option<u16>,
     class: Option<u8>,
     categories: &[Category],
+    departments: &[SimRef],
 ) -> Vec<Line> {
     let count = line_count(rng);
     let parts = split(rng, total, count);
@@ -383,7 +335,7 @@ fn goods_lines(
         if last {
             amount += carry;
         }
-        let department = if rng.gen_bool(0.8) { department } else { Some(index_of(rng, DEPARTMENTS)) };
+        let department = if rng.gen_bool(0.8) { department } else { Some(department_of(rng, departments)) };
         let class = if rng.gen_bool(0.8) { class } else { None };
         if i < expense_lines {
             let (category, account) = match categories.is_empty() || rng.gen_bool(0.1) {
@@ -431,7 +383,7 @@ fn report_lines(
     rng: &mut ChaCha8Rng,
     tran_date: NaiveDate,
     currency: u8,
-    department: Option<u8>,
+    department: Option<u16>,
     categories: &[Category],
 ) -> Vec<Line> {
     let n = line_count(rng);
@@ -552,7 +504,7 @@ pub(crate) fn transactions(
         let mut txn = if slot.report {
             let e = &refs.employees[skewed_index(&mut rng, refs.employees.len())];
             let currency = currency_index(&e.currency);
-            let department = Some(department_index(&e.department));
+            let department = Some(department_index(refs.departments, &e.department));
             let lines = report_lines(&mut rng, slot.tran_date, currency, department, &categories);
             Txn {
                 id,
@@ -601,7 +553,7 @@ pub(crate) fn transactions(
                 None => currency,
             };
             let exchange_rate = cross_rate(&mut rng, currency, subsidiary);
-            let department = rng.gen_bool(0.85).then(|| index_of(&mut rng, DEPARTMENTS));
+            let department = rng.gen_bool(0.85).then(|| department_of(&mut rng, refs.departments));
             let class = rng.gen_bool(0.5).then(|| index_of(&mut rng, CLASSES));
             let lines = match payment {
                 Some((_, lines)) => lines,
@@ -614,7 +566,7 @@ pub(crate) fn transactions(
                         TransactionKind::VendorReturnAuthorization => (100, 0),
                         _ => (15, 0),
                     };
-                    goods_lines(&mut rng, total, items, mixed, department, class, &categories)
+                    goods_lines(&mut rng, total, items, mixed, department, class, &categories, refs.departments)
                 }
             };
             Txn {
@@ -729,7 +681,11 @@ pub(crate) fn new_transaction(
     } else {
         let e =
             refs.employees.iter().find(|e| e.internal_id == new.entity_id.trim()).ok_or(NewTxnError::UnknownEntity)?;
-        (currency_index(&e.currency), subsidiary_index(&e.subsidiary), Some(department_index(&e.department)))
+        (
+            currency_index(&e.currency),
+            subsidiary_index(&e.subsidiary),
+            Some(department_index(refs.departments, &e.department)),
+        )
     };
     let line = match kind {
         TransactionKind::VendorPayment => {
@@ -846,6 +802,7 @@ pub(crate) fn modify(rng: &mut ChaCha8Rng, t: &mut Txn, mutation: u64, now: Date
 mod tests {
     use super::*;
     use crate::simulator::generate::vendors;
+    use crate::simulator::generate_org::employees;
 
     fn anchor() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").unwrap().with_timezone(&Utc)
@@ -853,13 +810,14 @@ mod tests {
 
     fn world(seed: u64, vendors_n: usize) -> (BTreeMap<u64, SimVendor>, Vec<SimEmployee>, Vec<SimExpenseCategory>) {
         let vs = vendors(seed, vendors_n, anchor()).into_iter().map(|v| (v.internal_id.parse().unwrap(), v)).collect();
-        (vs, employees(seed, 40), expense_categories(12))
+        (vs, employees(seed, 40, anchor(), &[]), expense_categories(12))
     }
 
     #[test]
     fn same_seed_same_transactions() {
         let (v, e, c) = world(3, 100);
-        let refs = Refs { vendors: &v, employees: &e, categories: &c };
+        let d = fixed_departments();
+        let refs = Refs { vendors: &v, employees: &e, categories: &c, departments: &d };
         let a = transactions(3, 2000, 300, anchor(), &refs);
         let b = transactions(3, 2000, 300, anchor(), &refs);
         assert_eq!(a.txns, b.txns);
@@ -871,7 +829,8 @@ mod tests {
     #[test]
     fn transactions_are_consistent() {
         let (v, e, c) = world(11, 300);
-        let refs = Refs { vendors: &v, employees: &e, categories: &c };
+        let d = fixed_departments();
+        let refs = Refs { vendors: &v, employees: &e, categories: &c, departments: &d };
         let g = transactions(11, 5000, 800, anchor(), &refs);
         let latest = anchor() - TimeDelta::days(1);
         let first_day = pacific_day(latest) - Days::new(3 * 365);
@@ -925,7 +884,8 @@ mod tests {
     #[test]
     fn generating_a_large_account_is_fast() {
         let (v, e, c) = world(5, 2000);
-        let refs = Refs { vendors: &v, employees: &e, categories: &c };
+        let d = fixed_departments();
+        let refs = Refs { vendors: &v, employees: &e, categories: &c, departments: &d };
         let started = std::time::Instant::now();
         let g = transactions(5, 50_000, 5_000, anchor(), &refs);
         let took = started.elapsed();
@@ -936,7 +896,8 @@ mod tests {
     #[test]
     fn modify_keeps_totals_equal_to_lines() {
         let (v, e, c) = world(8, 50);
-        let refs = Refs { vendors: &v, employees: &e, categories: &c };
+        let d = fixed_departments();
+        let refs = Refs { vendors: &v, employees: &e, categories: &c, departments: &d };
         let mut g = transactions(8, 500, 100, anchor(), &refs);
         let mut rng = rng_for(8, "test", 0);
         for t in g.txns.iter_mut() {

@@ -56,8 +56,8 @@ pub struct LoggedRequest {
     /// The passport's account text as sent (possibly not a hosted account).
     pub account: Option<String>,
     /// The search record type (`VendorSearchBasic`, `TransactionSearchBasic`,
-    /// `ExpenseCategorySearchBasic`) of a `search`, or of the search a `searchMoreWithId`
-    /// continues.
+    /// `ExpenseCategorySearchBasic`, `EmployeeSearchBasic`, `DepartmentSearchBasic`) of a
+    /// `search`, or of the search a `searchMoreWithId` continues.
     pub search_type: Option<String>,
     /// The `type` filter of a transaction search (or of the one a `searchMoreWithId`
     /// continues), values as the enum spells them (`_vendorBill`), those of a `noneOf`

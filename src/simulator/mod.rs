@@ -4,21 +4,24 @@
 //!
 //! What it models (see `../shared/NETSUITE.md` for the real server's rules):
 //! - several accounts, each generated deterministically from a seed ([`AccountSpec`]), with
-//!   vendors that tests can add and modify between requests, employees, expense categories,
+//!   vendors that tests can add and modify between requests, a department hierarchy,
+//!   employees with a supervisor tree that tests can add and modify too, expense categories,
 //!   and transactions (vendor bills, purchase orders, vendor credits, bill payments, checks,
 //!   vendor return authorizations, expense reports) with sublists whose lines sum to the
 //!   header total, that tests can add and modify too ([`Simulator::add_transaction`]);
 //! - Token-Based Authentication: signature, consumer key, token, single-use nonces and a
 //!   five-minute clock skew window, all failing with the real "Invalid login attempt." fault;
-//! - `VendorSearchBasic`, `TransactionSearchBasic` and `ExpenseCategorySearchBasic` criteria,
+//! - `VendorSearchBasic`, `TransactionSearchBasic`, `ExpenseCategorySearchBasic`,
+//!   `EmployeeSearchBasic` and `DepartmentSearchBasic` criteria,
 //!   `searchPreferences/bodyFieldsOnly` (sublists only when false), paging by
 //!   `searchPreferences/pageSize`, `searchMoreWithId` that re-runs the search at call time,
 //!   and searchIds that expire after 15 minutes unused (measured on a clock tests can move
 //!   forward, [`Simulator::advance_clock`]);
 //! - role permissions (transactions: Find Transaction for any transaction search; a `type`
 //!   filter naming a type the role cannot see is refused; a plain transaction search
-//!   silently leaves such types out), a per-account concurrency limit with the `WS_REQUEST_BLOCKED` fault,
-//!   latency, and injected failures: SOAP faults, error statuses, HTTP errors, proxy HTML
+//!   silently leaves such types out; lists: Vendors, Expense Categories, Employee Record and
+//!   Departments for their searches), a per-account concurrency limit with the
+//!   `WS_REQUEST_BLOCKED` fault, latency, and injected failures: SOAP faults, error statuses, HTTP errors, proxy HTML
 //!   pages, truncated bodies and dropped connections ([`InjectedFault`]);
 //! - a request log tests can read ([`Simulator::request_log`]).
 //!
@@ -55,19 +58,23 @@ mod auth;
 mod clock;
 mod control;
 mod datetime;
+mod employee_search;
 mod error;
 mod expense_category_search;
 mod faults;
 mod fields;
 mod generate;
+mod generate_org;
 mod generate_tx;
 mod governance;
 mod log;
+mod org;
 mod permissions;
 mod pipeline;
 mod reply;
 mod request;
 mod respond;
+mod respond_org;
 mod respond_tx;
 mod search;
 mod server;
@@ -81,8 +88,7 @@ pub use account::{AccountSpec, SimRef, SimVendor, DEFAULT_EXPENSE_CATEGORIES};
 pub use error::SimError;
 pub use faults::{FaultTarget, InjectedFault};
 pub use log::{LoggedRequest, Outcome};
+pub use org::{SimDepartment, SimEmployee};
 pub use permissions::{Permission, PermissionSet};
 pub use server::{RunningSimulator, SimConfig, Simulator, ENDPOINT_PATH};
-pub use transactions::{
-    NewTransaction, SimEmployee, SimExpenseCategory, SimTransaction, TransactionKind, TRANSACTION_TYPES,
-};
+pub use transactions::{NewTransaction, SimExpenseCategory, SimTransaction, TransactionKind, TRANSACTION_TYPES};

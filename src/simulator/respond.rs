@@ -3,7 +3,8 @@
 //! Layouts follow the constructed 2017_2 samples in `shared/netsuite-samples/constructed`:
 //! `documentInfo/nsId` in the header; `<searchResponse xmlns="urn:messages...">` (or
 //! `searchMoreWithIdResponse`) holding `platformCore:searchResult`; records as
-//! `platformCore:record xsi:type="listRel:Vendor"` with their fields in the XSD's sequence
+//! `platformCore:record xsi:type="listRel:Vendor"` (or the record's own type:
+//! `listEmp:Employee`, `listAcct:Department`...) with their fields in the XSD's sequence
 //! order; faults as `soapenv:Server.userException` with a `platformFaults:*Fault` detail and
 //! the Axis `hostname`.
 
@@ -14,7 +15,8 @@ use quick_xml::Writer;
 
 use super::account::{SimRef, SimVendor};
 use super::datetime::format_xsd;
-use super::respond_tx::{expense_category, transaction};
+use super::respond_org::{department, employee};
+use super::respond_tx::{expense_category, transaction, Tables};
 use super::search::{Page, PageRows, SearchAnswer};
 use crate::netsuite::ns;
 
@@ -150,9 +152,12 @@ fn page_fields(w: &mut W, p: &Page) -> io::Result<()> {
     }
     w.create_element("platformCore:recordList").write_inner_content(|w| match &p.rows {
         PageRows::Vendors(vs) => vs.iter().try_for_each(|v| vendor(w, v)),
-        PageRows::Transactions { rows, with_lines, categories } => {
-            rows.iter().try_for_each(|r| transaction(w, r, categories, *with_lines))
+        PageRows::Transactions { rows, with_lines, categories, departments } => {
+            let tables = Tables { categories, departments };
+            rows.iter().try_for_each(|r| transaction(w, r, tables, *with_lines))
         }
+        PageRows::Employees(es) => es.iter().try_for_each(|e| employee(w, e)),
+        PageRows::Departments(ds) => ds.iter().try_for_each(|d| department(w, d)),
         PageRows::ExpenseCategories(cs) => cs.iter().try_for_each(|c| expense_category(w, c)),
     })?;
     Ok(())

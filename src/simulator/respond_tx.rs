@@ -14,7 +14,7 @@ use chrono::{Datelike, NaiveDate};
 use super::account::SimRef;
 use super::datetime::{format_date, format_xsd};
 use super::generate::CURRENCIES;
-use super::generate_tx::{AP_ACCOUNT, BANK_ACCOUNT, CLASSES, DEPARTMENTS, EXPENSE_ACCOUNTS, ITEMS};
+use super::generate_tx::{AP_ACCOUNT, BANK_ACCOUNT, CLASSES, EXPENSE_ACCOUNTS, ITEMS};
 use super::respond::{leaf, record_ref, W};
 use super::search::TxnRow;
 use super::transactions::{money, Line, LineDetail, SimExpenseCategory, TransactionKind, Txn};
@@ -228,6 +228,14 @@ impl Names {
         record_ref(w, &self.n(local), r)
     }
 
+    /// The department at `index` of the account's department table, if any.
+    fn department(&self, w: &mut W, departments: &[SimRef], index: Option<u16>) -> io::Result<()> {
+        match index.and_then(|i| departments.get(usize::from(i))) {
+            Some(r) => self.reference(w, "department", r),
+            None => Ok(()),
+        }
+    }
+
     fn table_ref(&self, w: &mut W, local: &str, table: &[(&str, &str)], index: Option<u8>) -> io::Result<()> {
         match index.and_then(|i| table.get(usize::from(i))) {
             Some((id, name)) => self.reference(w, local, &SimRef::new(*id, *name)),
@@ -268,13 +276,18 @@ fn maybe_named_ref(names: &Names, w: &mut W, local: &str, r: &SimRef) -> io::Res
     }
 }
 
+/// What transaction records name besides the fixed tables: the account's expense categories
+/// and departments.
+#[derive(Clone, Copy)]
+pub(crate) struct Tables<'a> {
+    /// Expense categories in internal-id order.
+    pub categories: &'a [SimExpenseCategory],
+    /// The account's department table (`AccountState::department_table`).
+    pub departments: &'a [SimRef],
+}
+
 /// One transaction as a `platformCore:record` of its own type.
-pub(crate) fn transaction(
-    w: &mut W,
-    row: &TxnRow,
-    categories: &[SimExpenseCategory],
-    with_lines: bool,
-) -> io::Result<()> {
+pub(crate) fn transaction(w: &mut W, row: &TxnRow, tables: Tables<'_>, with_lines: bool) -> io::Result<()> {
     let t = &row.txn;
     let (prefix, uri) = t.kind.namespace();
     let names = Names { prefix };
@@ -285,7 +298,7 @@ pub(crate) fn transaction(
         .with_attributes([(xmlns.as_str(), uri), ("internalId", id.as_str()), ("xsi:type", xsi_type.as_str())])
         .write_inner_content(|w| {
             for field in layout(t.kind) {
-                header_field(w, &names, *field, row, categories, with_lines)?;
+                header_field(w, &names, *field, row, tables, with_lines)?;
             }
             Ok(())
         })?;
@@ -297,7 +310,7 @@ fn header_field(
     names: &Names,
     field: F,
     row: &TxnRow,
-    categories: &[SimExpenseCategory],
+    tables: Tables<'_>,
     with_lines: bool,
 ) -> io::Result<()> {
     let t = &row.txn;
@@ -333,7 +346,7 @@ fn header_field(
         },
         F::Currency => names.reference(w, "currency", &currency_ref(t.currency)),
         F::Class => names.table_ref(w, "class", CLASSES, t.class),
-        F::Department => names.table_ref(w, "department", DEPARTMENTS, t.department),
+        F::Department => names.department(w, tables.departments, t.department),
         F::Status => match t.status {
             Some(s) => names.leaf(w, "status", s),
             None => Ok(()),
@@ -353,10 +366,10 @@ fn header_field(
             t,
             with_lines,
             |l| !l.is_item(),
-            |w, no, l| expense_line(w, names, no, l, categories),
+            |w, no, l| expense_line(w, names, no, l, tables),
         ),
         F::ItemList => {
-            sublist(w, names, "itemList", t, with_lines, Line::is_item, |w, no, l| item_line(w, names, no, l))
+            sublist(w, names, "itemList", t, with_lines, Line::is_item, |w, no, l| item_line(w, names, no, l, tables))
         }
         F::ApplyList => {
             sublist(w, names, "applyList", t, with_lines, |_| true, |w, _, l| apply_line(w, names, l, t.currency))
@@ -390,14 +403,14 @@ fn sublist(
 /// An `expense` line: vendor-side (`line, category, account, amount, memo, department,
 /// class`) or of an expense report (`line, expenseDate, category, foreignAmount, currency,
 /// exchangeRate, amount, memo, department, class`).
-fn expense_line(w: &mut W, names: &Names, no: usize, l: &Line, categories: &[SimExpenseCategory]) -> io::Result<()> {
+fn expense_line(w: &mut W, names: &Names, no: usize, l: &Line, tables: Tables<'_>) -> io::Result<()> {
     w.create_element(names.n("expense").as_str()).write_inner_content(|w| {
         names.leaf(w, "line", &no.to_string())?;
         match &l.detail {
             LineDetail::Report { expense_date, category, currency, foreign_cents, exchange_rate } => {
                 names.leaf(w, "expenseDate", &format_date(*expense_date))?;
                 if let Some(c) = category {
-                    maybe_named_ref(names, w, "category", &category_ref(categories, *c))?;
+                    maybe_named_ref(names, w, "category", &category_ref(tables.categories, *c))?;
                 }
                 names.leaf(w, "foreignAmount", &money(*foreign_cents).to_string())?;
                 names.reference(w, "currency", &currency_ref(*currency))?;
@@ -406,7 +419,7 @@ fn expense_line(w: &mut W, names: &Names, no: usize, l: &Line, categories: &[Sim
             }
             LineDetail::Expense { category, account } => {
                 if let Some(c) = category {
-                    maybe_named_ref(names, w, "category", &category_ref(categories, *c))?;
+                    maybe_named_ref(names, w, "category", &category_ref(tables.categories, *c))?;
                 }
                 names.table_ref(w, "account", EXPENSE_ACCOUNTS, Some(*account))?;
                 names.leaf(w, "amount", &money(l.amount_cents).to_string())?;
@@ -417,7 +430,7 @@ fn expense_line(w: &mut W, names: &Names, no: usize, l: &Line, categories: &[Sim
         if let Some(m) = &l.memo {
             names.leaf(w, "memo", m)?;
         }
-        names.table_ref(w, "department", DEPARTMENTS, l.department)?;
+        names.department(w, tables.departments, l.department)?;
         names.table_ref(w, "class", CLASSES, l.class)?;
         Ok(())
     })?;
@@ -426,7 +439,7 @@ fn expense_line(w: &mut W, names: &Names, no: usize, l: &Line, categories: &[Sim
 
 /// An `item` line: `item, line, quantity, description, rate, amount, department, class`
 /// (the same relative order in every vendor-side item type).
-fn item_line(w: &mut W, names: &Names, no: usize, l: &Line) -> io::Result<()> {
+fn item_line(w: &mut W, names: &Names, no: usize, l: &Line, tables: Tables<'_>) -> io::Result<()> {
     let LineDetail::Item { item, quantity } = l.detail else {
         return Ok(());
     };
@@ -441,7 +454,7 @@ fn item_line(w: &mut W, names: &Names, no: usize, l: &Line) -> io::Result<()> {
         let q = i64::from(quantity.max(1));
         names.leaf(w, "rate", &money(l.amount_cents / q).to_string())?;
         names.leaf(w, "amount", &money(l.amount_cents).to_string())?;
-        names.table_ref(w, "department", DEPARTMENTS, l.department)?;
+        names.department(w, tables.departments, l.department)?;
         names.table_ref(w, "class", CLASSES, l.class)?;
         Ok(())
     })?;

@@ -17,14 +17,20 @@
 //! not see is refused with `INSUFFICIENT_PERMISSION` naming the first missing permission;
 //! a search without such a filter silently leaves out the transactions the role may not see
 //! (see `TransactionKind::permission`).
+//!
+//! Employee searches need `Lists -> Employee Record`, department searches
+//! `Lists -> Departments`; vendor searches `Lists -> Vendors` and expense category searches
+//! `Lists -> Expense Categories`.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::account::{AccountState, SimRef, SimVendor};
+use super::employee_search::{DepartmentCriteria, EmployeeCriteria};
 use super::expense_category_search::ExpenseCategoryCriteria;
 use super::fields::CriteriaError;
+use super::org::{SimDepartment, SimEmployee};
 use super::permissions::Permission;
 use super::request::SearchPrefs;
 use super::sessions::{IdGen, SessionError, Sessions};
@@ -50,6 +56,10 @@ pub(crate) enum SearchSpec {
     Transaction(TransactionCriteria),
     /// An `ExpenseCategorySearchBasic`.
     ExpenseCategory(ExpenseCategoryCriteria),
+    /// An `EmployeeSearchBasic`.
+    Employee(EmployeeCriteria),
+    /// A `DepartmentSearchBasic`.
+    Department(DepartmentCriteria),
 }
 
 impl SearchSpec {
@@ -59,6 +69,8 @@ impl SearchSpec {
             SearchSpec::Vendor(_) => "VendorSearchBasic",
             SearchSpec::Transaction(_) => "TransactionSearchBasic",
             SearchSpec::ExpenseCategory(_) => "ExpenseCategorySearchBasic",
+            SearchSpec::Employee(_) => "EmployeeSearchBasic",
+            SearchSpec::Department(_) => "DepartmentSearchBasic",
         }
     }
 
@@ -77,6 +89,8 @@ impl SearchSpec {
             SearchSpec::Vendor(_) => needs(Permission::Vendors),
             SearchSpec::Transaction(c) => c.missing_permission(&account.permissions),
             SearchSpec::ExpenseCategory(_) => needs(Permission::ExpenseCategories),
+            SearchSpec::Employee(_) => needs(Permission::EmployeeRecord),
+            SearchSpec::Department(_) => needs(Permission::Departments),
         }
     }
 }
@@ -99,6 +113,12 @@ pub(crate) fn parse_search(body: &Element) -> Result<SearchSpec, String> {
         }
         (Some(ns::COMMON), "ExpenseCategorySearchBasic") => {
             ExpenseCategoryCriteria::parse(record).map(SearchSpec::ExpenseCategory).map_err(message)
+        }
+        (Some(ns::COMMON), "EmployeeSearchBasic") => {
+            EmployeeCriteria::parse(record).map(SearchSpec::Employee).map_err(message)
+        }
+        (Some(ns::COMMON), "DepartmentSearchBasic") => {
+            DepartmentCriteria::parse(record).map(SearchSpec::Department).map_err(message)
         }
         (Some(n), _) if n.ends_with(".webservices.netsuite.com") => {
             Err(format!("org.xml.sax.SAXException: Invalid type: {} (this search type is not simulated)", ty.clark()))
@@ -131,6 +151,24 @@ pub(crate) struct TxnRow {
     pub entity: SimRef,
 }
 
+/// An employee of a page, with its supervisor reference resolved.
+#[derive(Clone, Debug)]
+pub(crate) struct EmployeeRow {
+    /// The employee.
+    pub employee: SimEmployee,
+    /// Its `supervisor`, with the supervisor's name now.
+    pub supervisor: Option<SimRef>,
+}
+
+/// A department of a page, with its parent reference resolved.
+#[derive(Clone, Debug)]
+pub(crate) struct DepartmentRow {
+    /// The department.
+    pub department: SimDepartment,
+    /// Its `parent`, with the parent's name.
+    pub parent: Option<SimRef>,
+}
+
 /// The records of one page.
 #[derive(Clone, Debug)]
 pub(crate) enum PageRows {
@@ -144,9 +182,15 @@ pub(crate) enum PageRows {
         with_lines: bool,
         /// The account's expense categories (names of line categories).
         categories: Arc<Vec<SimExpenseCategory>>,
+        /// The account's department table (departments of transactions and lines).
+        departments: Arc<Vec<SimRef>>,
     },
     /// Expense categories, in internal-id order.
     ExpenseCategories(Vec<SimExpenseCategory>),
+    /// Employees, in internal-id order.
+    Employees(Vec<EmployeeRow>),
+    /// Departments, in internal-id order.
+    Departments(Vec<DepartmentRow>),
 }
 
 impl PageRows {
@@ -156,6 +200,8 @@ impl PageRows {
             PageRows::Vendors(v) => v.len(),
             PageRows::Transactions { rows, .. } => rows.len(),
             PageRows::ExpenseCategories(c) => c.len(),
+            PageRows::Employees(e) => e.len(),
+            PageRows::Departments(d) => d.len(),
         }
     }
 
@@ -231,12 +277,30 @@ fn page(
                 .map(|t| TxnRow { txn: (*t).clone(), entity: account.entity_ref(t) })
                 .collect();
             let with_lines = !body_fields_only;
-            (matching.len(), PageRows::Transactions { rows, with_lines, categories: Arc::clone(&account.categories) })
+            let categories = Arc::clone(&account.categories);
+            let departments = Arc::clone(&account.department_table);
+            (matching.len(), PageRows::Transactions { rows, with_lines, categories, departments })
         }
         SearchSpec::ExpenseCategory(c) => {
             let matching: Vec<&SimExpenseCategory> = account.categories.iter().filter(|x| c.matches(x)).collect();
             let rows = page_slice(&matching, size, index).iter().map(|x| (*x).clone()).collect();
             (matching.len(), PageRows::ExpenseCategories(rows))
+        }
+        SearchSpec::Employee(c) => {
+            let matching: Vec<&SimEmployee> = account.employees.iter().filter(|e| c.matches(e)).collect();
+            let rows = page_slice(&matching, size, index)
+                .iter()
+                .map(|e| EmployeeRow { employee: (*e).clone(), supervisor: supervisor_ref(account, e) })
+                .collect();
+            (matching.len(), PageRows::Employees(rows))
+        }
+        SearchSpec::Department(c) => {
+            let matching: Vec<&SimDepartment> = account.departments.iter().filter(|d| c.matches(d)).collect();
+            let rows = page_slice(&matching, size, index)
+                .iter()
+                .map(|d| DepartmentRow { department: (*d).clone(), parent: parent_ref(&account.departments, d) })
+                .collect();
+            (matching.len(), PageRows::Departments(rows))
         }
     };
     let total_pages = total.div_ceil(size);
@@ -247,6 +311,25 @@ fn page(
         );
     }
     SearchAnswer::Page(Page { total_records: total, page_size, total_pages, page_index: index as u32, search_id, rows })
+}
+
+/// The `supervisor` reference of `e`, named after the supervisor now (without a name if the
+/// supervisor is not an employee of the account).
+fn supervisor_ref(account: &AccountState, e: &SimEmployee) -> Option<SimRef> {
+    let id = e.supervisor_id.as_deref()?;
+    let name = id.parse::<u64>().ok().and_then(|n| account.employee(n)).map(SimEmployee::display_name);
+    Some(SimRef::new(id, name.unwrap_or_default()))
+}
+
+/// The `parent` reference of `d`, named after the parent (departments are in id order).
+fn parent_ref(departments: &[SimDepartment], d: &SimDepartment) -> Option<SimRef> {
+    let id = d.parent_id.as_deref()?;
+    let key = id.parse::<u64>().unwrap_or(0);
+    let name = departments
+        .binary_search_by_key(&key, |p| p.internal_id.parse::<u64>().unwrap_or(0))
+        .ok()
+        .map(|i| departments[i].name.clone());
+    Some(SimRef::new(id, name.unwrap_or_default()))
 }
 
 /// The items of page `index` (from 1) of `items`, empty when out of range.

@@ -1,6 +1,6 @@
-//! Transactions, employees and expense categories of a simulated account: the public ground
-//! truth ([`SimTransaction`], [`SimEmployee`], [`SimExpenseCategory`]) and the compact form the
-//! account stores ([`Txn`]), from which search pages are written.
+//! Transactions and expense categories of a simulated account: the public ground truth
+//! ([`SimTransaction`], [`SimExpenseCategory`]) and the compact form the account stores
+//! ([`Txn`]), from which search pages are written. Employees are in `org.rs`.
 //!
 //! Money is kept in integer cents and shown as [`Decimal`]s with two places; it never goes
 //! through a float. A transaction's total is always the sum of its lines.
@@ -185,35 +185,6 @@ pub const TRANSACTION_TYPES: [&str; 38] = [
     "_workOrderIssue",
 ];
 
-/// An employee as the simulated account holds it (the `entity` of expense reports).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimEmployee {
-    /// Internal id (digits); employees and vendors share the entity id space, so no
-    /// employee has a vendor's id.
-    pub internal_id: String,
-    /// `entityId`, like `EMP0042`.
-    pub entity_id: String,
-    /// `firstName`.
-    pub first_name: String,
-    /// `lastName`.
-    pub last_name: String,
-    /// `email`.
-    pub email: String,
-    /// `department`.
-    pub department: SimRef,
-    /// `subsidiary`.
-    pub subsidiary: SimRef,
-    /// The subsidiary's currency, in which the employee's expense reports are totalled.
-    pub currency: SimRef,
-}
-
-impl SimEmployee {
-    /// The name NetSuite shows in references: first and last name.
-    pub fn display_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-    }
-}
-
 /// An expense category (`listAcct:ExpenseCategory`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimExpenseCategory {
@@ -357,8 +328,8 @@ pub(crate) struct Line {
     pub amount_cents: i64,
     /// `memo` (`description` of item lines).
     pub memo: Option<Cow<'static, str>>,
-    /// Index in `DEPARTMENTS`.
-    pub department: Option<u8>,
+    /// Index in the account's department table (see `AccountState::department_table`).
+    pub department: Option<u16>,
     /// Index in `CLASSES`.
     pub class: Option<u8>,
     /// The rest.
@@ -392,8 +363,8 @@ pub(crate) struct Txn {
     pub subsidiary: u8,
     /// `exchangeRate`.
     pub exchange_rate: Decimal,
-    /// Index in `DEPARTMENTS`.
-    pub department: Option<u8>,
+    /// Index in the account's department table (see `AccountState::department_table`).
+    pub department: Option<u16>,
     /// Index in `CLASSES`.
     pub class: Option<u8>,
     /// `status` text, or `orderStatus` value for vendor return authorizations.

@@ -97,6 +97,16 @@ pub struct PageCommit<'a> {
     pub total_pages: u32,
     /// The searchId, to resume later pages.
     pub search_id: Option<&'a str>,
+    /// Pages 1..=pages_done are all committed once this page is (pages fetched in parallel
+    /// may arrive out of order: the cursor only advances over a contiguous run).
+    pub pages_done: u32,
+}
+
+impl PageCommit<'_> {
+    /// Whether every page of the search is committed with this one.
+    pub fn completes(&self) -> bool {
+        self.pages_done >= self.total_pages
+    }
 }
 
 impl Store {
@@ -196,8 +206,7 @@ async fn advance_cursor(
     entity: &str,
     page: &PageCommit<'_>,
 ) -> Result<(), sqlx::Error> {
-    let last = page.page_index >= page.total_pages;
-    let updated = if last {
+    let updated = if page.completes() {
         sqlx::query(
             "UPDATE sync_cursors SET phase = 'delta', high_water = pull_started_at,
                 pull_started_at = NULL, pull_mode = NULL, pull_since = NULL, search_id = NULL,
@@ -210,14 +219,14 @@ async fn advance_cursor(
         .await?
     } else {
         sqlx::query(
-            "UPDATE sync_cursors SET search_id = $3, pages_done = GREATEST(pages_done, $4),
+            "UPDATE sync_cursors SET search_id = $3, pages_done = $4,
                 total_pages = $5, updated_at = now()
              WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
         )
         .bind(tenant_id)
         .bind(entity)
         .bind(page.search_id)
-        .bind(page.page_index as i32)
+        .bind(page.pages_done as i32)
         .bind(page.total_pages as i32)
         .execute(&mut **tx)
         .await?

@@ -60,6 +60,7 @@ pub fn sync_settings() -> SyncSettings {
         overlap_seconds: 600,
         request_timeout_seconds: 30,
         max_attempts: 6,
+        max_in_flight_per_account: 3,
         retry_base_ms: 5,
         retry_max_ms: 50,
     }
