@@ -7,3 +7,6 @@ CREATE TABLE tenant_leases (
     renewed_at    timestamptz NOT NULL DEFAULT now(),
     expires_at    timestamptz NOT NULL
 );
+
+-- Which replica ran each run (NULL for one-off CLI runs).
+ALTER TABLE sync_runs ADD COLUMN replica text;

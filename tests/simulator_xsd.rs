@@ -372,3 +372,123 @@ async fn transaction_and_expense_category_pages_validate() {
     let report = validate(&[p]).expect_err("a misordered VendorBill must not validate");
     assert!(report.contains("not expected"), "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn employee_and_department_pages_validate() {
+    use netsuite_discovery::netsuite::search::{Criterion, DateOperator};
+    use netsuite_discovery::netsuite::{Department, Employee};
+
+    let sim = Simulator::new(SimConfig {
+        accounts: vec![AccountSpec::new(account(), 5).with_departments(30).with_employees(200)],
+        record_bodies: true,
+        ..SimConfig::default()
+    });
+    let sim = sim.spawn().await.unwrap();
+    let q = |search_type: SearchType, criteria: Vec<Criterion>| SearchQuery {
+        search_type,
+        criteria,
+        body_fields_only: true,
+    };
+
+    // Employees: pages 1, 2 and the last; inactive ones (with releaseDate); modified since a
+    // date; an empty page.
+    let first = parse_response(&post_search(&sim, &SearchQuery::all(SearchType::Employee), 50).await).unwrap();
+    let c = client(&sim, 50);
+    let id = first.search_id.clone().unwrap();
+    c.search_more_with_id(SearchType::Employee, true, &id, 2).await.unwrap();
+    c.search_more_with_id(SearchType::Employee, true, &id, 4).await.unwrap();
+    post_search(&sim, &q(SearchType::Employee, vec![Criterion::Boolean { field: "isInactive", value: true }]), 50)
+        .await;
+    let since =
+        |value| Criterion::Date { field: "lastModifiedDate", operator: DateOperator::OnOrAfter, value, value2: None };
+    post_search(&sim, &q(SearchType::Employee, vec![since(chrono::Utc::now() - chrono::TimeDelta::days(700))]), 50)
+        .await;
+    post_search(&sim, &q(SearchType::Employee, vec![since(chrono::Utc::now() + chrono::TimeDelta::days(30))]), 50)
+        .await;
+    // Departments: all on two pages, active only.
+    let first = parse_response(&post_search(&sim, &SearchQuery::all(SearchType::Department), 20).await).unwrap();
+    c.search_more_with_id(SearchType::Department, true, first.search_id.as_deref().unwrap(), 2).await.unwrap();
+    post_search(&sim, &q(SearchType::Department, vec![Criterion::Boolean { field: "isInactive", value: false }]), 50)
+        .await;
+    // Both permission errors.
+    for (missing, ty) in
+        [(Permission::EmployeeRecord, SearchType::Employee), (Permission::Departments, SearchType::Department)]
+    {
+        sim.set_permissions(&account(), PermissionSet::all().without(missing)).unwrap();
+        let resp = parse_response(&post_search(&sim, &SearchQuery::all(ty), 50).await).unwrap();
+        assert_eq!(resp.error().unwrap().code(), Some("INSUFFICIENT_PERMISSION"));
+    }
+    sim.set_permissions(&account(), PermissionSet::all()).unwrap();
+
+    let log = sim.request_log();
+    assert_eq!(log.len(), 11);
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut all_responses = String::new();
+    let (mut employees, mut departments) = (0, 0);
+    for (i, entry) in log.iter().enumerate() {
+        let response = entry.response_body.clone().expect("bodies are recorded");
+        let parsed = parse_response(&response).unwrap_or_else(|e| panic!("response {i} does not parse: {e}"));
+        if entry.outcome.is_ok() {
+            let employee_search = entry.search_type.as_deref() == Some("EmployeeSearchBasic");
+            let ty = if employee_search { SearchType::Employee } else { SearchType::Department };
+            let page = parsed.into_search_page(ty).unwrap();
+            let expected =
+                page.total_records.saturating_sub((page.page_index - 1) * page.page_size).min(page.page_size);
+            assert_eq!(page.records.len() as u32, expected, "response {i}");
+            for r in &page.records {
+                if employee_search {
+                    Employee::try_from(r).unwrap();
+                    employees += 1;
+                } else {
+                    Department::try_from(r).unwrap();
+                    departments += 1;
+                }
+            }
+        }
+        all_responses.push_str(&String::from_utf8_lossy(&response));
+        for (body, what) in [(response, "response"), (entry.request_body.clone().unwrap(), "request")] {
+            let p = dir.path().join(format!("{i:02}_{what}.xml"));
+            std::fs::write(&p, body).unwrap();
+            files.push(p);
+        }
+    }
+    assert!(employees > 150 && departments > 30, "{employees} employees, {departments} departments read");
+    for needle in [
+        "xsi:type=\"listEmp:Employee\"",
+        "xsi:type=\"listAcct:Department\"",
+        "<listEmp:supervisor internalId=",
+        "<listEmp:releaseDate>",
+        "<listEmp:hireDate>",
+        "<listAcct:parent internalId=",
+        "<listAcct:subsidiaryList><platformCore:recordRef internalId=",
+        "Lists -&gt; Employee Record",
+        "Lists -&gt; Departments",
+    ] {
+        assert!(all_responses.contains(needle), "no {needle} in any response");
+    }
+    if let Err(report) = validate(&files) {
+        panic!("employee and department pages do not validate against the 2017_2 XSDs:\n{report}");
+    }
+
+    // The check can fail: an Employee with title before hireDate, a Department with
+    // isInactive before its name.
+    let page = String::from_utf8(log[0].response_body.clone().unwrap()).unwrap();
+    let (a, b) = (page.find("<listEmp:hireDate>").unwrap(), page.find("</listEmp:title>").unwrap());
+    let title_start = page.find("<listEmp:title>").unwrap();
+    assert!(a < title_start && title_start < b);
+    let end = b + "</listEmp:title>".len();
+    let swapped = format!("{}{}{}{}", &page[..a], &page[title_start..end], &page[a..title_start], &page[end..]);
+    let p1 = dir.path().join("swapped_employee.xml");
+    std::fs::write(&p1, swapped).unwrap();
+    let page = String::from_utf8(log[6].response_body.clone().unwrap()).unwrap();
+    let renamed = page.replacen("<listAcct:name>", "<listAcct:isInactive>", 1).replacen(
+        "</listAcct:name>",
+        "</listAcct:isInactive>",
+        1,
+    );
+    let p2 = dir.path().join("misordered_department.xml");
+    std::fs::write(&p2, renamed).unwrap();
+    let report = validate(&[p1, p2]).expect_err("misordered records must not validate");
+    assert!(report.contains("swapped_employee") && report.contains("misordered_department"), "{report}");
+}

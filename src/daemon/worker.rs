@@ -156,6 +156,7 @@ pub async fn tenant_worker(shared: Arc<Shared>, tenant: Tenant, stop: Cancellati
             governor: shared.governor(tenant.credentials.account.as_str()),
             stop: stop.clone(),
             cancel: lost.clone(),
+            replica: Some(shared.holder.clone()),
         };
         let trigger = if state.last_good.is_none() { "onboarding" } else { "schedule" };
         let result = sync_tenant_with(&shared.store, &tenant, &shared.settings.sync, control, trigger).await;

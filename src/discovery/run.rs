@@ -53,6 +53,8 @@ pub struct SyncControl {
     pub stop: CancellationToken,
     /// Hard stop: requests in flight are abandoned.
     pub cancel: CancellationToken,
+    /// The daemon replica running it, recorded with the run.
+    pub replica: Option<String>,
 }
 
 impl SyncControl {
@@ -66,6 +68,7 @@ impl SyncControl {
             ),
             stop: cancel.clone(),
             cancel,
+            replica: None,
         }
     }
 }
@@ -98,7 +101,7 @@ pub async fn sync_tenant_with(
     let span = tracing::info_span!("sync", tenant = %tenant.id, run_id = %run_id, trigger);
     async move {
         let started = Instant::now();
-        store.start_run(run_id, &tenant.id, trigger).await?;
+        store.start_run(run_id, &tenant.id, trigger, control.replica.as_deref()).await?;
         let ctx = PullContext {
             store: store.clone(),
             client: client.clone(),

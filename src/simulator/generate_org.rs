@@ -106,7 +106,18 @@ const ROOTS: [Root; 5] = [
     },
     Root {
         name: "Operations",
-        teams: &["IT", "Facilities", "Logistics", "Legal & Compliance", "Business Systems", "Supply Chain"],
+        teams: &[
+            "IT",
+            "Facilities",
+            "Logistics",
+            "Legal & Compliance",
+            "Business Systems",
+            "Supply Chain",
+            "Security Operations",
+            "Real Estate",
+            "Vendor Management",
+            "Customer Operations",
+        ],
         titles: &[
             "Operations Analyst",
             "IT Support Specialist",
@@ -123,6 +134,11 @@ const ROOTS: [Root; 5] = [
             "Learning & Development",
             "Compensation & Benefits",
             "Workplace Experience",
+            "People Operations",
+            "Talent Management",
+            "Employee Relations",
+            "Diversity & Inclusion",
+            "HR Systems",
         ],
         titles: &["Recruiter", "HR Generalist", "People Partner", "L&D Specialist"],
     },
@@ -360,36 +376,42 @@ pub(crate) fn departments(seed: u64, count: usize) -> Vec<SimDepartment> {
     let roots = count.div_ceil(10).clamp(1, ROOTS.len()).min(count);
     let mut out: Vec<SimDepartment> = Vec::with_capacity(count);
     let mut depth: Vec<usize> = Vec::with_capacity(count);
-    let mut parent_of: Vec<Option<usize>> = Vec::with_capacity(count);
     let mut subs: Vec<Vec<u8>> = Vec::with_capacity(count);
     let mut root_of: Vec<usize> = Vec::with_capacity(count);
     let mut child_names: Vec<Vec<String>> = Vec::with_capacity(count);
-    // Active departments that may still get children.
-    let mut open: Vec<usize> = Vec::with_capacity(count);
+    // The active children of each department that may still get children themselves.
+    let mut open_children: Vec<Vec<usize>> = Vec::with_capacity(count);
     let mut id = FIRST_DEPARTMENT_ID;
     for i in 0..count {
-        let (name, parent, active, sub_list) = if i < roots {
+        let (name, parent, active, sub_list) = if let Some(root) = ROOTS.get(i).filter(|_| i < roots) {
             let mut s = vec![0u8];
             s.extend((1..CURRENCIES.len() as u8).filter(|_| rng.gen_bool(0.6)));
-            (ROOTS[i].name.to_string(), None, true, s)
+            (root.name.to_string(), None, true, s)
         } else {
             let p = if i == roots {
                 0
             } else if i == roots + 1 {
                 roots
             } else {
-                let mut p = *pick(&mut rng, &open);
-                if depth[p] >= 2 && rng.gen_bool(0.5) {
-                    p = parent_of[p].unwrap_or(p);
+                // A top-level department, then down a random branch, stopping at each
+                // level with probability 0.4 (shallow levels get the most departments) but
+                // never at a top-level department whose team names are all used.
+                let mut p = rng.gen_range(0..roots);
+                loop {
+                    let kids = &open_children[p];
+                    let full = depth[p] == 0 && child_names[p].len() >= ROOTS[root_of[p]].teams.len();
+                    if kids.is_empty() || (!full && !rng.gen_bool(0.6)) {
+                        break p;
+                    }
+                    p = kids[rng.gen_range(0..kids.len())];
                 }
-                p
             };
             let pool: &[&str] = if depth[p] == 0 { ROOTS[root_of[p]].teams } else { SUBTEAMS };
             let taken = &child_names[p];
             let start = rng.gen_range(0..pool.len());
             let name = (0..pool.len())
                 .map(|k| pool[(start + k) % pool.len()])
-                .find(|n| !taken.iter().any(|t| t == n))
+                .find(|n| *n != out[p].name && !taken.iter().any(|t| t == n))
                 .map_or_else(|| format!("Team {}", taken.len() + 1), str::to_string);
             let mut s: Vec<u8> = subs[p].iter().copied().filter(|_| rng.gen_bool(0.75)).collect();
             if s.is_empty() {
@@ -402,12 +424,12 @@ pub(crate) fn departments(seed: u64, count: usize) -> Vec<SimDepartment> {
         if let Some(p) = parent {
             child_names[p].push(name.clone());
         }
-        if active && d < MAX_DEPTH {
-            open.push(i);
+        if let (Some(p), true) = (parent, active && d < MAX_DEPTH) {
+            open_children[p].push(i);
         }
         root_of.push(parent.map_or(i, |p| root_of[p]));
         depth.push(d);
-        parent_of.push(parent);
+        open_children.push(Vec::new());
         child_names.push(Vec::new());
         out.push(SimDepartment {
             internal_id: id.to_string(),

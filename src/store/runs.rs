@@ -59,11 +59,18 @@ pub struct EntityOutcome {
 
 impl Store {
     /// Opens a run row.
-    pub async fn start_run(&self, run_id: Uuid, tenant_id: &str, trigger: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO sync_runs (run_id, tenant_id, trigger) VALUES ($1, $2, $3)")
+    pub async fn start_run(
+        &self,
+        run_id: Uuid,
+        tenant_id: &str,
+        trigger: &str,
+        replica: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO sync_runs (run_id, tenant_id, trigger, replica) VALUES ($1, $2, $3, $4)")
             .bind(run_id)
             .bind(tenant_id)
             .bind(trigger)
+            .bind(replica)
             .execute(&self.pool)
             .await?;
         Ok(())

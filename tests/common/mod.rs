@@ -143,3 +143,67 @@ pub fn xsd_validate(messages: &[(String, Vec<u8>)]) -> Result<(), String> {
         _ => panic!("xsd-validate could not run (python3 with lxml needed; scripts/test installs it): {text}"),
     }
 }
+
+/// Settings of a test daemon on `db_url` reading `tenants_dir`, with second-scale timings.
+pub fn daemon_settings(db_url: &str, tenants_dir: &std::path::Path) -> netsuite_discovery::config::Settings {
+    use netsuite_discovery::config::{DaemonSettings, LogFormat, LogSettings, Settings};
+    use std::time::Duration;
+    Settings {
+        database_url: db_url.to_string(),
+        tenants_dir: tenants_dir.to_path_buf(),
+        log: LogSettings { format: LogFormat::Human, level: "warn".into() },
+        sync: sync_settings(),
+        daemon: DaemonSettings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            reload_every: Duration::from_millis(500),
+            drain: Duration::from_secs(5),
+            lease_ttl: Duration::from_secs(3),
+            failure_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(4),
+        },
+    }
+}
+
+/// Writes a tenant file for a simulator account, with its secrets in files next to it.
+pub fn write_tenant_file(
+    dir: &std::path::Path,
+    tenant_id: &str,
+    creds: &netsuite_discovery::netsuite::Credentials,
+    endpoint: &str,
+    extra: &str,
+) {
+    use secrecy::ExposeSecret;
+    let secrets = dir.join("secrets");
+    std::fs::create_dir_all(&secrets).unwrap();
+    let mut creds_toml = String::from("[credentials]\n");
+    for (name, value) in [
+        ("consumer_key", creds.consumer_key.expose_secret()),
+        ("consumer_secret", creds.consumer_secret.expose_secret()),
+        ("token_id", creds.token_id.expose_secret()),
+        ("token_secret", creds.token_secret.expose_secret()),
+    ] {
+        let f = secrets.join(format!("{tenant_id}_{name}"));
+        std::fs::write(&f, value).unwrap();
+        creds_toml.push_str(&format!("{name}_file = {:?}\n", f.to_str().unwrap()));
+    }
+    let text = format!(
+        "tenant_id = \"{tenant_id}\"\naccount_id = \"{}\"\nendpoint = \"{endpoint}\"\nallow_insecure_endpoint = true\n{extra}\n{creds_toml}",
+        creds.account
+    );
+    // Write then rename, so a reload never reads half a file.
+    let tmp = dir.join(format!(".{tenant_id}.tmp"));
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, dir.join(format!("{tenant_id}.toml"))).unwrap();
+}
+
+/// (started_at, finished_at, status, trigger, replica) of a tenant's runs, in order.
+pub async fn runs_of(
+    store: &Store,
+    tenant: &str,
+) -> Vec<(chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>, String, String, Option<String>)> {
+    sqlx::query_as("SELECT started_at, finished_at, status, trigger, replica FROM sync_runs WHERE tenant_id = $1 ORDER BY started_at")
+        .bind(tenant)
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+}
