@@ -534,6 +534,35 @@ mod tests {
     }
 
     #[test]
+    fn employees_add_and_modify_deterministically() {
+        let spec = AccountSpec::new(AccountId::parse("1234567_SB1").unwrap(), 9)
+            .with_departments(15)
+            .with_employees(120)
+            .with_expense_reports(40);
+        let anchor = DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2024-06-01T12:00:00Z").unwrap().with_timezone(&Utc);
+        let (mut a, mut b) = (AccountState::generate(spec.clone(), anchor, 5), AccountState::generate(spec, anchor, 5));
+        assert_eq!(a.department_table.len(), 15);
+        let added = a.add_employees(4, now);
+        assert_eq!(added, b.add_employees(4, now));
+        assert_eq!(a.employees.last().map(|e| e.entity_id.as_str()), Some("EMP0124"));
+        assert_eq!(a.modify_employees(30, now), b.modify_employees(30, now));
+        assert_eq!(a.employees, b.employees);
+        // Expense reports of employees added later name their department.
+        let e = a.employees.last().unwrap().clone();
+        let new = NewTransaction::new(
+            TransactionKind::ExpenseReport,
+            e.internal_id.clone(),
+            now.date_naive(),
+            rust_decimal::Decimal::new(4_200, 2),
+        );
+        a.add_transaction(&new, now).unwrap();
+        let t = a.sim_transaction(a.txns.last().unwrap());
+        assert_eq!((t.entity_id, t.department), (e.internal_id.clone(), Some(e.department.clone())));
+        assert!(a.departments.iter().any(|d| d.internal_id == e.department.internal_id));
+    }
+
+    #[test]
     fn credentials_match_the_account() {
         let s = state();
         let c = s.credentials();

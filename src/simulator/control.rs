@@ -93,11 +93,12 @@ impl Simulator {
         self.with_account(account, |a| a.add_employees(n, now))
     }
 
-    /// Modifies `n` existing employees (a deterministic choice), last modified now: in
-    /// ascending id order, every third one that supervises nobody leaves (inactive,
-    /// `Terminated`, released today), every third one after that moves to another
-    /// department and its head, the others are promoted (new title) or, if they supervise
-    /// someone, get a new email. Supervisors stay a tree. Returns their internal ids,
+    /// Modifies `n` existing employees (a deterministic choice), last modified now. In
+    /// ascending id order, the 1st, 4th, 7th... chosen leave (inactive, `Terminated`,
+    /// released today) if they are active and supervise nobody; the 2nd, 5th, 8th... move to
+    /// another department, reporting to its head, if they supervise nobody; the others, and
+    /// those these rules skip, are promoted (new title) or, if they supervise someone, get a
+    /// new email. Supervisors stay a tree of active employees. Returns their internal ids,
     /// ascending.
     pub fn modify_employees(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
         let now = self.inner.clock.now_seconds();

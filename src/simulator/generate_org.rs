@@ -770,23 +770,6 @@ pub(crate) fn modify_employees(
     chosen.iter().map(|&i| employees[i].internal_id.clone()).collect()
 }
 
-/// Department `id`'s parent chain, from `id` up (for checks): `None` when it loops or names
-/// an unknown department.
-#[cfg(test)]
-pub(crate) fn chain<'a>(departments: &'a [SimDepartment], id: &str) -> Option<Vec<&'a SimDepartment>> {
-    let mut out = Vec::new();
-    let mut cur = Some(id.to_string());
-    while let Some(c) = cur {
-        let d = departments.iter().find(|d| d.internal_id == c)?;
-        if out.len() > departments.len() {
-            return None;
-        }
-        out.push(d);
-        cur = d.parent_id.clone();
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -794,6 +777,22 @@ mod tests {
 
     fn anchor() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    /// Department `id`'s parent chain, from `id` up (for checks): `None` when it loops or names
+    /// an unknown department.
+    fn chain<'a>(departments: &'a [SimDepartment], id: &str) -> Option<Vec<&'a SimDepartment>> {
+        let mut out = Vec::new();
+        let mut cur = Some(id.to_string());
+        while let Some(c) = cur {
+            let d = departments.iter().find(|d| d.internal_id == c)?;
+            if out.len() > departments.len() {
+                return None;
+            }
+            out.push(d);
+            cur = d.parent_id.clone();
+        }
+        Some(out)
     }
 
     fn day(s: &str) -> NaiveDate {

@@ -46,7 +46,10 @@
 //! - a role without the record's permission: status error `INSUFFICIENT_PERMISSION` with
 //!   NetSuite's "Permission Violation" wording; without SOAP Web Services permission: the
 //!   invalid-login fault;
-//! - `getDataCenterUrls` for an account not hosted: `invalidAccountFault` / `INVALID_ACCT`.
+//! - `getDataCenterUrls` for an account not hosted: `invalidAccountFault` / `INVALID_ACCT`;
+//! - a department's `name` is its own short name ("Platform"), and references to a
+//!   department (a department's `parent`, an employee's `department`) carry that short name
+//!   too: the hierarchy is given by `parent` alone, never by a "Engineering : Platform" path.
 //!
 //! Times are written in US Pacific time with milliseconds and offset. A request whose client
 //! goes away before the answer is ready is not logged (its concurrency slot is released).

@@ -70,7 +70,8 @@ pub struct SimEmployee {
     /// `employeeStatus`: Active or Leave of Absence for active employees, Terminated for
     /// inactive ones.
     pub employee_status: SimRef,
-    /// `isInactive` (about 7% of generated employees; never a supervisor when generated).
+    /// `isInactive` (about 7% of generated employees). Inactive employees supervise nobody:
+    /// generation and mutations keep it so.
     pub is_inactive: bool,
     /// `hireDate`: a calendar date (written as Pacific midnight of that date).
     pub hire_date: NaiveDate,

@@ -18,11 +18,11 @@ pub enum Permission {
     CreditCard,
     /// Transactions -> Expense Report.
     ExpenseReport,
-    /// Lists -> Expense Categories.
+    /// Lists -> Expense Categories: needed for expense category searches.
     ExpenseCategories,
-    /// Lists -> Employee Record.
+    /// Lists -> Employee Record: needed for employee searches.
     EmployeeRecord,
-    /// Lists -> Departments.
+    /// Lists -> Departments: needed for department searches.
     Departments,
     /// Setup -> SOAP Web Services: without it every request fails to log in.
     SoapWebServices,

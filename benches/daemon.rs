@@ -1,0 +1,173 @@
+//! Daemon benchmarks (`cargo bench --bench daemon`):
+//! 1. a 100-page pull with 200 ms of simulated latency per page and an account limit of 5,
+//!    fetched one page at a time and then with 5 in flight: wall times and their ratio;
+//! 2. an idle daemon (`run`, its own process) with 100 tenants configured, once every tenant
+//!    is onboarded: resident memory and CPU over 30 seconds.
+//!
+//! Needs Postgres (TEST_DATABASE_URL / DATABASE_URL, else 127.0.0.1:5432).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use netsuite_discovery::config::{Categories, Product, Schedule, SyncSettings, Tenant};
+use netsuite_discovery::discovery::sync_tenant;
+use netsuite_discovery::netsuite::AccountId;
+use netsuite_discovery::simulator::{AccountSpec, SimConfig, Simulator};
+use netsuite_discovery::store::Store;
+use secrecy::ExposeSecret;
+use sqlx::Executor;
+use tokio_util::sync::CancellationToken;
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+async fn fresh_db() -> (String, Store) {
+    let admin = sqlx::PgPool::connect(&admin_url()).await.expect("Postgres for the benchmark");
+    let name = format!("nsd_bench_{}", uuid::Uuid::new_v4().simple());
+    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create db");
+    let base = admin_url();
+    let url = format!("{}/{name}", &base[..base.rfind('/').expect("url has a path")]);
+    let store = Store::connect(&url, 8).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    (url, store)
+}
+
+fn settings(max_in_flight: usize) -> SyncSettings {
+    SyncSettings {
+        page_size: 5,
+        overlap_seconds: 600,
+        request_timeout_seconds: 60,
+        max_attempts: 6,
+        retry_base_ms: 50,
+        retry_max_ms: 1000,
+        max_in_flight_per_account: max_in_flight,
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        parallel_pages().await;
+        idle_daemon().await;
+    });
+}
+
+async fn parallel_pages() {
+    let account = AccountId::parse("4000001").expect("account");
+    let sim = Simulator::new(SimConfig { concurrency_limit: 5, ..SimConfig::default() });
+    sim.add_account(AccountSpec::new(account.clone(), 3).with_vendors(500)).expect("account");
+    sim.set_latency(Duration::from_millis(200));
+    let running = sim.clone().spawn().await.expect("simulator");
+    let tenant = Tenant {
+        id: "bench".into(),
+        source: "bench.toml".into(),
+        credentials: sim.credentials(&account).expect("creds"),
+        endpoint: running.endpoint(),
+        page_size: 5,
+        product: Product::Eam,
+        categories: Categories::default(),
+        schedule: Schedule::default(),
+    };
+    let mut times = Vec::new();
+    for limit in [1usize, 5] {
+        let (_, store) = fresh_db().await;
+        sim.clear_request_log();
+        let start = Instant::now();
+        let run =
+            sync_tenant(&store, &tenant, &settings(limit), CancellationToken::new(), "bench").await.expect("sync");
+        let took = start.elapsed();
+        let pages: u32 = run.outcomes.iter().map(|o| o.pages).sum();
+        let blocked = sim.request_log().iter().filter(|r| r.outcome.code() == Some("WS_REQUEST_BLOCKED")).count();
+        println!(
+            "pull of {pages} pages, 200 ms latency, account limit 5, {limit} in flight: {:.2} s ({} requests, {blocked} blocked, peak in flight {})",
+            took.as_secs_f64(),
+            run.requests,
+            sim.peak_in_flight(&account).unwrap_or(0)
+        );
+        sim.reset_peak_in_flight(&account).ok();
+        times.push(took.as_secs_f64());
+    }
+    println!("parallel / sequential time ratio: {:.3} (goal: at most 0.25)", times[1] / times[0]);
+    running.shutdown().await.ok();
+}
+
+fn proc_stat(pid: u32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let rss = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.split_whitespace().next()?.parse().ok()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some((rss, ticks))
+}
+
+async fn idle_daemon() {
+    let sim = Simulator::new(SimConfig { concurrency_limit: 0, ..SimConfig::default() });
+    let running = sim.clone().spawn().await.expect("simulator");
+    let (url, store) = fresh_db().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir_all(&secrets).expect("secrets dir");
+    for i in 0..100 {
+        let account = AccountId::parse(&format!("{}", 5_000_000 + i)).expect("account");
+        sim.add_account(AccountSpec::new(account.clone(), i).with_vendors(20)).expect("account");
+        let creds = sim.credentials(&account).expect("creds");
+        let mut text = format!(
+            "tenant_id = \"t{i:03}\"\naccount_id = \"{account}\"\nendpoint = \"{}\"\nallow_insecure_endpoint = true\nproduct = \"eam\"\n[credentials]\n",
+            running.endpoint()
+        );
+        for (name, v) in [
+            ("consumer_key", creds.consumer_key.expose_secret()),
+            ("consumer_secret", creds.consumer_secret.expose_secret()),
+            ("token_id", creds.token_id.expose_secret()),
+            ("token_secret", creds.token_secret.expose_secret()),
+        ] {
+            let f = secrets.join(format!("t{i:03}_{name}"));
+            std::fs::write(&f, v).expect("secret");
+            text.push_str(&format!("{name}_file = {:?}\n", f.to_str().expect("utf8 path")));
+        }
+        std::fs::write(dir.path().join(format!("t{i:03}.toml")), text).expect("tenant file");
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netsuite-discovery"))
+        .arg("run")
+        .env("DATABASE_URL", &url)
+        .env("NSD__TENANTS_DIR", dir.path())
+        .env("NSD__DAEMON__LISTEN", "127.0.0.1:0")
+        .env("NSD__LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run");
+    let start = Instant::now();
+    loop {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_cursors WHERE phase = 'delta'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap_or(0);
+        if n >= 100 || start.elapsed() > Duration::from_secs(120) {
+            println!("idle daemon: 100 tenants onboarded in {:.1} s", start.elapsed().as_secs_f64());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let pid = child.id();
+    let before = proc_stat(pid);
+    let window = Duration::from_secs(30);
+    tokio::time::sleep(window).await;
+    let after = proc_stat(pid);
+    if let (Some((_, t0)), Some((rss, t1))) = (before, after) {
+        let hz = 100.0; // USER_HZ on Linux
+        let cpu = (t1 - t0) as f64 / hz / window.as_secs_f64() * 100.0;
+        println!(
+            "idle daemon with 100 tenants: RSS {} MiB, CPU {cpu:.2}% of one core over {} s",
+            rss / 1024,
+            window.as_secs()
+        );
+    }
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let _ = child.wait();
+    running.shutdown().await.ok();
+}
