@@ -52,6 +52,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
             .with_vendors(args.vendors)
             .with_transactions(args.transactions)
             .with_employees(args.employees)
+            .with_departments(args.departments)
             .with_expense_reports(args.expense_reports),
     )?;
     let running = sim.clone().spawn().await.context("starting the simulator")?;
