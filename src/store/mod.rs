@@ -5,6 +5,7 @@
 pub mod cursors;
 pub mod leases;
 pub mod org;
+pub mod outbox;
 pub mod runs;
 pub mod services;
 pub mod spend;

@@ -6,17 +6,20 @@ use sqlx::{Postgres, Row, Transaction as Tx};
 use super::services::UpsertCounts;
 use crate::netsuite::{Department, Employee};
 
-fn counts(rows: Vec<sqlx::postgres::PgRow>, total: usize) -> Result<UpsertCounts, sqlx::Error> {
+/// Reads `RETURNING internal_id, inserted` rows: the counts and the changed ids.
+fn counts(rows: Vec<sqlx::postgres::PgRow>, total: usize) -> Result<(UpsertCounts, Vec<String>), sqlx::Error> {
     let mut c = UpsertCounts::default();
+    let mut ids = Vec::with_capacity(rows.len());
     for row in rows {
         if row.try_get::<bool, _>("inserted")? {
             c.inserted += 1;
         } else {
             c.updated += 1;
         }
+        ids.push(row.try_get::<String, _>("internal_id")?);
     }
     c.unchanged = total as u64 - c.inserted - c.updated;
-    Ok(c)
+    Ok((c, ids))
 }
 
 fn last_of_each<'a, T>(items: &'a [T], id: impl Fn(&T) -> &str) -> Vec<&'a T> {
@@ -53,7 +56,7 @@ pub(crate) async fn upsert_departments(
              parent_internal_id = EXCLUDED.parent_internal_id, subsidiaries = EXCLUDED.subsidiaries,
              is_inactive = EXCLUDED.is_inactive, raw = EXCLUDED.raw, updated_at = now()
          WHERE d.raw IS DISTINCT FROM EXCLUDED.raw
-         RETURNING (xmax = 0) AS inserted",
+         RETURNING internal_id, (xmax = 0) AS inserted",
     )
     .bind(tenant_id)
     .bind(&id)
@@ -64,7 +67,9 @@ pub(crate) async fn upsert_departments(
     .bind(&raw)
     .fetch_all(&mut **tx)
     .await?;
-    counts(result, rows.len())
+    let (c, ids) = counts(result, rows.len())?;
+    super::outbox::enqueue(tx, tenant_id, "departments", &ids).await?;
+    Ok(c)
 }
 
 /// Upserts employees.
@@ -115,7 +120,7 @@ pub(crate) async fn upsert_employees(
             location = EXCLUDED.location, last_modified = EXCLUDED.last_modified, raw = EXCLUDED.raw,
             updated_at = now()
         WHERE e.raw IS DISTINCT FROM EXCLUDED.raw
-        RETURNING (xmax = 0) AS inserted
+        RETURNING internal_id, (xmax = 0) AS inserted
         "#,
     )
     .bind(tenant_id)
@@ -140,5 +145,7 @@ pub(crate) async fn upsert_employees(
     .bind(&raw)
     .fetch_all(&mut **tx)
     .await?;
-    counts(result, rows.len())
+    let (c, ids) = counts(result, rows.len())?;
+    super::outbox::enqueue(tx, tenant_id, "employees", &ids).await?;
+    Ok(c)
 }

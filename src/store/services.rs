@@ -96,7 +96,7 @@ pub(crate) async fn upsert_vendors(
               (EXCLUDED.external_id, EXCLUDED.entity_id, EXCLUDED.company_name, EXCLUDED.email, EXCLUDED.url,
                EXCLUDED.category, EXCLUDED.currency, EXCLUDED.subsidiary, EXCLUDED.is_inactive,
                EXCLUDED.date_created, EXCLUDED.last_modified, EXCLUDED.raw)
-        RETURNING (xmax = 0) AS inserted
+        RETURNING internal_id, (xmax = 0) AS inserted
         "#,
     )
     .bind(tenant_id)
@@ -116,13 +116,16 @@ pub(crate) async fn upsert_vendors(
     .fetch_all(&mut **tx)
     .await?;
     let mut counts = UpsertCounts::default();
+    let mut changed = Vec::with_capacity(result.len());
     for row in result {
         if row.try_get::<bool, _>("inserted")? {
             counts.inserted += 1;
         } else {
             counts.updated += 1;
         }
+        changed.push(row.try_get::<String, _>("internal_id")?);
     }
     counts.unchanged = n as u64 - counts.inserted - counts.updated;
+    super::outbox::enqueue(tx, tenant_id, "services", &changed).await?;
     Ok(counts)
 }

@@ -137,6 +137,7 @@ pub(crate) async fn upsert_invoices(
     .fetch_all(&mut **tx)
     .await?;
     let (counts, changed_ids) = changed(result, n)?;
+    super::outbox::enqueue(tx, tenant_id, "invoices", &changed_ids).await?;
     if changed_ids.is_empty() {
         return Ok(counts);
     }
@@ -263,6 +264,7 @@ pub(crate) async fn upsert_costs(
     .fetch_all(&mut **tx)
     .await?;
     let (counts, changed_ids) = changed(result, n)?;
+    super::outbox::enqueue(tx, tenant_id, "costs", &changed_ids).await?;
     if changed_ids.is_empty() {
         return Ok(counts);
     }

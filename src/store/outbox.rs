@@ -1,0 +1,267 @@
+//! The change outbox and the push batches: every content change of a pushed entity is queued
+//! in the transaction that writes it; the pusher claims, delivers and settles them.
+
+use sqlx::{Postgres, Row, Transaction as Tx};
+use uuid::Uuid;
+
+use super::Store;
+
+/// Entities pushed to LeanIX, in push order, with the table that holds them.
+pub const PUSHED: &[(&str, &str)] = &[
+    ("departments", "departments"),
+    ("employees", "employees"),
+    ("services", "services"),
+    ("invoices", "invoices"),
+    ("costs", "costs"),
+];
+
+/// Queues the rows `ids` of `table` (just inserted or changed) for pushing, with the hash of
+/// their content. Runs inside the upsert's transaction.
+pub(crate) async fn enqueue(
+    tx: &mut Tx<'_, Postgres>,
+    tenant_id: &str,
+    table: &'static str,
+    ids: &[String],
+) -> Result<(), sqlx::Error> {
+    if ids.is_empty() || !PUSHED.iter().any(|(_, t)| *t == table) {
+        return Ok(());
+    }
+    // `table` is one of the constants above, never text from outside.
+    let sql = format!(
+        "INSERT INTO outbox (tenant_id, entity, internal_id, content_hash)
+         SELECT $1, $2, t.internal_id, md5(t.raw::text) FROM {table} t
+         WHERE t.tenant_id = $1 AND t.internal_id = ANY($3)"
+    );
+    sqlx::query(&sql).bind(tenant_id).bind(table).bind(ids).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A queued change, claimed into a batch.
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    /// Outbox row id.
+    pub id: i64,
+    /// NetSuite internal id of the record.
+    pub internal_id: String,
+    /// The record's content (raw JSON plus our columns) as it is now.
+    pub row: serde_json::Value,
+}
+
+/// Counts of the outbox for the `outbox` command.
+#[derive(Clone, Debug)]
+pub struct OutboxReport {
+    /// (tenant, entity, state, count).
+    pub counts: Vec<(String, String, String, i64)>,
+    /// Age in seconds of the oldest pending change, per tenant.
+    pub oldest_pending: Vec<(String, f64)>,
+    /// Dead-lettered batches: (tenant, batch id, entity, items, error).
+    pub dead: Vec<(String, Uuid, String, i32, Option<String>)>,
+}
+
+impl Store {
+    /// Claims up to `limit` pending changes of `entity` for `tenant_id` into a new batch
+    /// (state `open`, written before anything is sent), skipping rows other pushers hold.
+    /// Returns the batch id and the claimed rows with their current content; several changes
+    /// of one record become one item (its latest content).
+    pub async fn claim_batch(
+        &self,
+        tenant_id: &str,
+        entity: &str,
+        limit: i64,
+        description: impl Fn(Uuid) -> String,
+    ) -> Result<Option<(Uuid, Vec<Claimed>)>, sqlx::Error> {
+        let Some((_, table)) = PUSHED.iter().find(|(e, _)| *e == entity) else { return Ok(None) };
+        let batch = Uuid::new_v4();
+        let mut tx = self.pool.begin().await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE outbox SET state = 'in_flight', batch_id = $4 WHERE id IN (
+                SELECT id FROM outbox WHERE tenant_id = $1 AND entity = $2 AND state = 'pending'
+                ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+             RETURNING id",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(limit)
+        .bind(batch)
+        .fetch_all(&mut *tx)
+        .await?;
+        if ids.is_empty() {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT DISTINCT ON (o.internal_id) o.id, o.internal_id, to_jsonb(t) AS row
+             FROM outbox o JOIN {table} t ON t.tenant_id = o.tenant_id AND t.internal_id = o.internal_id
+             WHERE o.batch_id = $1 ORDER BY o.internal_id, o.id DESC"
+        );
+        let rows = sqlx::query(&sql).bind(batch).fetch_all(&mut *tx).await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for r in rows {
+            claimed.push(Claimed {
+                id: r.try_get("id")?,
+                internal_id: r.try_get("internal_id")?,
+                row: r.try_get("row")?,
+            });
+        }
+        claimed.sort_by_key(|c| c.id);
+        sqlx::query(
+            "INSERT INTO push_batches (batch_id, tenant_id, entity, state, items, description) VALUES ($1, $2, $3, 'open', $4, $5)",
+        )
+        .bind(batch)
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(claimed.len() as i32)
+        .bind(description(batch))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some((batch, claimed)))
+    }
+
+    /// The rows of a batch claimed earlier (to resume it after a restart).
+    pub async fn batch_rows(&self, batch: Uuid, entity: &str) -> Result<Vec<Claimed>, sqlx::Error> {
+        let Some((_, table)) = PUSHED.iter().find(|(e, _)| *e == entity) else { return Ok(Vec::new()) };
+        let sql = format!(
+            "SELECT DISTINCT ON (o.internal_id) o.id, o.internal_id, to_jsonb(t) AS row
+             FROM outbox o JOIN {table} t ON t.tenant_id = o.tenant_id AND t.internal_id = o.internal_id
+             WHERE o.batch_id = $1 ORDER BY o.internal_id, o.id DESC"
+        );
+        let rows = sqlx::query(&sql).bind(batch).fetch_all(&self.pool).await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for r in rows {
+            claimed.push(Claimed {
+                id: r.try_get("id")?,
+                internal_id: r.try_get("internal_id")?,
+                row: r.try_get("row")?,
+            });
+        }
+        claimed.sort_by_key(|c| c.id);
+        Ok(claimed)
+    }
+
+    /// Batches of a tenant left open, created or started (by a pusher that stopped).
+    pub async fn unfinished_batches(&self, tenant_id: &str) -> Result<Vec<BatchRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT batch_id, entity, state, run_id, run_attempts, description FROM push_batches
+             WHERE tenant_id = $1 AND state IN ('open', 'created', 'started') ORDER BY created_at",
+        )
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(BatchRow {
+                    batch_id: r.try_get("batch_id")?,
+                    entity: r.try_get("entity")?,
+                    state: r.try_get("state")?,
+                    run_id: r.try_get("run_id")?,
+                    run_attempts: r.try_get("run_attempts")?,
+                    description: r.try_get("description")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a batch's LeanIX run and state.
+    pub async fn set_batch_state(&self, batch: Uuid, state: &str, run_id: Option<&str>) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE push_batches SET state = $2, run_id = coalesce($3, run_id), updated_at = now() WHERE batch_id = $1",
+        )
+        .bind(batch)
+        .bind(state)
+        .bind(run_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Counts one more run attempt of a batch (after a FAILED run); forgets its run id.
+    pub async fn retry_batch(&self, batch: Uuid, warnings: &serde_json::Value) -> Result<i32, sqlx::Error> {
+        sqlx::query_scalar(
+            "UPDATE push_batches SET state = 'open', run_id = NULL, run_attempts = run_attempts + 1, warnings = $2,
+                updated_at = now() WHERE batch_id = $1 RETURNING run_attempts",
+        )
+        .bind(batch)
+        .bind(warnings)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Marks a batch finished and its changes delivered, in one transaction.
+    pub async fn finish_batch(&self, batch: Uuid) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE outbox SET state = 'delivered', delivered_at = now() WHERE batch_id = $1")
+            .bind(batch)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE push_batches SET state = 'finished', updated_at = now() WHERE batch_id = $1")
+            .bind(batch)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// Dead-letters a batch with the error (and warnings) kept.
+    pub async fn dead_letter_batch(
+        &self,
+        batch: Uuid,
+        error: &str,
+        warnings: Option<&serde_json::Value>,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE outbox SET state = 'dead' WHERE batch_id = $1").bind(batch).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE push_batches SET state = 'dead', error = $2, warnings = coalesce($3, warnings), updated_at = now()
+             WHERE batch_id = $1",
+        )
+        .bind(batch)
+        .bind(error)
+        .bind(warnings)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// The outbox report: counts by state and entity, oldest pending age, dead letters.
+    pub async fn outbox_report(&self, tenant_id: Option<&str>) -> Result<OutboxReport, sqlx::Error> {
+        let counts = sqlx::query_as(
+            "SELECT tenant_id, entity, state, count(*) FROM outbox WHERE $1::text IS NULL OR tenant_id = $1
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        )
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let oldest_pending = sqlx::query_as(
+            "SELECT tenant_id, extract(epoch FROM now() - min(queued_at))::float8 FROM outbox
+             WHERE state IN ('pending', 'in_flight') AND ($1::text IS NULL OR tenant_id = $1) GROUP BY 1 ORDER BY 1",
+        )
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let dead = sqlx::query_as(
+            "SELECT tenant_id, batch_id, entity, items, error FROM push_batches
+             WHERE state = 'dead' AND ($1::text IS NULL OR tenant_id = $1) ORDER BY updated_at",
+        )
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(OutboxReport { counts, oldest_pending, dead })
+    }
+}
+
+/// A push batch row.
+#[derive(Clone, Debug)]
+pub struct BatchRow {
+    /// Batch id (in the run's description).
+    pub batch_id: Uuid,
+    /// Entity of its items.
+    pub entity: String,
+    /// open | created | started.
+    pub state: String,
+    /// LeanIX synchronization run id, once known.
+    pub run_id: Option<String>,
+    /// Runs tried after FAILED ones.
+    pub run_attempts: i32,
+    /// The LDIF description carrying the batch id.
+    pub description: String,
+}
