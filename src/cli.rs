@@ -45,6 +45,18 @@ pub enum Command {
         #[arg(long)]
         tenant: String,
     },
+    /// Deliver a tenant's queued changes to LeanIX once (one push pass), then exit.
+    Push {
+        /// The tenant id (its file in tenants_dir); its `[push]` must be enabled.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Show the outbox: changes by state and entity, the oldest pending age, dead letters.
+    Outbox {
+        /// Only this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
     /// The daemon: keep every tenant of tenants_dir discovered (onboarding, then a delta on
     /// each tenant's schedule), with health and metrics on daemon.listen. SIGHUP reloads the
     /// tenant files; SIGTERM/SIGINT drain and exit 0.
@@ -177,6 +189,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = crate::discovery::check_tenant(&tenant, &settings.sync).await?;
             print!("{}", report.render());
             Ok(ExitCode::from(report.exit_code()))
+        }
+        Command::Push { tenant } => {
+            let file = settings.tenants_dir.join(format!("{tenant}.toml"));
+            let tenant = config::load_tenant_file(&file, &settings.sync)?;
+            let Some(target) = tenant.push.clone() else {
+                anyhow::bail!("tenant file {}: push.enabled is false: nothing to push to", file.display());
+            };
+            let store = Store::connect(&settings.database_url, 4).await.context("connecting to the database")?;
+            store.migrate().await.context("applying migrations")?;
+            let client = crate::push::client_for(&target, &settings.push)?;
+            let cancel = CancellationToken::new();
+            cancel_on_signals(cancel.clone());
+            let summary = crate::push::push_tenant(
+                &store,
+                &client,
+                &settings.push,
+                &target,
+                &tenant.id,
+                tenant.credentials.account.as_str(),
+                &cancel,
+            )
+            .await?;
+            println!(
+                "pushed {} items in {} batches ({} runs created, {} adopted), {} dead-lettered",
+                summary.items, summary.batches, summary.runs_created, summary.runs_adopted, summary.dead
+            );
+            Ok(if summary.dead > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Outbox { tenant } => {
+            let store = Store::connect(&settings.database_url, 2).await.context("connecting to the database")?;
+            store.migrate().await.context("applying migrations")?;
+            let r = store.outbox_report(tenant.as_deref()).await?;
+            println!("{:<24} {:<12} {:<10} {:>10}", "tenant", "entity", "state", "changes");
+            for (t, e, s, n) in &r.counts {
+                println!("{t:<24} {e:<12} {s:<10} {n:>10}");
+            }
+            for (t, age) in &r.oldest_pending {
+                println!("oldest pending change of {t}: {age:.0} s old");
+            }
+            if r.dead.is_empty() {
+                println!("dead letters: none");
+            }
+            for (t, b, e, n, err) in &r.dead {
+                println!("dead letter: tenant {t} batch {b} ({n} {e}): {}", err.as_deref().unwrap_or(""));
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Run => {
             let shutdown = CancellationToken::new();

@@ -38,6 +38,39 @@ pub struct Settings {
     pub sync: SyncSettings,
     /// The long-running daemon (`run`).
     pub daemon: DaemonSettings,
+    /// LeanIX delivery: our choices for the LDIF, and the pusher's pacing.
+    pub push: PushSettings,
+}
+
+/// What LeanIX leaves to the integration (see `LEANIX.md`, "Our choices"), in one place, and
+/// the pusher's pacing.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSettings {
+    /// LDIF `connectorType`.
+    pub connector_type: String,
+    /// LDIF `connectorVersion`.
+    pub connector_version: String,
+    /// LDIF `lxVersion`.
+    pub lx_version: String,
+    /// Prefix of external ids: `{prefix}:{account}:{recordType}:{internalId}`.
+    pub id_prefix: String,
+    /// Items per LDIF batch (a synchronization run), unless the tenant sets its own.
+    pub batch_size: u32,
+    /// Runs tried for one batch when LeanIX ends them FAILED, before the batch is
+    /// dead-lettered with its warnings.
+    pub max_run_attempts: u32,
+    /// Attempts of one HTTP call on 429/5xx/transport errors (honouring `Retry-After`).
+    pub max_http_attempts: u32,
+    /// First wait between status polls, in milliseconds (growing by half each poll).
+    pub poll_base_ms: u64,
+    /// Longest wait between status polls, in milliseconds.
+    pub poll_max_ms: u64,
+    /// Give up polling a run after this long (the batch is resumed on the next pass).
+    #[serde(with = "humantime_serde")]
+    pub poll_timeout: Duration,
+    /// Timeout of one HTTP request to LeanIX, in seconds.
+    pub request_timeout_seconds: u64,
 }
 
 /// Settings of `run`.
@@ -229,6 +262,43 @@ pub struct CredentialSources {
     pub token_secret_file: Option<PathBuf>,
 }
 
+/// A tenant's LeanIX push settings as written (`[push]`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushFile {
+    /// Push to LeanIX (off: Postgres only).
+    #[serde(default)]
+    pub enabled: bool,
+    /// LeanIX base URL (`https://<instance>.leanix.net`); https unless the tenant file allows
+    /// insecure endpoints.
+    pub base_url: Option<String>,
+    /// LDIF `connectorId` (default `netsuite-discovery-<tenant>`).
+    pub connector_id: Option<String>,
+    /// LDIF `lxWorkspace`, if wanted.
+    pub workspace: Option<String>,
+    /// Items per batch (the settings' default otherwise).
+    pub batch_size: Option<u32>,
+    /// Env var holding the API token (default `NSD_<TENANT>_LEANIX_API_TOKEN`).
+    pub api_token_env: Option<String>,
+    /// File holding the API token.
+    pub api_token_file: Option<PathBuf>,
+}
+
+/// A tenant's resolved push target.
+#[derive(Clone, Debug)]
+pub struct PushTarget {
+    /// LeanIX base URL.
+    pub base_url: String,
+    /// LDIF `connectorId`.
+    pub connector_id: String,
+    /// LDIF `lxWorkspace`.
+    pub workspace: Option<String>,
+    /// Items per batch.
+    pub batch_size: u32,
+    /// The API token (a secret).
+    pub api_token: SecretString,
+}
+
 /// A tenant file as written.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -257,6 +327,9 @@ pub struct TenantFile {
     /// Where the secrets come from.
     #[serde(default)]
     pub credentials: CredentialSources,
+    /// LeanIX delivery.
+    #[serde(default)]
+    pub push: PushFile,
 }
 
 /// A tenant, validated and with its credentials resolved.
@@ -278,6 +351,8 @@ pub struct Tenant {
     pub categories: Categories,
     /// Schedule.
     pub schedule: Schedule,
+    /// LeanIX delivery, when switched on.
+    pub push: Option<PushTarget>,
 }
 
 impl Tenant {
@@ -425,6 +500,41 @@ impl TenantFile {
                 lookup,
             )?),
         };
+        let push = if self.push.enabled {
+            let p = &self.push;
+            let base_url =
+                p.base_url.clone().ok_or_else(|| tenant_err(file, "push.base_url", "required when push.enabled"))?;
+            let base_url = base_url.trim_end_matches('/').to_string();
+            if !(base_url.starts_with("https://") || (base_url.starts_with("http://") && self.allow_insecure_endpoint))
+            {
+                return Err(tenant_err(
+                    file,
+                    "push.base_url",
+                    "must be https:// (http:// needs allow_insecure_endpoint = true)",
+                ));
+            }
+            let token = secret(file, &id, "leanix_api_token", &p.api_token_env, &p.api_token_file, lookup).map_err(
+                |e| match e {
+                    ConfigError::Tenant { file, message, .. } => {
+                        ConfigError::Tenant { file, key: "push.api_token".into(), message }
+                    }
+                    other => other,
+                },
+            )?;
+            let batch_size = p.batch_size.unwrap_or(defaults_push_batch());
+            if batch_size == 0 {
+                return Err(tenant_err(file, "push.batch_size", "must be at least 1"));
+            }
+            Some(PushTarget {
+                base_url,
+                connector_id: p.connector_id.clone().unwrap_or_else(|| format!("netsuite-discovery-{id}")),
+                workspace: p.workspace.clone(),
+                batch_size,
+                api_token: SecretString::from(token),
+            })
+        } else {
+            None
+        };
         Ok(Tenant {
             id,
             source: file.to_path_buf(),
@@ -434,8 +544,14 @@ impl TenantFile {
             product: self.product,
             categories: self.categories,
             schedule: self.schedule,
+            push,
         })
     }
+}
+
+/// Items per LDIF batch when neither the tenant nor the settings say.
+fn defaults_push_batch() -> u32 {
+    2000
 }
 
 /// Loads one tenant file, reading secrets from the process environment.

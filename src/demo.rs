@@ -75,6 +75,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
         product: Product::Smp,
         categories: Categories { hris: args.hris, ..Categories::default() },
         schedule: Schedule::default(),
+        push: None,
     };
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());

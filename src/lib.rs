@@ -12,6 +12,7 @@ pub mod demo;
 pub mod discovery;
 pub mod netsuite;
 pub mod pg;
+pub mod push;
 pub mod simulator;
 pub mod store;
 pub mod telemetry;

@@ -33,15 +33,19 @@ fn fingerprint(t: &Tenant) -> String {
     use secrecy::ExposeSecret;
     let mut h = Sha256::new();
     h.update(format!(
-        "{:?}|{}|{}|{:?}|{:?}|{:?}",
-        t.credentials.account, t.endpoint, t.page_size, t.product, t.categories, t.schedule
+        "{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+        t.credentials.account, t.endpoint, t.page_size, t.product, t.categories, t.schedule, t.push
     ));
+    let push_token = t.push.as_ref().map(|p| &p.api_token);
     for s in [
         &t.credentials.consumer_key,
         &t.credentials.consumer_secret,
         &t.credentials.token_id,
         &t.credentials.token_secret,
-    ] {
+    ]
+    .into_iter()
+    .chain(push_token)
+    {
         h.update(b"|");
         h.update(s.expose_secret().as_bytes());
     }

@@ -97,6 +97,17 @@ fn heartbeat(shared: Arc<Shared>, tenant_id: String, lost: CancellationToken) ->
 /// Runs one tenant until `stop` (soft: no new page, no new run) or `cancel` (hard).
 pub async fn tenant_worker(shared: Arc<Shared>, tenant: Tenant, stop: CancellationToken, cancel: CancellationToken) {
     let daemon = shared.settings.daemon.clone();
+    // One LeanIX client per worker, so its access token is cached between passes.
+    let leanix = match &tenant.push {
+        Some(target) => match crate::push::client_for(target, &shared.settings.push) {
+            Ok(c) => Some((target.clone(), c)),
+            Err(e) => {
+                error!(tenant = %tenant.id, error = %e, "cannot build the LeanIX client: pushing is off for this tenant");
+                None
+            }
+        },
+        None => None,
+    };
     let mut failures: u32 = 0;
     let mut not_before = Utc::now();
     info!(tenant = %tenant.id, "tenant worker started");
@@ -160,6 +171,24 @@ pub async fn tenant_worker(shared: Arc<Shared>, tenant: Tenant, stop: Cancellati
         };
         let trigger = if state.last_good.is_none() { "onboarding" } else { "schedule" };
         let result = sync_tenant_with(&shared.store, &tenant, &shared.settings.sync, control, trigger).await;
+        // Deliver what the run queued, still under the lease.
+        if let (Some((target, client)), Ok(s)) = (&leanix, &result) {
+            if matches!(s.status, RunStatus::Succeeded | RunStatus::Degraded) {
+                let pushed = crate::push::push_tenant(
+                    &shared.store,
+                    client,
+                    &shared.settings.push,
+                    target,
+                    &tenant.id,
+                    tenant.credentials.account.as_str(),
+                    &lost,
+                )
+                .await;
+                if let Err(e) = pushed {
+                    warn!(tenant = %tenant.id, error = %e, "push to LeanIX stopped; the outbox keeps the rest for the next pass");
+                }
+            }
+        }
         beat.abort();
         if let Err(e) = shared.store.release_lease(&tenant.id, &shared.holder).await {
             warn!(tenant = %tenant.id, error = %e, "cannot release the lease (it will expire)");

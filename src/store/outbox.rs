@@ -15,6 +15,18 @@ pub const PUSHED: &[(&str, &str)] = &[
     ("costs", "costs"),
 ];
 
+/// A row as JSON for the LDIF: without `raw`, and with money as exact decimal text (a JSON
+/// number would be read back through a float).
+fn row_json(table: &str) -> &'static str {
+    match table {
+        "invoices" => {
+            "(to_jsonb(t) - 'raw') || jsonb_build_object('total', t.total::text, 'amount', t.amount::text, 'exchange_rate', t.exchange_rate::text)"
+        }
+        "costs" => "(to_jsonb(t) - 'raw') || jsonb_build_object('total', t.total::text)",
+        _ => "(to_jsonb(t) - 'raw')",
+    }
+}
+
 /// Queues the rows `ids` of `table` (just inserted or changed) for pushing, with the hash of
 /// their content. Runs inside the upsert's transaction.
 pub(crate) async fn enqueue(
@@ -90,9 +102,10 @@ impl Store {
             return Ok(None);
         }
         let sql = format!(
-            "SELECT DISTINCT ON (o.internal_id) o.id, o.internal_id, to_jsonb(t) AS row
+            "SELECT DISTINCT ON (o.internal_id) o.id, o.internal_id, {} AS row
              FROM outbox o JOIN {table} t ON t.tenant_id = o.tenant_id AND t.internal_id = o.internal_id
-             WHERE o.batch_id = $1 ORDER BY o.internal_id, o.id DESC"
+             WHERE o.batch_id = $1 ORDER BY o.internal_id, o.id DESC",
+            row_json(table)
         );
         let rows = sqlx::query(&sql).bind(batch).fetch_all(&mut *tx).await?;
         let mut claimed = Vec::with_capacity(rows.len());
@@ -122,9 +135,10 @@ impl Store {
     pub async fn batch_rows(&self, batch: Uuid, entity: &str) -> Result<Vec<Claimed>, sqlx::Error> {
         let Some((_, table)) = PUSHED.iter().find(|(e, _)| *e == entity) else { return Ok(Vec::new()) };
         let sql = format!(
-            "SELECT DISTINCT ON (o.internal_id) o.id, o.internal_id, to_jsonb(t) AS row
+            "SELECT DISTINCT ON (o.internal_id) o.id, o.internal_id, {} AS row
              FROM outbox o JOIN {table} t ON t.tenant_id = o.tenant_id AND t.internal_id = o.internal_id
-             WHERE o.batch_id = $1 ORDER BY o.internal_id, o.id DESC"
+             WHERE o.batch_id = $1 ORDER BY o.internal_id, o.id DESC",
+            row_json(table)
         );
         let rows = sqlx::query(&sql).bind(batch).fetch_all(&self.pool).await?;
         let mut claimed = Vec::with_capacity(rows.len());

@@ -1,0 +1,117 @@
+//! LDIF documents: the required header fields LeanIX documents, and our own choices for
+//! content types, external ids and data fields (kept in `PushSettings` and here, in one place).
+
+use serde_json::{json, Map, Value};
+
+use crate::config::{PushSettings, PushTarget};
+use crate::store::outbox::Claimed;
+
+/// The LDIF content type of an outbox entity.
+pub fn content_type(entity: &str) -> &'static str {
+    match entity {
+        "departments" => "Department",
+        "employees" => "Employee",
+        "services" => "Service",
+        "invoices" => "Invoice",
+        _ => "Cost",
+    }
+}
+
+fn text(row: &Value, key: &str) -> Value {
+    match row.get(key) {
+        Some(Value::Null) | None => Value::Null,
+        Some(Value::String(s)) => Value::String(s.clone()),
+        Some(other) => Value::String(other.to_string()),
+    }
+}
+
+/// The NetSuite record type used in external ids.
+fn record_type(entity: &str, row: &Value) -> String {
+    match entity {
+        "departments" => "department".into(),
+        "employees" => "employee".into(),
+        "services" => "vendor".into(),
+        "invoices" => row.get("record_type").and_then(Value::as_str).unwrap_or("transaction").to_string(),
+        _ => "expenseReport".into(),
+    }
+}
+
+/// The fact sheet's data, from the stored row (amounts arrive as exact decimal text).
+fn data(entity: &str, row: &Value) -> Value {
+    let v = |k: &str| text(row, k);
+    match entity {
+        "departments" => json!({
+            "departmentId": v("internal_id"), "name": v("name"), "parentId": v("parent_internal_id"),
+            "inactive": row.get("is_inactive").cloned().unwrap_or(Value::Null),
+        }),
+        "employees" => {
+            let name = [row.get("first_name"), row.get("last_name")]
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let inactive = row.get("is_inactive").and_then(Value::as_bool).unwrap_or(false);
+            json!({
+                "employeeId": v("internal_id"), "entityId": v("entity_id"), "name": name, "email": v("email"),
+                "departmentId": v("department_internal_id"), "departmentName": v("department_name"),
+                "status": if inactive { "inactive" } else { "active" }, "type": v("employee_type"), "title": v("title"),
+            })
+        }
+        "services" => json!({
+            "name": v("company_name"), "vendorId": v("internal_id"), "entityId": v("entity_id"), "email": v("email"),
+            "url": v("url"), "category": v("category"), "currency": v("currency"), "subsidiary": v("subsidiary"),
+            "inactive": row.get("is_inactive").cloned().unwrap_or(Value::Null), "discoveredAt": v("discovered_at"),
+        }),
+        "invoices" => json!({
+            "invoiceDate": v("tran_date"), "invoiceId": v("tran_id"), "vendorId": v("vendor_internal_id"),
+            "vendorName": v("vendor_name"), "description": v("memo"), "amount": v("amount"), "currency": v("currency"),
+            "recordType": v("record_type"), "spendRole": v("spend_role"), "status": v("status"),
+        }),
+        _ => json!({
+            "transactionDate": v("tran_date"), "transactionId": v("tran_id"),
+            // 2017_2 expense reports name no merchant or vendor.
+            "vendorDescription": Value::Null, "expenseDescription": v("memo"), "amount": v("total"),
+            "currency": v("currency"), "employeeId": v("employee_internal_id"), "employeeName": v("employee_name"),
+        }),
+    }
+}
+
+/// The external id of a record: `{prefix}:{account}:{recordType}:{internalId}`.
+pub fn external_id(settings: &PushSettings, account: &str, entity: &str, item: &Claimed) -> String {
+    format!("{}:{}:{}:{}", settings.id_prefix, account, record_type(entity, &item.row), item.internal_id)
+}
+
+/// A whole LDIF document for one batch.
+pub fn document(
+    settings: &PushSettings,
+    target: &PushTarget,
+    account: &str,
+    entity: &str,
+    description: &str,
+    items: &[Claimed],
+) -> Value {
+    let content: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            json!({
+                "type": content_type(entity),
+                "id": external_id(settings, account, entity, i),
+                "data": data(entity, &i.row),
+            })
+        })
+        .collect();
+    let mut doc = Map::new();
+    doc.insert("connectorType".into(), json!(settings.connector_type));
+    doc.insert("connectorId".into(), json!(target.connector_id));
+    doc.insert("connectorVersion".into(), json!(settings.connector_version));
+    doc.insert("lxVersion".into(), json!(settings.lx_version));
+    doc.insert("processingDirection".into(), json!("inbound"));
+    doc.insert("processingMode".into(), json!("partial"));
+    doc.insert("description".into(), json!(description));
+    if let Some(ws) = &target.workspace {
+        doc.insert("lxWorkspace".into(), json!(ws));
+    }
+    doc.insert("content".into(), Value::Array(content));
+    Value::Object(doc)
+}
