@@ -1,34 +1,10 @@
 //! HRIS tables: `departments` and `employees`, upserted in batches from `UNNEST` arrays.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Postgres, Row, Transaction as Tx};
+use sqlx::{Postgres, Transaction as Tx};
 
-use super::services::UpsertCounts;
+use super::services::{last_of_each, written, UpsertCounts};
 use crate::netsuite::{Department, Employee};
-
-/// Reads `RETURNING internal_id, inserted` rows: the counts and the changed ids.
-fn counts(rows: Vec<sqlx::postgres::PgRow>, total: usize) -> Result<(UpsertCounts, Vec<String>), sqlx::Error> {
-    let mut c = UpsertCounts::default();
-    let mut ids = Vec::with_capacity(rows.len());
-    for row in rows {
-        if row.try_get::<bool, _>("inserted")? {
-            c.inserted += 1;
-        } else {
-            c.updated += 1;
-        }
-        ids.push(row.try_get::<String, _>("internal_id")?);
-    }
-    c.unchanged = total as u64 - c.inserted - c.updated;
-    Ok((c, ids))
-}
-
-fn last_of_each<'a, T>(items: &'a [T], id: impl Fn(&T) -> &str) -> Vec<&'a T> {
-    let mut last = std::collections::HashMap::with_capacity(items.len());
-    for (i, t) in items.iter().enumerate() {
-        last.insert(id(t), i);
-    }
-    items.iter().enumerate().filter(|(i, t)| last.get(id(t)) == Some(i)).map(|(_, t)| t).collect()
-}
 
 /// Upserts departments.
 pub(crate) async fn upsert_departments(
@@ -67,7 +43,7 @@ pub(crate) async fn upsert_departments(
     .bind(&raw)
     .fetch_all(&mut **tx)
     .await?;
-    let (c, ids) = counts(result, rows.len())?;
+    let (c, ids) = written(result, rows.len())?;
     super::outbox::enqueue(tx, tenant_id, "departments", &ids).await?;
     Ok(c)
 }
@@ -145,7 +121,7 @@ pub(crate) async fn upsert_employees(
     .bind(&raw)
     .fetch_all(&mut **tx)
     .await?;
-    let (c, ids) = counts(result, rows.len())?;
+    let (c, ids) = written(result, rows.len())?;
     super::outbox::enqueue(tx, tenant_id, "employees", &ids).await?;
     Ok(c)
 }

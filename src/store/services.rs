@@ -28,12 +28,32 @@ impl std::ops::AddAssign for UpsertCounts {
 
 /// Keeps the last occurrence of each internal id: one duplicate key would fail the whole
 /// statement (a row can shift between pages of one search).
-fn dedup(vendors: &[Vendor]) -> Vec<&Vendor> {
-    let mut last: HashMap<&str, usize> = HashMap::with_capacity(vendors.len());
-    for (i, v) in vendors.iter().enumerate() {
-        last.insert(v.internal_id.as_str(), i);
+pub(crate) fn last_of_each<'a, T>(items: &'a [T], id: impl Fn(&T) -> &str) -> Vec<&'a T> {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(items.len());
+    for (i, t) in items.iter().enumerate() {
+        last.insert(id(t), i);
     }
-    vendors.iter().enumerate().filter(|(i, v)| last.get(v.internal_id.as_str()) == Some(i)).map(|(_, v)| v).collect()
+    items.iter().enumerate().filter(|(i, t)| last.get(id(t)) == Some(i)).map(|(_, t)| t).collect()
+}
+
+/// Reads the `RETURNING internal_id, (xmax = 0) AS inserted` rows of an upsert of `total`
+/// records: the counts, and the ids of the rows written (inserted or changed).
+pub(crate) fn written(
+    rows: Vec<sqlx::postgres::PgRow>,
+    total: usize,
+) -> Result<(UpsertCounts, Vec<String>), sqlx::Error> {
+    let mut counts = UpsertCounts::default();
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.try_get::<bool, _>("inserted")? {
+            counts.inserted += 1;
+        } else {
+            counts.updated += 1;
+        }
+        ids.push(row.try_get::<String, _>("internal_id")?);
+    }
+    counts.unchanged = total as u64 - counts.inserted - counts.updated;
+    Ok((counts, ids))
 }
 
 /// Upserts vendors in one statement from `UNNEST` arrays. A row is written only when its
@@ -44,7 +64,7 @@ pub(crate) async fn upsert_vendors(
     tenant_id: &str,
     vendors: &[Vendor],
 ) -> Result<UpsertCounts, sqlx::Error> {
-    let rows = dedup(vendors);
+    let rows = last_of_each(vendors, |v| v.internal_id.as_str());
     if rows.is_empty() {
         return Ok(UpsertCounts::default());
     }
@@ -115,17 +135,7 @@ pub(crate) async fn upsert_vendors(
     .bind(&raw)
     .fetch_all(&mut **tx)
     .await?;
-    let mut counts = UpsertCounts::default();
-    let mut changed = Vec::with_capacity(result.len());
-    for row in result {
-        if row.try_get::<bool, _>("inserted")? {
-            counts.inserted += 1;
-        } else {
-            counts.updated += 1;
-        }
-        changed.push(row.try_get::<String, _>("internal_id")?);
-    }
-    counts.unchanged = n as u64 - counts.inserted - counts.updated;
+    let (counts, changed) = written(result, n)?;
     super::outbox::enqueue(tx, tenant_id, "services", &changed).await?;
     Ok(counts)
 }

@@ -4,39 +4,12 @@
 //! A header is written only when its content differs; its lines are replaced only then, so
 //! the same page twice changes nothing.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::{Postgres, Row, Transaction as Tx};
+use sqlx::{Postgres, Transaction as Tx};
 
-use super::services::UpsertCounts;
+use super::services::{last_of_each, written, UpsertCounts};
 use crate::netsuite::{ExpenseCategory, ExpenseReport, Transaction};
-
-/// Keeps the last record of each internal id.
-fn dedup<'a, T>(items: &'a [T], id: impl Fn(&T) -> &str) -> Vec<&'a T> {
-    let mut last: HashMap<&str, usize> = HashMap::with_capacity(items.len());
-    for (i, t) in items.iter().enumerate() {
-        last.insert(id(t), i);
-    }
-    items.iter().enumerate().filter(|(i, t)| last.get(id(t)) == Some(i)).map(|(_, t)| t).collect()
-}
-
-/// Reads `RETURNING internal_id, (xmax = 0) AS inserted` rows into counts and the changed ids.
-fn changed(rows: Vec<sqlx::postgres::PgRow>, total: usize) -> Result<(UpsertCounts, Vec<String>), sqlx::Error> {
-    let mut counts = UpsertCounts::default();
-    let mut ids = Vec::with_capacity(rows.len());
-    for row in rows {
-        if row.try_get::<bool, _>("inserted")? {
-            counts.inserted += 1;
-        } else {
-            counts.updated += 1;
-        }
-        ids.push(row.try_get::<String, _>("internal_id")?);
-    }
-    counts.unchanged = total as u64 - counts.inserted - counts.updated;
-    Ok((counts, ids))
-}
 
 /// Upserts vendor-side transactions and, for those that changed, their lines.
 pub(crate) async fn upsert_invoices(
@@ -44,7 +17,7 @@ pub(crate) async fn upsert_invoices(
     tenant_id: &str,
     items: &[Transaction],
 ) -> Result<UpsertCounts, sqlx::Error> {
-    let rows = dedup(items, |t| t.internal_id.as_str());
+    let rows = last_of_each(items, |t| t.internal_id.as_str());
     if rows.is_empty() {
         return Ok(UpsertCounts::default());
     }
@@ -136,7 +109,7 @@ pub(crate) async fn upsert_invoices(
     .bind(&raw)
     .fetch_all(&mut **tx)
     .await?;
-    let (counts, changed_ids) = changed(result, n)?;
+    let (counts, changed_ids) = written(result, n)?;
     super::outbox::enqueue(tx, tenant_id, "invoices", &changed_ids).await?;
     if changed_ids.is_empty() {
         return Ok(counts);
@@ -198,7 +171,7 @@ pub(crate) async fn upsert_costs(
     tenant_id: &str,
     items: &[ExpenseReport],
 ) -> Result<UpsertCounts, sqlx::Error> {
-    let rows = dedup(items, |t| t.internal_id.as_str());
+    let rows = last_of_each(items, |t| t.internal_id.as_str());
     if rows.is_empty() {
         return Ok(UpsertCounts::default());
     }
@@ -263,7 +236,7 @@ pub(crate) async fn upsert_costs(
     .bind(&raw)
     .fetch_all(&mut **tx)
     .await?;
-    let (counts, changed_ids) = changed(result, n)?;
+    let (counts, changed_ids) = written(result, n)?;
     super::outbox::enqueue(tx, tenant_id, "costs", &changed_ids).await?;
     if changed_ids.is_empty() {
         return Ok(counts);
@@ -330,7 +303,7 @@ pub(crate) async fn upsert_expense_categories(
     tenant_id: &str,
     items: &[ExpenseCategory],
 ) -> Result<UpsertCounts, sqlx::Error> {
-    let rows = dedup(items, |t| t.internal_id.as_str());
+    let rows = last_of_each(items, |t| t.internal_id.as_str());
     if rows.is_empty() {
         return Ok(UpsertCounts::default());
     }
@@ -355,5 +328,5 @@ pub(crate) async fn upsert_expense_categories(
     .bind(&raw)
     .fetch_all(&mut **tx)
     .await?;
-    Ok(changed(result, rows.len())?.0)
+    Ok(written(result, rows.len())?.0)
 }
