@@ -70,6 +70,7 @@ async fn parallel_pages() {
         product: Product::Eam,
         categories: Categories::default(),
         schedule: Schedule::default(),
+        push: None,
     };
     let mut times = Vec::new();
     for limit in [1usize, 5] {

@@ -56,6 +56,11 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
             .with_expense_reports(args.expense_reports),
     )?;
     let running = sim.clone().spawn().await.context("starting the simulator")?;
+    let leanix = crate::simulator::leanix::LeanixSim::new(crate::simulator::leanix::LeanixSimConfig::default())
+        .spawn()
+        .await
+        .context("starting the LeanIX simulator")?;
+    println!("LeanIX simulator on {}", leanix.base_url());
     println!(
         "NetSuite simulator on {} (seed {}): {} vendors, {} vendor transactions and {} expense reports over 3 years, {} employees",
         running.endpoint(),
@@ -75,16 +80,34 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
         product: Product::Smp,
         categories: Categories { hris: args.hris, ..Categories::default() },
         schedule: Schedule::default(),
-        push: None,
+        push: Some(crate::config::PushTarget {
+            base_url: leanix.base_url(),
+            connector_id: "netsuite-discovery-demo".into(),
+            workspace: None,
+            batch_size: settings.push.batch_size,
+            api_token: secrecy::SecretString::from(crate::simulator::leanix::DEFAULT_API_TOKEN.to_string()),
+        }),
     };
+    let target = tenant.push.clone().context("demo tenant pushes")?;
+    let lx_client = crate::push::client_for(&target, &settings.push)?;
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());
 
     let onboarding = sync_tenant(&store, &tenant, &settings.sync, cancel.clone(), "demo").await?;
+    let account_id = account.to_string();
+    let push1 =
+        crate::push::push_tenant(&store, &lx_client, &settings.push, &target, DEMO_TENANT, &account_id, &cancel)
+            .await?;
     let added = sim.add_vendors(&account, args.add)?;
     let modified = sim.modify_vendors(&account, args.modify)?;
     println!("Simulator: added {} vendors, modified {}", added.len(), modified.len());
-    let delta = sync_tenant(&store, &tenant, &settings.sync, cancel, "demo").await?;
+    let delta = sync_tenant(&store, &tenant, &settings.sync, cancel.clone(), "demo").await?;
+    let push2 =
+        crate::push::push_tenant(&store, &lx_client, &settings.push, &target, DEMO_TENANT, &account_id, &cancel)
+            .await?;
+    let delivered = leanix.simulator().delivered().len();
+    let lx_runs = leanix.simulator().runs().len();
+    leanix.shutdown().await.ok();
     let stored: i64 = store.count_services(DEMO_TENANT).await?;
     let tables = store.table_counts(DEMO_TENANT).await?;
     let faults = sim.request_log().iter().filter(|r| !r.outcome.is_ok()).count();
@@ -101,6 +124,14 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
     println!();
     let stored_list: Vec<String> = tables.iter().map(|(t, n)| format!("{t} {n}")).collect();
     println!("stored: {}", stored_list.join(", "));
+    println!(
+        "pushed to LeanIX: {} items after onboarding, {} after the delta ({} LDIF runs, {} items delivered in all, {} dead-lettered)",
+        push1.items,
+        push2.items,
+        lx_runs,
+        delivered,
+        push1.dead + push2.dead
+    );
     println!(
         "simulator faults answered: {faults}   peak RSS of this process (simulator included): {} MiB",
         crate::daemon::peak_rss_kib().unwrap_or(0) / 1024

@@ -55,6 +55,7 @@
 //! goes away before the answer is ready is not logged (its concurrency slot is released).
 //!
 //! Every response is written with quick-xml's writer, so every value is escaped.
+//! [`leanix`] is a separate stand-in for the LeanIX Integration API (tokens, LDIF runs).
 
 mod account;
 mod auth;
@@ -70,6 +71,7 @@ mod generate;
 mod generate_org;
 mod generate_tx;
 mod governance;
+pub mod leanix;
 mod log;
 mod org;
 mod permissions;

@@ -77,6 +77,7 @@ pub fn tenant(id: &str, creds: netsuite_discovery::netsuite::Credentials, endpoi
         product: Product::Smp,
         categories: Categories::default(),
         schedule: Schedule::default(),
+        push: None,
     }
 }
 
@@ -153,6 +154,7 @@ pub fn daemon_settings(db_url: &str, tenants_dir: &std::path::Path) -> netsuite_
         tenants_dir: tenants_dir.to_path_buf(),
         log: LogSettings { format: LogFormat::Human, level: "warn".into() },
         sync: sync_settings(),
+        push: netsuite_discovery::config::Settings::load(None).unwrap().push,
         daemon: DaemonSettings {
             listen: "127.0.0.1:0".parse().unwrap(),
             reload_every: Duration::from_millis(500),

@@ -1,0 +1,74 @@
+//! A LeanIX Integration API stand-in: an HTTP server that issues access tokens and takes
+//! LDIF documents as synchronization runs the way LeanIX documents it (see
+//! `../shared/LEANIX.md`), so the pusher and the outbox can be tested end to end without a
+//! LeanIX workspace.
+//!
+//! Endpoints (answers are JSON; errors are `{"status":"ERROR","errorMessage":"..."}`):
+//! - `POST /services/mtm/v1/oauth2/token` ([`TOKEN_PATH`]), HTTP Basic
+//!   `apitoken:{API_TOKEN}`, form body `grant_type=client_credentials`:
+//!   `{"scope":"","expired":false,"access_token":"...","token_type":"bearer","expires_in":3599}`
+//!   (`expires_in` follows [`LeanixSimConfig::token_ttl`]). No or other credentials: 401; a
+//!   missing or other grant type: 400 `{"error":"unsupported_grant_type",...}`.
+//! - Under `/services/integration-api/v1` ([`INTEGRATION_API_PATH`]), each with
+//!   `Authorization: Bearer <access_token>` (missing, unknown or expired: 401):
+//!   - `POST /synchronizationRuns?start=false` with an LDIF body: 200
+//!     `{"id":"<uuid>","status":"CREATED","description":...}` (`description` as in the LDIF,
+//!     `null` without one). With `?start=true` the run is started at once and the answer
+//!     shows its status then. An invalid LDIF (rules below): 400 with
+//!     `errorMessage` naming every problem and `errors` listing them; a `start` that is
+//!     neither `true` nor `false`: 400.
+//!   - `POST /synchronizationRuns/{id}/start`: 200 `{"id":...,"status":...}`; 400 if it was
+//!     started before; 404 for an unknown id.
+//!   - `GET /synchronizationRuns/{id}/status`: `{"status":"..."}`, one of `CREATED`,
+//!     `SEQUENTIALIZED`, `PENDING`, `IN_PROGRESS`, `FINISHED`, `STOPPED`, `FAILED`; 404 for
+//!     an unknown id. A run is `CREATED` until started; then it follows its status script
+//!     ([`LeanixSimConfig::status_script`], default `PENDING`, `IN_PROGRESS`, `FINISHED`),
+//!     one step per poll by default ([`StatusAdvance`]): the first poll after the start
+//!     answers `PENDING`, the second `IN_PROGRESS`, the third and later `FINISHED`.
+//!   - `GET /synchronizationRuns/{id}/warnings?offset=&limit=`: a JSON array of
+//!     `{"id":n,"runId":...,"message":...}` (n counts from 1), `offset` default 0, `limit`
+//!     default 100; `limit` outside 1..=100 or a value that is not a number: 400; 404 for
+//!     an unknown id.
+//!   - `GET /synchronizationRuns`: a JSON array of every run, oldest first, each with `id`,
+//!     `status`, `description`, `createdAt`, `startedAt`, `connectorType`, `connectorId`,
+//!     `connectorVersion` and `processingMode`.
+//! - Any other path: 404 (logged); a wrong method: 405; a body over
+//!   [`LeanixSimConfig::max_body_bytes`]: 413 (neither logged).
+//!
+//! LDIF rules: required `connectorType`, `connectorId`, `connectorVersion`, `lxVersion` and
+//! `processingDirection`, each a non-empty string, the last one `inbound`; optional
+//! `lxWorkspace` and `description` (strings), `processingMode` (`partial`, the default, or
+//! `full`), `customFields` (an object) and `content` (an array of objects, each with a
+//! non-empty string `type`, a non-empty string `id` and an object `data`). A `null` optional
+//! field counts as absent; other fields are accepted and kept. The body must be a JSON
+//! object.
+//!
+//! Order in which a request is handled, which decides what a test sees:
+//! 1. authentication (401), then the optional requests-per-minute limit (429 with
+//!    `Retry-After`), then the query parameters (400);
+//! 2. the next fault, if any ([`faults`] says which request takes which);
+//! 3. the fault answers, or the operation runs (the LDIF is checked then).
+//!
+//! A run reaching `FINISHED` delivers its content once: one [`DeliveredItem`] per item, read
+//! with [`LeanixSim::delivered`]. A run that fails, stops or never ends delivers nothing.
+//!
+//! Choices where LeanIX's behaviour is not documented: the error body's shape, the
+//! warnings' fields, the list's fields beyond `id`, `status`, `description` and
+//! `createdAt`, the 400 for `limit` 0, and that the rate limit (off by default) counts every
+//! authenticated request of the server in fixed minutes of the simulator clock.
+
+mod control;
+mod error;
+pub mod faults;
+mod handlers;
+mod ldif;
+mod log;
+mod runs;
+mod server;
+mod wire;
+
+pub use error::LeanixSimError;
+pub use faults::{Endpoint, FaultTarget, LeanixFault};
+pub use log::LeanixRequest;
+pub use runs::{DeliveredItem, RunStatus, SimRun, StatusAdvance};
+pub use server::{LeanixSim, LeanixSimConfig, RunningLeanix, DEFAULT_API_TOKEN, INTEGRATION_API_PATH, TOKEN_PATH};
