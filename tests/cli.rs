@@ -1,5 +1,7 @@
 //! The binary's answers to bad configuration: exit non-zero, naming the file and the key.
 
+mod common;
+
 use std::process::Command;
 
 fn run(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
@@ -56,4 +58,34 @@ fn bad_settings_file_names_file_and_key() {
     let (code, out) = run(&["--config", f.to_str().unwrap(), "migrate"], &[]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("settings.toml") && out.contains("page_sizee"), "{out}");
+}
+
+/// `outbox` reports counts, the oldest pending change and dead letters; `push` refuses a
+/// tenant whose push is off, naming the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_and_push_commands() {
+    let db = common::fresh_db().await;
+    sqlx::query("INSERT INTO outbox (tenant_id, entity, internal_id, content_hash) VALUES ('acme', 'services', '1', 'h'), ('acme', 'services', '2', 'h')")
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    let (code, out) = run(&["outbox"], &[("DATABASE_URL", db.url.as_str())]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("acme") && out.contains("services") && out.contains("pending") && out.contains(" 2"), "{out}");
+    assert!(out.contains("oldest pending change of acme") && out.contains("dead letters: none"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("acme.toml"), "tenant_id = \"acme\"\naccount_id = \"1\"\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let envs = [
+        ("NSD__TENANTS_DIR", d),
+        ("NSD_ACME_CONSUMER_KEY", "k"),
+        ("NSD_ACME_CONSUMER_SECRET", "s"),
+        ("NSD_ACME_TOKEN_ID", "t"),
+        ("NSD_ACME_TOKEN_SECRET", "u"),
+        ("DATABASE_URL", db.url.as_str()),
+    ];
+    let (code, out) = run(&["push", "--tenant", "acme"], &envs);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("acme.toml") && out.contains("push.enabled"), "{out}");
 }
