@@ -123,6 +123,18 @@ pub struct SimulatorArgs {
     /// Vendors in the account.
     #[arg(long, default_value_t = 1000)]
     pub vendors: usize,
+    /// Vendor-side transactions over 3 years.
+    #[arg(long, default_value_t = 5000)]
+    pub transactions: usize,
+    /// Expense reports over 3 years.
+    #[arg(long, default_value_t = 500)]
+    pub expense_reports: usize,
+    /// Employees.
+    #[arg(long, default_value_t = 200)]
+    pub employees: usize,
+    /// Departments (a hierarchy).
+    #[arg(long, default_value_t = 20)]
+    pub departments: usize,
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,

@@ -183,7 +183,14 @@ pub async fn serve_simulator(args: SimulatorArgs) -> anyhow::Result<ExitCode> {
         concurrency_limit: args.concurrency_limit,
         ..SimConfig::default()
     });
-    sim.add_account(AccountSpec::new(account.clone(), args.seed).with_vendors(args.vendors))?;
+    sim.add_account(
+        AccountSpec::new(account.clone(), args.seed)
+            .with_vendors(args.vendors)
+            .with_transactions(args.transactions)
+            .with_expense_reports(args.expense_reports)
+            .with_employees(args.employees)
+            .with_departments(args.departments),
+    )?;
     let creds = sim.credentials(&account)?;
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
@@ -192,7 +199,10 @@ pub async fn serve_simulator(args: SimulatorArgs) -> anyhow::Result<ExitCode> {
     println!("NetSuite simulator (SOAP 2017_2) listening");
     println!("  endpoint         http://{addr}{}", crate::simulator::ENDPOINT_PATH);
     println!("  account          {}", account);
-    println!("  vendors          {}", args.vendors);
+    println!(
+        "  records          {} vendors, {} transactions, {} expense reports, {} employees, {} departments",
+        args.vendors, args.transactions, args.expense_reports, args.employees, args.departments
+    );
     println!("  consumer key     {}", creds.consumer_key.expose_secret());
     println!("  consumer secret  {}", creds.consumer_secret.expose_secret());
     println!("  token id         {}", creds.token_id.expose_secret());

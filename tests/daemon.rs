@@ -369,3 +369,63 @@ async fn faulty_account_converges_to_the_clean_data() {
     };
     assert_eq!(inv(clean.store.clone()).await, inv(faulty.store.clone()).await);
 }
+
+/// A tenant whose credentials fail is quarantined with a growing wait (one failed run per
+/// attempt); the other tenant is unaffected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_credentials_quarantine_one_tenant_only() {
+    common::init_logs();
+    let sim = Simulator::new(SimConfig::default());
+    sim.add_account(AccountSpec::new(acct(0), 1).with_vendors(30)).unwrap();
+    sim.add_account(AccountSpec::new(acct(1), 2).with_vendors(30)).unwrap();
+    let running = sim.clone().spawn().await.unwrap();
+    let db = fresh_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_tenant_file(
+        dir.path(),
+        "good",
+        &sim.credentials(&acct(0)).unwrap(),
+        &running.endpoint(),
+        "product = \"eam\"",
+    );
+    let mut bad = sim.credentials(&acct(1)).unwrap();
+    bad.token_secret = secrecy::SecretString::from("revoked-token-secret".to_string());
+    write_tenant_file(dir.path(), "bad", &bad, &running.endpoint(), "product = \"eam\"");
+    let shutdown = CancellationToken::new();
+    let daemon = supervisor::start(daemon_settings(&db.url, dir.path()), shutdown.clone()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(8_500)).await;
+    shutdown.cancel();
+    daemon.task.await.unwrap().unwrap();
+
+    assert!(onboarded(&db.store, "good", "vendors").await, "the other tenant is unaffected");
+    let runs = runs_of(&db.store, "bad").await;
+    assert!(runs.iter().all(|r| r.2 == "failed"), "{runs:?}");
+    // Back-off 1 s, 2 s, 4 s (capped at 4 s): about 4 attempts in 8.5 s, each further apart.
+    assert!((3..=5).contains(&runs.len()), "{} attempts: {runs:?}", runs.len());
+    let gaps: Vec<Duration> = runs.windows(2).map(|p| (p[1].0 - p[0].0).to_std().unwrap()).collect();
+    assert!(gaps.windows(2).all(|g| g[1] >= g[0]), "growing waits: {gaps:?}");
+    assert!(gaps[0] >= Duration::from_secs(1));
+}
+
+/// A dead replica's lease is taken over once it expires, not before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_replicas_lease_is_taken_over_after_its_ttl() {
+    let db = fresh_db().await;
+    let ttl = Duration::from_millis(1500);
+    assert!(db.store.try_acquire_lease("t0", "replica-a", ttl).await.unwrap());
+    assert!(!db.store.try_acquire_lease("t0", "replica-b", ttl).await.unwrap(), "held: not taken");
+    assert!(db.store.renew_lease("t0", "replica-a", ttl).await.unwrap());
+    // replica-a dies: no more heartbeats.
+    let died = Instant::now();
+    let taken = wait_until(Duration::from_secs(5), || async {
+        db.store.try_acquire_lease("t0", "replica-b", ttl).await.unwrap()
+    })
+    .await;
+    assert!(taken);
+    let after = died.elapsed();
+    assert!(
+        after >= Duration::from_millis(1_400) && after < ttl + Duration::from_millis(600),
+        "taken over after {after:?}"
+    );
+    assert!(!db.store.renew_lease("t0", "replica-a", ttl).await.unwrap(), "the old holder learns it lost the lease");
+}
