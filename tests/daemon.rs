@@ -246,7 +246,7 @@ async fn health_and_metrics_endpoints() {
     let sim = Simulator::new(SimConfig::default());
     sim.add_account(AccountSpec::new(acct(0), 1).with_vendors(40)).unwrap();
     let running = sim.clone().spawn().await.unwrap();
-    sim.push_faults(&acct(0), vec![InjectedFault::ws_request_blocked(), InjectedFault::Http(503)]);
+    sim.push_faults(acct(0), vec![InjectedFault::ws_request_blocked(), InjectedFault::Http(503)]);
     let db = fresh_db().await;
     let dir = tempfile::tempdir().unwrap();
     write_tenant_file(dir.path(), "t0", &sim.credentials(&acct(0)).unwrap(), &running.endpoint(), "product = \"eam\"");

@@ -227,7 +227,8 @@ async fn each_missing_permission_degrades_as_specified() {
     use RunStatus::{Degraded as D, Failed as F, Succeeded as S};
     // (missing permission, vendors, invoices, expense_categories, costs, invoice types still stored)
     let all: &[&str] = VENDOR_TYPES;
-    let table: Vec<(Option<Permission>, [Option<RunStatus>; 4], Vec<&str>)> = vec![
+    type Row<'a> = (Option<Permission>, [Option<RunStatus>; 4], Vec<&'a str>);
+    let table: Vec<Row> = vec![
         (None, [Some(S), Some(S), Some(S), Some(S)], all.to_vec()),
         (
             Some(Permission::Bills),

@@ -28,7 +28,7 @@ impl std::ops::AddAssign for UpsertCounts {
 
 /// Keeps the last occurrence of each internal id: one duplicate key would fail the whole
 /// statement (a row can shift between pages of one search).
-pub(crate) fn last_of_each<'a, T>(items: &'a [T], id: impl Fn(&T) -> &str) -> Vec<&'a T> {
+pub(crate) fn last_of_each<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
     let mut last: HashMap<&str, usize> = HashMap::with_capacity(items.len());
     for (i, t) in items.iter().enumerate() {
         last.insert(id(t), i);
