@@ -255,3 +255,22 @@ async fn expired_search_id_reruns_the_search() {
     assert_eq!(log.iter().filter(|r| r.operation.as_deref() == Some("search")).count(), 1);
     assert_eq!(service_count(store, "acme").await, 1_000);
 }
+
+/// A page that comes back short (rows moved while paging) restarts the search from page 1:
+/// nothing is lost, nothing is duplicated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_page_restarts_the_search_without_loss() {
+    use netsuite_discovery::simulator::{FaultTarget, InjectedFault};
+    let env = setup(1_000, 100).await;
+    let store = &env.db.store;
+    // Request 1 is the search; the next one (a searchMoreWithId) comes back one row short.
+    env.sim.push_faults(FaultTarget::Any, vec![InjectedFault::Latency(Duration::ZERO), InjectedFault::ShortPage]);
+    let run = sync(store, &env.tenant, &sync_settings()).await;
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
+    assert_eq!(service_count(store, "acme").await, 1_000);
+    let searches = env.sim.request_log().iter().filter(|r| r.operation.as_deref() == Some("search")).count();
+    assert_eq!(searches, 2, "the search ran again after the short page");
+    let other = fresh_db().await;
+    sync(&other.store, &env.tenant, &sync_settings()).await;
+    assert_eq!(snapshot(store, "acme").await, snapshot(&other.store, "acme").await);
+}

@@ -45,6 +45,9 @@ pub enum InjectedFault {
     DropConnection,
     /// This much extra latency, then the normal answer.
     Latency(Duration),
+    /// A page before the last comes back one row short (rows moved between the pages of a
+    /// search, or NetSuite's occasional short page); the last page is answered whole.
+    ShortPage,
 }
 
 impl InjectedFault {

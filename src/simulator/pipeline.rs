@@ -136,8 +136,10 @@ impl Simulator {
             Call::More { .. } => SearchOp::SearchMoreWithId,
         };
         let mut truncate = false;
+        let mut short = false;
         match fault {
             None | Some(InjectedFault::Latency(_)) => {}
+            Some(InjectedFault::ShortPage) => short = true,
             Some(InjectedFault::Truncated) => truncate = true,
             Some(InjectedFault::Soap { code, detail_name, message }) => {
                 let detail = FaultDetail { name: &detail_name, code: &code, message: &message };
@@ -160,7 +162,7 @@ impl Simulator {
             }
             Some(InjectedFault::DropConnection) => return Reply::dropped().injected(),
         }
-        let reply = self.run(&account, op, call, req.prefs, entry);
+        let reply = self.run(&account, op, call, req.prefs, entry, short);
         if truncate {
             reply.truncated()
         } else {
@@ -169,7 +171,15 @@ impl Simulator {
     }
 
     /// Runs an authenticated search call. The lock is released before the XML is written.
-    fn run(&self, account: &AccountId, op: SearchOp, call: Call, prefs: SearchPrefs, entry: &mut Entry) -> Reply {
+    fn run(
+        &self,
+        account: &AccountId,
+        op: SearchOp,
+        call: Call,
+        prefs: SearchPrefs,
+        entry: &mut Entry,
+        short: bool,
+    ) -> Reply {
         let now = self.inner.clock.now();
         let (ns_id, answer) = {
             let mut guard = self.lock();
@@ -191,11 +201,24 @@ impl Simulator {
             };
             (ns_id, answer)
         };
+        let mut answer = answer;
+        let mut injected = false;
+        if let SearchAnswer::Page(page) = &mut answer {
+            if short && (page.page_index as usize) < page.total_pages {
+                page.rows.drop_last();
+                injected = true;
+            }
+        }
         let outcome = match &answer {
             SearchAnswer::Page(_) => Outcome::Ok,
             SearchAnswer::Error { code, .. } => Outcome::StatusError { code: code.clone() },
         };
-        Reply::xml(respond::search_result(op, &ns_id, &answer), outcome)
+        let reply = Reply::xml(respond::search_result(op, &ns_id, &answer), outcome);
+        if injected {
+            reply.injected()
+        } else {
+            reply
+        }
     }
 
     /// `getDataCenterUrls`: no authentication; every domain is this server.

@@ -231,6 +231,29 @@ pub(crate) struct Page {
     pub rows: PageRows,
 }
 
+impl PageRows {
+    /// Drops the page's last row (for [`super::InjectedFault::ShortPage`]).
+    pub(crate) fn drop_last(&mut self) {
+        match self {
+            PageRows::Vendors(v) => {
+                v.pop();
+            }
+            PageRows::Transactions { rows, .. } => {
+                rows.pop();
+            }
+            PageRows::ExpenseCategories(v) => {
+                v.pop();
+            }
+            PageRows::Employees(v) => {
+                v.pop();
+            }
+            PageRows::Departments(v) => {
+                v.pop();
+            }
+        }
+    }
+}
+
 /// What a search call answers.
 #[derive(Clone, Debug)]
 pub(crate) enum SearchAnswer {
