@@ -186,6 +186,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn never_retries_auth_or_permission_and_gives_up_after_max_attempts() {
+        for code in ["INVALID_LOGIN_ATTEMPT", "INSUFFICIENT_PERMISSION"] {
+            let g = Governor::new("1", 2, fast(5));
+            let calls = AtomicU32::new(0);
+            let r: Result<(), _> = g
+                .call(&CancellationToken::new(), "search", || async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    Err(WireError::netsuite(code, "no", FaultSource::Status))
+                })
+                .await;
+            assert!(r.is_err());
+            assert_eq!(calls.load(Ordering::SeqCst), 1, "{code}");
+        }
+        let g = Governor::new("1", 2, fast(3));
+        let calls = AtomicU32::new(0);
+        let r: Result<(), _> = g
+            .call(&CancellationToken::new(), "search", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(WireError::Http { status: 503, snippet: String::new() })
+            })
+            .await;
+        assert!(matches!(r, Err(RetryError::Wire(WireError::Http { status: 503, .. }))));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
     async fn an_empty_budget_stops_retrying() {
         let g = Governor { budget: Arc::new(RetryBudget::new(2.0, 0.0)), ..Governor::new("1", 2, fast(10)) };
         let calls = AtomicU32::new(0);
