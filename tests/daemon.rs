@@ -429,3 +429,98 @@ async fn a_dead_replicas_lease_is_taken_over_after_its_ttl() {
     );
     assert!(!db.store.renew_lease("t0", "replica-a", ttl).await.unwrap(), "the old holder learns it lost the lease");
 }
+
+/// Two `run` processes on one database; one is killed with SIGKILL while it holds tenants'
+/// leases mid-run. The survivor takes those tenants over once their leases expire (bounded by
+/// `daemon.lease_ttl`), and every tenant ends onboarded with the data of a clean run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_replica_process_is_taken_over() {
+    use std::process::{Command, Stdio};
+    common::init_logs();
+    let sim = Simulator::new(SimConfig { concurrency_limit: 0, ..SimConfig::default() });
+    let running = sim.clone().spawn().await.unwrap();
+    let db = fresh_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..6 {
+        sim.add_account(AccountSpec::new(acct(i), i as u64).with_vendors(1_500)).unwrap();
+        write_tenant_file(
+            dir.path(),
+            &format!("t{i}"),
+            &sim.credentials(&acct(i)).unwrap(),
+            &running.endpoint(),
+            "product = \"eam\"\npage_size = 100",
+        );
+    }
+    sim.set_latency(Duration::from_millis(150));
+    let spawn = |name: &str| {
+        Command::new(env!("CARGO_BIN_EXE_netsuite-discovery"))
+            .arg("run")
+            .env("DATABASE_URL", &db.url)
+            .env("NSD__TENANTS_DIR", dir.path())
+            .env("NSD__DAEMON__LISTEN", "127.0.0.1:0")
+            .env("NSD__DAEMON__LEASE_TTL", "3s")
+            .env("NSD__DAEMON__RELOAD_EVERY", "1s")
+            .env("NSD__LOG__LEVEL", "warn")
+            .env("HOSTNAME", name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut a = spawn("replica-a");
+    // Wait until replica a holds at least one lease, then start b and kill a.
+    let held = wait_until(Duration::from_secs(20), || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM tenant_leases WHERE holder LIKE 'replica-a-%'")
+            .fetch_one(db.store.pool())
+            .await
+            .unwrap()
+            > 0
+    })
+    .await;
+    assert!(held, "replica a took leases");
+    let mut b = spawn("replica-b");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let a_held: Vec<(String, DateTime<Utc>)> =
+        sqlx::query_as("SELECT tenant_id, expires_at FROM tenant_leases WHERE holder LIKE 'replica-a-%'")
+            .fetch_all(db.store.pool())
+            .await
+            .unwrap();
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let killed_at = Utc::now();
+    assert!(!a_held.is_empty());
+
+    sim.set_latency(Duration::from_millis(10));
+    let all = wait_until(Duration::from_secs(60), || async {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_cursors WHERE phase = 'delta'")
+            .fetch_one(db.store.pool())
+            .await
+            .unwrap();
+        n == 6
+    })
+    .await;
+    let _ = Command::new("kill").arg("-TERM").arg(b.id().to_string()).status();
+    b.wait().unwrap();
+    assert!(all, "every tenant onboarded after the kill");
+    for (tenant, _) in &a_held {
+        let runs = runs_of(&db.store, tenant).await;
+        let by_b = runs.iter().find(|r| r.4.as_deref().is_some_and(|h| h.starts_with("replica-b"))).expect("b ran it");
+        let waited = (by_b.0 - killed_at).to_std().unwrap_or_default();
+        // Bound: the lease's TTL plus the survivor's retry interval (half a TTL), plus slack.
+        assert!(
+            waited <= Duration::from_millis(3_000 + 1_500 + 1_500),
+            "{tenant} taken over {waited:?} after the kill"
+        );
+        println!("{tenant}: taken over {waited:?} after the kill (lease_ttl 3 s)");
+        assert!(
+            by_b.0
+                >= runs
+                    .iter()
+                    .filter(|r| r.4.as_deref().is_some_and(|h| h.starts_with("replica-a")))
+                    .map(|r| r.0)
+                    .max()
+                    .unwrap()
+        );
+        assert_eq!(common::service_count(&db.store, tenant).await, 1_500);
+    }
+}
