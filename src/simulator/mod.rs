@@ -81,6 +81,7 @@ mod request;
 mod respond;
 mod respond_org;
 mod respond_tx;
+pub mod running;
 mod search;
 mod server;
 mod sessions;

@@ -4,8 +4,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
-use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -13,7 +11,6 @@ use axum::routing::post;
 use axum::Router;
 use chrono::TimeDelta;
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::account::{AccountSpec, AccountState};
@@ -152,70 +149,22 @@ impl Simulator {
 
     /// Serves on `listener` until `cancel` fires, then lets requests in flight finish.
     pub async fn serve(self, listener: TcpListener, cancel: CancellationToken) -> io::Result<()> {
-        axum::serve(listener, self.router()).with_graceful_shutdown(cancel.cancelled_owned()).await
+        crate::simulator::running::serve(self.router(), listener, cancel).await
     }
 
     /// Serves on a free port of 127.0.0.1 in a background task.
     pub async fn spawn(self) -> io::Result<RunningSimulator> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let cancel = CancellationToken::new();
-        let task = tokio::spawn(self.clone().serve(listener, cancel.clone()));
-        Ok(RunningSimulator { sim: self, addr, cancel, task: Some(task) })
+        let router = self.router();
+        crate::simulator::running::spawn(self, router).await
     }
 }
 
-/// A simulator serving in a background task. Dereferences to its [`Simulator`]; dropping it
-/// stops the server.
-pub struct RunningSimulator {
-    sim: Simulator,
-    addr: SocketAddr,
-    cancel: CancellationToken,
-    task: Option<JoinHandle<io::Result<()>>>,
-}
+/// A NetSuite simulator serving in a background task (see [`crate::simulator::running::Running`]).
+pub type RunningSimulator = crate::simulator::running::Running<Simulator>;
 
 impl RunningSimulator {
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// The endpoint URL, `http://127.0.0.1:PORT/services/NetSuitePort_2017_2`.
     pub fn endpoint(&self) -> String {
         format!("http://{}{ENDPOINT_PATH}", self.addr)
-    }
-
-    /// The simulator it serves.
-    pub fn simulator(&self) -> &Simulator {
-        &self.sim
-    }
-
-    /// Stops accepting connections, waits for requests in flight, and ends the task.
-    pub async fn shutdown(mut self) -> io::Result<()> {
-        self.cancel.cancel();
-        match self.task.take() {
-            Some(task) => task.await.map_err(io::Error::other)?,
-            None => Ok(()),
-        }
-    }
-}
-
-impl Deref for RunningSimulator {
-    type Target = Simulator;
-
-    fn deref(&self) -> &Simulator {
-        &self.sim
-    }
-}
-
-impl Drop for RunningSimulator {
-    fn drop(&mut self) {
-        self.cancel.cancel();
-    }
-}
-
-impl fmt::Debug for RunningSimulator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RunningSimulator").field("addr", &self.addr).finish()
     }
 }

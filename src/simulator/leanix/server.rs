@@ -4,8 +4,6 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
-use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -16,7 +14,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::faults::FaultPlan;
@@ -269,34 +266,20 @@ impl LeanixSim {
 
     /// Serves on `listener` until `cancel` fires, then lets requests in flight finish.
     pub async fn serve(self, listener: TcpListener, cancel: CancellationToken) -> io::Result<()> {
-        axum::serve(listener, self.router()).with_graceful_shutdown(cancel.cancelled_owned()).await
+        crate::simulator::running::serve(self.router(), listener, cancel).await
     }
 
     /// Serves on a free port of 127.0.0.1 in a background task.
     pub async fn spawn(self) -> io::Result<RunningLeanix> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let cancel = CancellationToken::new();
-        let task = tokio::spawn(self.clone().serve(listener, cancel.clone()));
-        Ok(RunningLeanix { sim: self, addr, cancel, task: Some(task) })
+        let router = self.router();
+        crate::simulator::running::spawn(self, router).await
     }
 }
 
-/// A LeanIX simulator serving in a background task. Dereferences to its [`LeanixSim`];
-/// dropping it stops the server.
-pub struct RunningLeanix {
-    sim: LeanixSim,
-    addr: SocketAddr,
-    cancel: CancellationToken,
-    task: Option<JoinHandle<io::Result<()>>>,
-}
+/// A LeanIX simulator serving in a background task (see [`crate::simulator::running::Running`]).
+pub type RunningLeanix = crate::simulator::running::Running<LeanixSim>;
 
 impl RunningLeanix {
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// The base URL, `http://127.0.0.1:PORT` (the "host" LeanIX paths are relative to).
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
@@ -310,40 +293,6 @@ impl RunningLeanix {
     /// The Integration API's base URL, `http://127.0.0.1:PORT/services/integration-api/v1`.
     pub fn integration_api_url(&self) -> String {
         format!("http://{}{INTEGRATION_API_PATH}", self.addr)
-    }
-
-    /// The simulator it serves.
-    pub fn simulator(&self) -> &LeanixSim {
-        &self.sim
-    }
-
-    /// Stops accepting connections, waits for requests in flight, and ends the task.
-    pub async fn shutdown(mut self) -> io::Result<()> {
-        self.cancel.cancel();
-        match self.task.take() {
-            Some(task) => task.await.map_err(io::Error::other)?,
-            None => Ok(()),
-        }
-    }
-}
-
-impl Deref for RunningLeanix {
-    type Target = LeanixSim;
-
-    fn deref(&self) -> &LeanixSim {
-        &self.sim
-    }
-}
-
-impl Drop for RunningLeanix {
-    fn drop(&mut self) {
-        self.cancel.cancel();
-    }
-}
-
-impl fmt::Debug for RunningLeanix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RunningLeanix").field("addr", &self.addr).finish()
     }
 }
 
