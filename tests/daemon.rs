@@ -39,16 +39,6 @@ async fn onboarded(store: &Store, tenant: &str, entity: &str) -> bool {
     store.load_cursor(tenant, entity).await.map(|c| c.onboarded).unwrap_or(false)
 }
 
-async fn snapshot(store: &Store, tenant: &str) -> Vec<serde_json::Value> {
-    sqlx::query_scalar(
-        "SELECT to_jsonb(s) - 'discovered_at' - 'updated_at' FROM services s WHERE tenant_id = $1 ORDER BY internal_id",
-    )
-    .bind(tenant)
-    .fetch_all(store.pool())
-    .await
-    .unwrap()
-}
-
 /// Onboarding once, then a delta per interval, each start within the jitter bound.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onboarding_once_then_on_schedule_with_bounded_jitter() {
@@ -176,7 +166,7 @@ async fn shutdown_drains_within_bounds_and_restart_completes() {
     let clean = fresh_db().await;
     let t = common::vendor_tenant("t0", creds, &running.endpoint(), 100);
     sync_tenant(&clean.store, &t, &sync_settings(), CancellationToken::new(), "test").await.unwrap();
-    assert_eq!(snapshot(&db.store, "t0").await, snapshot(&clean.store, "t0").await);
+    assert_eq!(common::services_snapshot(&db.store, "t0").await, common::services_snapshot(&clean.store, "t0").await);
 }
 
 /// Tenant files added, changed and removed while running are picked up.
@@ -358,7 +348,10 @@ async fn faulty_account_converges_to_the_clean_data() {
         assert_eq!(a, b, "{table}: clean {a}, faulty {b}");
     }
     assert_eq!(passes, 1, "one pass absorbed every fault");
-    assert_eq!(snapshot(&clean.store, "t0").await, snapshot(&faulty.store, "t0").await);
+    assert_eq!(
+        common::services_snapshot(&clean.store, "t0").await,
+        common::services_snapshot(&faulty.store, "t0").await
+    );
     let inv = |s: Store| async move {
         sqlx::query_scalar::<_, serde_json::Value>(
             "SELECT to_jsonb(i) - 'discovered_at' - 'updated_at' FROM invoices i ORDER BY internal_id",

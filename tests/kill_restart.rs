@@ -11,13 +11,6 @@ use netsuite_discovery::netsuite::AccountId;
 use netsuite_discovery::simulator::{AccountSpec, SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
-async fn snapshot(store: &netsuite_discovery::store::Store) -> Vec<serde_json::Value> {
-    sqlx::query_scalar("SELECT to_jsonb(s) - 'discovered_at' - 'updated_at' FROM services s ORDER BY internal_id")
-        .fetch_all(store.pool())
-        .await
-        .unwrap()
-}
-
 async fn table(store: &netsuite_discovery::store::Store, sql: &str) -> Vec<serde_json::Value> {
     sqlx::query_scalar(sql).fetch_all(store.pool()).await.unwrap()
 }
@@ -25,7 +18,7 @@ async fn table(store: &netsuite_discovery::store::Store, sql: &str) -> Vec<serde
 /// Every stored row of every spend and service table, without the columns saying when we
 /// wrote them.
 async fn everything(store: &netsuite_discovery::store::Store) -> Vec<Vec<serde_json::Value>> {
-    let mut out = vec![snapshot(store).await];
+    let mut out = vec![common::services_snapshot(store, "acme").await];
     for sql in [
         "SELECT to_jsonb(i) - 'discovered_at' - 'updated_at' FROM invoices i ORDER BY internal_id",
         "SELECT to_jsonb(l) FROM invoice_lines l ORDER BY internal_id, kind, line",

@@ -39,16 +39,6 @@ async fn sync(store: &Store, tenant: &Tenant, settings: &SyncSettings) -> RunSum
 }
 
 /// All stored services of a tenant, minus the columns that record *when* we wrote them.
-async fn snapshot(store: &Store, tenant: &str) -> Vec<serde_json::Value> {
-    sqlx::query_scalar(
-        "SELECT to_jsonb(s) - 'discovered_at' - 'updated_at' FROM services s WHERE tenant_id = $1 ORDER BY internal_id",
-    )
-    .bind(tenant)
-    .fetch_all(store.pool())
-    .await
-    .unwrap()
-}
-
 fn inserted(s: &RunSummary) -> u64 {
     s.outcomes.iter().map(|o| o.inserted).sum()
 }
@@ -133,7 +123,7 @@ async fn onboarding_then_delta_on_10k_vendors() {
     .await
     .unwrap();
     assert_eq!(fresh, 25);
-    assert_eq!(snapshot(store, "acme").await.len(), 10_025);
+    assert_eq!(common::services_snapshot(store, "acme").await.len(), 10_025);
 }
 
 /// The same full pull twice changes nothing.
@@ -143,13 +133,13 @@ async fn the_same_full_pull_twice_changes_nothing() {
     let store = &env.db.store;
     let first = sync(store, &env.tenant, &sync_settings()).await;
     assert_eq!(inserted(&first), 1_200);
-    let before = snapshot(store, "acme").await;
+    let before = common::services_snapshot(store, "acme").await;
     // Forget the cursor: the next pass onboards again, in full.
     sqlx::query("DELETE FROM sync_cursors").execute(store.pool()).await.unwrap();
     let again = sync(store, &env.tenant, &sync_settings()).await;
     assert_eq!(again.outcomes[0].records, 1_200, "a full pull again");
     assert_eq!((inserted(&again), updated(&again)), (0, 0));
-    assert_eq!(snapshot(store, "acme").await, before);
+    assert_eq!(common::services_snapshot(store, "acme").await, before);
 }
 
 /// The delta asks from the previous pull's start minus the overlap, as a full instant.
@@ -185,16 +175,7 @@ async fn cancelled_pull_resumes_and_converges() {
     let env = setup(3_000, 250).await;
     let store = &env.db.store;
     env.sim.set_latency(Duration::from_millis(60));
-    let cancel = CancellationToken::new();
-    let task = {
-        let (store, tenant, cancel) = (store.clone(), env.tenant.clone(), cancel.clone());
-        tokio::spawn(async move { sync_tenant(&store, &tenant, &sync_settings(), cancel, "test").await })
-    };
-    while service_count(store, "acme").await < 750 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    cancel.cancel();
-    let cut = task.await.unwrap().unwrap();
+    let cut = common::sync_cancelled_after(store, &env.tenant, 750).await;
     assert_eq!(cut.status, RunStatus::Cancelled);
     let partial = service_count(store, "acme").await;
     assert!(partial < 3_000, "stopped before the end ({partial})");
@@ -222,7 +203,7 @@ async fn cancelled_pull_resumes_and_converges() {
     // Same rows as an uninterrupted run into another database.
     let other = fresh_db().await;
     sync(&other.store, &env.tenant, &sync_settings()).await;
-    assert_eq!(snapshot(store, "acme").await, snapshot(&other.store, "acme").await);
+    assert_eq!(common::services_snapshot(store, "acme").await, common::services_snapshot(&other.store, "acme").await);
     assert_eq!(service_count(store, "acme").await, 3_000);
 }
 
@@ -233,16 +214,7 @@ async fn expired_search_id_reruns_the_search() {
     let env = setup(1_000, 200).await;
     let store = &env.db.store;
     env.sim.set_latency(Duration::from_millis(60));
-    let cancel = CancellationToken::new();
-    let task = {
-        let (store, tenant, cancel) = (store.clone(), env.tenant.clone(), cancel.clone());
-        tokio::spawn(async move { sync_tenant(&store, &tenant, &sync_settings(), cancel, "test").await })
-    };
-    while service_count(store, "acme").await < 400 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    cancel.cancel();
-    task.await.unwrap().unwrap();
+    common::sync_cancelled_after(store, &env.tenant, 400).await;
     env.sim.set_latency(Duration::ZERO);
     env.sim.advance_clock(Duration::from_secs(16 * 60));
     env.sim.clear_request_log();
@@ -272,5 +244,5 @@ async fn a_short_page_restarts_the_search_without_loss() {
     assert_eq!(searches, 2, "the search ran again after the short page");
     let other = fresh_db().await;
     sync(&other.store, &env.tenant, &sync_settings()).await;
-    assert_eq!(snapshot(store, "acme").await, snapshot(&other.store, "acme").await);
+    assert_eq!(common::services_snapshot(store, "acme").await, common::services_snapshot(&other.store, "acme").await);
 }

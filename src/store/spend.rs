@@ -11,6 +11,19 @@ use sqlx::{Postgres, Transaction as Tx};
 use super::services::{last_of_each, written, UpsertCounts};
 use crate::netsuite::{ExpenseCategory, ExpenseReport, Transaction};
 
+/// Deletes the lines of the records `ids` (whose content changed: their lines are written
+/// again). `table` is one of our line tables, never text from outside.
+async fn delete_lines(
+    tx: &mut Tx<'_, Postgres>,
+    table: &'static str,
+    tenant_id: &str,
+    ids: &[String],
+) -> Result<(), sqlx::Error> {
+    let sql = format!("DELETE FROM {table} WHERE tenant_id = $1 AND internal_id = ANY($2)");
+    sqlx::query(&sql).bind(tenant_id).bind(ids).execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// Upserts vendor-side transactions and, for those that changed, their lines.
 pub(crate) async fn upsert_invoices(
     tx: &mut Tx<'_, Postgres>,
@@ -114,11 +127,7 @@ pub(crate) async fn upsert_invoices(
     if changed_ids.is_empty() {
         return Ok(counts);
     }
-    sqlx::query("DELETE FROM invoice_lines WHERE tenant_id = $1 AND internal_id = ANY($2)")
-        .bind(tenant_id)
-        .bind(&changed_ids)
-        .execute(&mut **tx)
-        .await?;
+    delete_lines(tx, "invoice_lines", tenant_id, &changed_ids).await?;
     let changed_set: std::collections::HashSet<&str> = changed_ids.iter().map(String::as_str).collect();
     let (mut lid, mut kind, mut line, mut account, mut item, mut category) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -241,11 +250,7 @@ pub(crate) async fn upsert_costs(
     if changed_ids.is_empty() {
         return Ok(counts);
     }
-    sqlx::query("DELETE FROM cost_lines WHERE tenant_id = $1 AND internal_id = ANY($2)")
-        .bind(tenant_id)
-        .bind(&changed_ids)
-        .execute(&mut **tx)
-        .await?;
+    delete_lines(tx, "cost_lines", tenant_id, &changed_ids).await?;
     let changed_set: std::collections::HashSet<&str> = changed_ids.iter().map(String::as_str).collect();
     let (mut lid, mut line, mut date, mut cat_id, mut cat_name, mut amount) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -209,3 +209,37 @@ pub async fn runs_of(
         .await
         .unwrap()
 }
+
+/// A tenant's stored services without the columns saying when we wrote them, for comparing
+/// an interrupted run's result with a clean run's.
+pub async fn services_snapshot(store: &Store, tenant: &str) -> Vec<serde_json::Value> {
+    sqlx::query_scalar(
+        "SELECT to_jsonb(s) - 'discovered_at' - 'updated_at' FROM services s WHERE tenant_id = $1 ORDER BY internal_id",
+    )
+    .bind(tenant)
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+/// Starts a sync of `tenant` in the background and cancels it (shutdown) once at least
+/// `rows` services are stored; returns the cancelled run.
+pub async fn sync_cancelled_after(
+    store: &Store,
+    tenant: &Tenant,
+    rows: i64,
+) -> netsuite_discovery::discovery::RunSummary {
+    use tokio_util::sync::CancellationToken;
+    let cancel = CancellationToken::new();
+    let task = {
+        let (store, tenant, cancel) = (store.clone(), tenant.clone(), cancel.clone());
+        tokio::spawn(async move {
+            netsuite_discovery::discovery::sync_tenant(&store, &tenant, &sync_settings(), cancel, "test").await
+        })
+    };
+    while service_count(store, &tenant.id).await < rows {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    cancel.cancel();
+    task.await.unwrap().unwrap()
+}
