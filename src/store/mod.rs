@@ -3,6 +3,7 @@
 //! Callers hand in typed records and get counts back; nothing outside this module writes SQL.
 
 pub mod cursors;
+pub mod deletions;
 pub mod leases;
 pub mod org;
 pub mod outbox;

@@ -48,6 +48,29 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
+/// Queues the rows `ids` of `table` (just marked deleted) as deletions. Runs inside the
+/// transaction that marks them.
+pub(crate) async fn enqueue_deletions(
+    tx: &mut Tx<'_, Postgres>,
+    tenant_id: &str,
+    table: &'static str,
+    ids: &[String],
+) -> Result<(), sqlx::Error> {
+    if ids.is_empty() || !PUSHED.iter().any(|(_, t)| *t == table) {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO outbox (tenant_id, entity, internal_id, content_hash, op)
+         SELECT $1, $2, id, 'deleted', 'delete' FROM UNNEST($3::text[]) AS id",
+    )
+    .bind(tenant_id)
+    .bind(table)
+    .bind(ids)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A queued change, claimed into a batch.
 #[derive(Clone, Debug)]
 pub struct Claimed {
