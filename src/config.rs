@@ -129,6 +129,11 @@ pub struct SyncSettings {
     /// ceiling of the adaptive limit). NetSuite allows as few as 5 on small accounts, shared
     /// with every other integration, so the default stays below.
     pub max_in_flight_per_account: usize,
+    /// Times one pull may run its search again from page 1 (an expired searchId, a short
+    /// page, paging NetSuite contradicts) before the entity fails; one budget per pull.
+    pub max_search_restarts: u32,
+    /// Wait before the first such restart, in milliseconds; doubled for each further one.
+    pub restart_base_ms: u64,
 }
 
 /// The built-in defaults (also the reference for the settings file).
@@ -228,11 +233,19 @@ pub struct Schedule {
     /// tenants do not align (`"30m"`).
     #[serde(with = "humantime_serde")]
     pub jitter: Duration,
+    /// A full refresh of every entity this often (`"7d"`): it finds changes NetSuite made
+    /// without moving `lastModifiedDate`, and marks deleted what it no longer finds.
+    #[serde(with = "humantime_serde")]
+    pub full_every: Duration,
 }
 
 impl Default for Schedule {
     fn default() -> Self {
-        Self { delta_every: Duration::from_secs(24 * 3600), jitter: Duration::from_secs(30 * 60) }
+        Self {
+            delta_every: Duration::from_secs(24 * 3600),
+            jitter: Duration::from_secs(30 * 60),
+            full_every: Duration::from_secs(7 * 24 * 3600),
+        }
     }
 }
 
@@ -597,6 +610,8 @@ mod tests {
             request_timeout_seconds: 60,
             max_attempts: 3,
             max_in_flight_per_account: 2,
+            max_search_restarts: 4,
+            restart_base_ms: 10,
             retry_base_ms: 10,
             retry_max_ms: 100,
         }

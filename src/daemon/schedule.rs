@@ -57,7 +57,11 @@ mod tests {
     use super::*;
 
     fn sched() -> Schedule {
-        Schedule { delta_every: Duration::from_secs(24 * 3600), jitter: Duration::from_secs(30 * 60) }
+        Schedule {
+            delta_every: Duration::from_secs(24 * 3600),
+            jitter: Duration::from_secs(30 * 60),
+            ..Schedule::default()
+        }
     }
 
     #[test]

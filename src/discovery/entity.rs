@@ -36,6 +36,11 @@ pub trait EntitySpec {
     fn type_filter() -> Option<Vec<String>> {
         None
     }
+    /// The 2017_2 `DeletedRecordType` values `getDeleted` reports this entity's deletions
+    /// under; empty when 2017_2 cannot report them (a full refresh finds those).
+    fn deleted_types() -> &'static [&'static str] {
+        &[]
+    }
     /// Reads a typed record; `Ok(None)` when the record is of another kind this search may
     /// also return (a plain transaction search returns every type the role may see).
     fn convert(raw: &RawRecord) -> Result<Option<Self::Record>, WireError>;
@@ -52,6 +57,10 @@ impl EntitySpec for Vendors {
 
     fn search_type() -> SearchType {
         SearchType::Vendor
+    }
+
+    fn deleted_types() -> &'static [&'static str] {
+        &["vendor"]
     }
 
     fn convert(raw: &RawRecord) -> Result<Option<Vendor>, WireError> {
@@ -86,6 +95,12 @@ impl EntitySpec for Invoices {
         Some(VENDOR_TRANSACTION_TYPES.iter().map(|(t, _, _)| t.to_string()).collect())
     }
 
+    fn deleted_types() -> &'static [&'static str] {
+        // The `TransactionType` values of VENDOR_TRANSACTION_TYPES without their underscore;
+        // each is a `DeletedRecordType` value of platform.coreTypes.xsd 2017_2.
+        &["vendorBill", "check", "purchaseOrder", "vendorCredit", "vendorReturnAuthorization", "vendorPayment"]
+    }
+
     fn convert(raw: &RawRecord) -> Result<Option<Transaction>, WireError> {
         Transaction::from_raw(raw)
     }
@@ -116,6 +131,10 @@ impl EntitySpec for Costs {
 
     fn type_filter() -> Option<Vec<String>> {
         Some(vec!["_expenseReport".to_string()])
+    }
+
+    fn deleted_types() -> &'static [&'static str] {
+        &["expenseReport"]
     }
 
     fn convert(raw: &RawRecord) -> Result<Option<ExpenseReport>, WireError> {
@@ -186,6 +205,10 @@ impl EntitySpec for Employees {
 
     fn search_type() -> SearchType {
         SearchType::Employee
+    }
+
+    fn deleted_types() -> &'static [&'static str] {
+        &["employee"]
     }
 
     fn convert(raw: &RawRecord) -> Result<Option<Employee>, WireError> {

@@ -1,30 +1,49 @@
-//! The paging loop: one pull of one entity, full or delta, resumable.
+//! The paging loop: one pull of one entity, full or delta, resumable, checked page by page.
 //!
 //! Invariants:
-//! - a page's records and the cursor are committed in one transaction, so a kill at any moment
-//!   loses nothing and the next run resumes after the last committed page;
-//! - a page is converted completely before anything of it is written: a malformed or
-//!   unexpected record fails the page, and nothing of that page is committed;
+//! - a page's records, the keys it received and the cursor are committed in one transaction,
+//!   so a kill at any moment loses nothing and the next run resumes after the last committed
+//!   page;
+//! - every answer is checked against the search it belongs to (see [`check_page`]); a pull is
+//!   complete only when every page is committed and the distinct records received equal the
+//!   search's `totalRecords`, never because one page's totals say so;
+//! - a contradiction runs the search again from page 1, within one restart budget per pull
+//!   shared with expired searchIds, with exponential back-off; when the budget is spent the
+//!   entity fails naming the contradiction and its next pull is a full one;
+//! - a record that cannot be read is kept in `rejected_records` and does not stop its page;
 //! - the delta's next lower bound is the pull's start time (fixed before the first request),
 //!   minus the overlap at query time; never a bare date;
 //! - a windowed entity's `tranDate` lower bound is fixed when it is first pulled: one year
 //!   before the earliest service's discovery (or before that first pull, without services).
 
-use std::collections::BTreeSet;
-use std::time::Instant;
+use std::collections::{BTreeSet, HashSet};
+use std::time::{Duration, Instant};
 
 use chrono::{Duration as ChronoDuration, Months, NaiveDate, Utc};
 use futures::StreamExt;
+use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
+use uuid::Uuid;
 
 use super::entity::EntitySpec;
 use crate::daemon::retry::RetryError;
 use crate::daemon::Governor;
 use crate::netsuite::error::ErrorClass;
-use crate::netsuite::search::{Criterion, DateOperator, SearchQuery};
+use crate::netsuite::search::{Criterion, DateOperator, DeletedQuery, SearchQuery};
 use crate::netsuite::{Client, RawRecord, SearchPage, WireError};
-use crate::store::{EntityOutcome, PageCommit, PullMode, RunStatus, Store};
+use crate::store::{
+    Deletion, EntityOutcome, PageCommit, PageOutcome, PageShape, PullClose, PullMode, Rejected, RunStatus, Store,
+};
+
+/// How often a pull may run its search again, and how long it waits first.
+#[derive(Clone, Copy, Debug)]
+pub struct RestartPolicy {
+    /// Restarts allowed per pull (expired searchIds, short pages, contradictions together).
+    pub max: u32,
+    /// Wait before the first restart; doubled for each further one.
+    pub base: Duration,
+}
 
 /// Everything a pull needs.
 #[derive(Clone, Debug)]
@@ -48,6 +67,26 @@ pub struct PullContext {
     pub page_concurrency: usize,
     /// Log progress every this many pages.
     pub progress_every: u32,
+    /// The restart budget of each pull.
+    pub restarts: RestartPolicy,
+    /// A full refresh of an onboarded entity this often (`None`: never).
+    pub full_every: Option<ChronoDuration>,
+    /// The run this pull belongs to (recorded with drift checks).
+    pub run_id: Option<Uuid>,
+}
+
+/// NetSuite contradicted itself while paging: which page, what, expected and got.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("NetSuite's paging is inconsistent: page {page}: {what}: expected {expected}, got {got}")]
+pub struct Inconsistency {
+    /// The page whose answer contradicts the search (the last page for the final count).
+    pub page: u32,
+    /// What disagrees (`pageIndex`, `totalPages`, `records on the page`...).
+    pub what: String,
+    /// What the search promised.
+    pub expected: String,
+    /// What the answer said.
+    pub got: String,
 }
 
 /// Why a pull stopped.
@@ -62,6 +101,17 @@ pub enum SyncError {
     /// Shutdown was requested.
     #[error("cancelled by shutdown")]
     Cancelled,
+    /// The restart budget is spent; the last reason is kept.
+    #[error("gave up after {restarts} restarts of the search: {last}")]
+    GaveUp {
+        /// Restarts made.
+        restarts: u32,
+        /// Why the last one was needed.
+        last: String,
+        /// Whether NetSuite's answers contradicted each other (a hole is possible: the next
+        /// pull is a full one), rather than only expiring.
+        inconsistent: bool,
+    },
 }
 
 impl From<RetryError> for SyncError {
@@ -80,7 +130,10 @@ struct Pull {
     records: u64,
     inserted: u64,
     updated: u64,
-    /// The typed query was refused: NetSuite's error, kept for the record.
+    deleted: u64,
+    rejected: u64,
+    restarts: u32,
+    /// A permission was missing (typed query, getDeleted): NetSuite's error, kept for the record.
     degraded: Option<WireError>,
     /// Running the plain search (records of other kinds are skipped, not errors).
     plain: bool,
@@ -93,15 +146,23 @@ pub fn one_year_before(at: chrono::DateTime<Utc>) -> NaiveDate {
 }
 
 /// Pulls one entity: resumes an open pull if there is one, otherwise starts a full pull (not
-/// yet onboarded, or no delta possible) or a delta (since the high-water mark minus the
-/// overlap). The outcome is `Degraded` when a permission was missing and the pull went on with
-/// what it could read.
+/// yet onboarded, no delta possible, a hole found earlier, or a full refresh due) or a delta
+/// (since the high-water mark minus the overlap); then asks `getDeleted` for the entity's
+/// deletions and, after a delta, compares NetSuite's count with ours. The outcome is
+/// `Degraded` when a permission was missing or records could not be read, and the pull went
+/// on with the rest.
 #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant_id, entity = E::NAME))]
 pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Result<(), SyncError>) {
     let mut pull = Pull::default();
     let mut mode = PullMode::Full;
     let result = run_pull::<E>(ctx, &mut pull, &mut mode).await;
+    let rejected_note = (pull.rejected > 0).then(|| {
+        format!("{} record(s) could not be read; kept in rejected_records and tried again next run", pull.rejected)
+    });
     let (status, error_code, error) = match (&result, &pull.degraded) {
+        (Ok(()), None) if rejected_note.is_some() => {
+            (RunStatus::Degraded, Some("rejected_records".to_string()), rejected_note.clone())
+        }
         (Ok(()), None) => (RunStatus::Succeeded, None, None),
         (Ok(()), Some(w)) => (RunStatus::Degraded, Some(w.label()), Some(w.to_string())),
         (Err(SyncError::Cancelled), _) => (RunStatus::Cancelled, Some("cancelled".to_string()), None),
@@ -110,6 +171,10 @@ pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Re
         }
         (Err(SyncError::Wire(w)), _) => (RunStatus::Failed, Some(w.label()), Some(w.to_string())),
         (Err(SyncError::Store(e)), _) => (RunStatus::Failed, Some("database".to_string()), Some(e.to_string())),
+        (Err(e @ SyncError::GaveUp { inconsistent, .. }), _) => {
+            let code = if *inconsistent { "inconsistent_paging" } else { "restarts_exhausted" };
+            (RunStatus::Failed, Some(code.to_string()), Some(e.to_string()))
+        }
     };
     let outcome = EntityOutcome {
         entity: E::NAME.to_string(),
@@ -119,6 +184,8 @@ pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Re
         records: pull.records,
         inserted: pull.inserted,
         updated: pull.updated,
+        deleted: pull.deleted,
+        rejected: pull.rejected,
         error_code,
         error,
     };
@@ -155,22 +222,64 @@ pub fn query_for<E: EntitySpec>(
     SearchQuery { search_type: E::search_type(), criteria, body_fields_only: E::body_fields_only() }
 }
 
+/// The query that fetches records again by internal id (those that could not be read).
+pub fn query_for_ids<E: EntitySpec>(ids: &[String], plain: bool) -> SearchQuery {
+    let mut q = query_for::<E>(None, None, plain);
+    q.criteria.push(Criterion::AnyOfIds { field: "internalId", ids: ids.to_vec() });
+    q
+}
+
+/// Where the paging stands: the search, its promised shape, pages 1..=done committed.
+#[derive(Clone, Debug)]
+struct Position {
+    search_id: Option<String>,
+    shape: PageShape,
+    done: u32,
+}
+
+/// How a stretch of paging ended.
+enum Step {
+    /// Every page is committed.
+    Complete(Position),
+    /// The searchId expired; pages 1..=done of `Position` are committed.
+    Expired(Position),
+    /// NetSuite contradicted itself.
+    Inconsistent(Inconsistency),
+}
+
 async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &mut PullMode) -> Result<(), SyncError> {
     let started = Instant::now();
     let cursor = ctx.store.load_cursor(&ctx.tenant_id, E::NAME).await?;
-    let (mode, since, window, resume) = match cursor.pull {
+    let (mode, since, window, refresh, mut position) = match cursor.pull {
         Some(open) => {
-            info!(mode = open.mode.as_str(), pages_done = open.pages_done, total_pages = ?open.total_pages, "resuming an interrupted pull");
+            info!(mode = open.mode.as_str(), pages_done = open.pages_done, shape = ?open.shape, "resuming an interrupted pull");
             pull.plain = open.plain;
-            let resume = match (open.search_id, open.total_pages) {
-                (Some(id), Some(total)) if open.pages_done >= 1 => Some((id, open.pages_done, total)),
+            let position = match open.shape {
+                Some(shape) if open.pages_done >= 1 => {
+                    Some(Position { search_id: open.search_id, shape, done: open.pages_done })
+                }
                 _ => None,
             };
-            (open.mode, open.since, open.window_start, resume)
+            (open.mode, open.since, open.window_start, open.refresh, position)
         }
         None => {
-            let (mode, since) = match (cursor.onboarded && E::supports_delta(), cursor.high_water) {
-                (true, Some(hw)) => (PullMode::Delta, Some(hw - ctx.overlap)),
+            let now = Utc::now();
+            let refresh_due = cursor.onboarded
+                && ctx.full_every.is_some_and(|every| cursor.last_full_at.map_or(true, |t| now - t >= every));
+            let unkeyed = ctx.store.has_unkeyed_rejections(&ctx.tenant_id, E::NAME).await?;
+            let full = !cursor.onboarded
+                || !E::supports_delta()
+                || cursor.force_full.is_some()
+                || refresh_due
+                || unkeyed
+                || cursor.high_water.is_none();
+            if let Some(reason) = &cursor.force_full {
+                warn!(reason = %reason, "pulling in full: an earlier pull left a possible hole");
+            } else if refresh_due && E::supports_delta() {
+                info!(last_full_at = ?cursor.last_full_at, "periodic full refresh due");
+            }
+            let (mode, since) = match (full, cursor.high_water) {
+                (false, Some(hw)) => (PullMode::Delta, Some(hw - ctx.overlap)),
                 _ => (PullMode::Full, None),
             };
             let window = if E::windowed() {
@@ -184,61 +293,88 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
             } else {
                 None
             };
+            let refresh = mode == PullMode::Full && cursor.onboarded;
             // The high-water mark this pull will set: fixed now, before any request.
-            ctx.store.begin_pull(&ctx.tenant_id, E::NAME, Utc::now(), mode, since, window).await?;
-            (mode, since, window, None)
+            ctx.store.begin_pull(&ctx.tenant_id, E::NAME, now, mode, since, window, refresh).await?;
+            (mode, since, window, refresh, None)
         }
     };
     *mode_out = mode;
-    info!(mode = mode.as_str(), since = ?since, window_start = ?window, plain = pull.plain, "pull started");
+    info!(mode = mode.as_str(), since = ?since, window_start = ?window, plain = pull.plain, refresh, "pull started");
 
-    // Pages 1..=done are committed; the search is `search_id` with `total_pages` pages.
-    let (mut search_id, mut done, mut total_pages) = match resume {
-        Some((id, done, total)) => (Some(id), done, total),
-        None => {
-            let (id, total) = first_page::<E>(ctx, window, since, pull).await?;
-            (id, 1, total)
-        }
-    };
-    let mut restarts = 0;
-    while done < total_pages {
+    let mut last_reason = String::new();
+    loop {
         if ctx.stop.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
-        let Some(id) = search_id.clone() else {
-            return Err(WireError::Malformed("a search with more than one page returned no searchId".into()).into());
+        let step = match position.take() {
+            Some(pos) => page_through::<E>(ctx, pos, pull, started).await?,
+            None => {
+                // A fresh search: what an earlier attempt of this pull received is forgotten.
+                ctx.store.restart_pull(&ctx.tenant_id, E::NAME).await?;
+                let page = run_search::<E>(ctx, window, since, pull).await?;
+                match start_search::<E>(ctx, page, None, pull).await? {
+                    Ok(pos) => page_through::<E>(ctx, pos, pull, started).await?,
+                    Err(inc) => Step::Inconsistent(inc),
+                }
+            }
         };
-        match fetch_pages::<E>(ctx, &id, done, total_pages, pull, started).await? {
-            Round::Done { done: d, total } => {
-                done = d;
-                total_pages = total;
+        match step {
+            Step::Complete(pos) => {
+                let seen = ctx.store.seen_count(&ctx.tenant_id, E::NAME).await?;
+                if seen == u64::from(pos.shape.total_records) {
+                    break;
+                }
+                let inc = Inconsistency {
+                    page: pos.shape.total_pages,
+                    what: "distinct records received by the end of the search".into(),
+                    expected: format!("{} (totalRecords)", pos.shape.total_records),
+                    got: seen.to_string(),
+                };
+                restart::<E>(ctx, pull, &inc.to_string(), true).await?;
+                last_reason = inc.to_string();
             }
-            Round::Expired { done: d } => {
-                info!(pages_done = d, "searchId expired; running the search again and resuming");
-                done = d.max(1);
-                let (id, total) = first_page_keeping::<E>(ctx, window, since, pull, done).await?;
-                search_id = id;
-                total_pages = total;
+            Step::Inconsistent(inc) => {
+                warn!(page = inc.page, what = %inc.what, expected = %inc.expected, got = %inc.got, "NetSuite's paging is inconsistent; running the search again from page 1");
+                restart::<E>(ctx, pull, &inc.to_string(), true).await?;
+                last_reason = inc.to_string();
             }
-            Round::Shifted { page } if restarts < 2 => {
-                restarts += 1;
-                warn!(page, "a page came back short: rows moved while paging; running the search again from page 1");
-                let (id, total) = first_page::<E>(ctx, window, since, pull).await?;
-                search_id = id;
-                total_pages = total;
-                done = 1;
-            }
-            Round::Shifted { page } => {
-                warn!(
-                    page,
-                    "a page came back short again; keeping what was read (the next delta catches changed rows)"
-                );
-                let close =
-                    PageCommit { page_index: total_pages, total_pages, search_id: None, pages_done: total_pages };
-                ctx.store.commit_page(&ctx.tenant_id, E::NAME, E::batch(&[]), close).await?;
-                done = total_pages;
+            Step::Expired(pos) => {
+                info!(pages_done = pos.done, "searchId expired; running the search again and resuming");
+                restart::<E>(ctx, pull, "the searchId expired (INVALID_JOB_ID)", false).await?;
+                let page = run_search::<E>(ctx, window, since, pull).await?;
+                position = match start_search::<E>(ctx, page, Some(&pos), pull).await? {
+                    Ok(next) => Some(next),
+                    Err(inc) => {
+                        // The search changed shape while we were away: start it over.
+                        info!(reason = %inc, "the search's totals changed; paging it again from page 1");
+                        last_reason = inc.to_string();
+                        None
+                    }
+                };
             }
         }
+    }
+    let _ = last_reason;
+
+    // Complete and consistent: close it, marking as deleted what a full pull of the typed
+    // search no longer finds.
+    let mark_missing = (mode == PullMode::Full && !pull.plain).then_some(window);
+    let marked = ctx
+        .store
+        .finish_pull(&ctx.tenant_id, E::NAME, PullClose { full: mode == PullMode::Full, mark_missing })
+        .await?;
+    if marked > 0 {
+        info!(marked, "records no longer in NetSuite marked deleted by the full pull");
+    }
+    pull.deleted += marked;
+
+    if mode == PullMode::Delta {
+        retry_rejected::<E>(ctx, pull).await?;
+    }
+    pull_deletions::<E>(ctx, pull).await?;
+    if mode == PullMode::Delta && !pull.plain {
+        reconcile::<E>(ctx, window).await?;
     }
     info!(
         mode = mode.as_str(),
@@ -246,41 +382,217 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
         records = pull.records,
         inserted = pull.inserted,
         updated = pull.updated,
+        deleted = pull.deleted,
+        rejected = pull.rejected,
+        restarts = pull.restarts,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "pull finished"
     );
     Ok(())
 }
 
-/// How a round of parallel page fetches ended.
-enum Round {
-    /// Pages up to `done` are committed (all of them, unless the soft stop ended the round
-    /// after the pages in flight were committed); the search now has `total` pages.
-    Done { done: u32, total: u32 },
-    /// The searchId expired; pages 1..=done are committed.
-    Expired { done: u32 },
-    /// A page other than the last came back short: rows moved between pages.
-    Shifted { page: u32 },
+/// Spends one restart of the pull's budget and waits its back-off; when the budget is spent,
+/// fails, and for a contradiction gives the open pull up so the next one is full.
+async fn restart<E: EntitySpec>(
+    ctx: &PullContext,
+    pull: &mut Pull,
+    reason: &str,
+    inconsistent: bool,
+) -> Result<(), SyncError> {
+    if pull.restarts >= ctx.restarts.max {
+        let err = SyncError::GaveUp { restarts: pull.restarts, last: reason.to_string(), inconsistent };
+        if inconsistent {
+            ctx.store.abandon_pull(&ctx.tenant_id, E::NAME, &err.to_string()).await?;
+        }
+        metrics::counter!("pull_gave_up_total", "entity" => E::NAME).increment(1);
+        return Err(err);
+    }
+    pull.restarts += 1;
+    metrics::counter!("search_restarts_total", "entity" => E::NAME).increment(1);
+    let wait = ctx.restarts.base.saturating_mul(1u32 << (pull.restarts - 1).min(16));
+    debug!(restart = pull.restarts, wait_ms = wait.as_millis() as u64, reason, "restarting the search");
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => Ok(()),
+        _ = ctx.cancel.cancelled() => Err(SyncError::Cancelled),
+        _ = ctx.stop.cancelled() => Err(SyncError::Cancelled),
+    }
 }
 
-/// Fetches pages `done+1..=total` of search `id`, several at a time, committing each as it
-/// arrives; the cursor's `pages_done` only advances over a contiguous run of committed pages.
-async fn fetch_pages<E: EntitySpec>(
+/// Runs the pull's search (falling back to the plain search when the typed one is refused
+/// for lack of permission) and returns page 1.
+async fn run_search<E: EntitySpec>(
     ctx: &PullContext,
-    id: &str,
-    mut done: u32,
-    mut total: u32,
+    window: Option<NaiveDate>,
+    since: Option<chrono::DateTime<Utc>>,
+    pull: &mut Pull,
+) -> Result<SearchPage<RawRecord>, SyncError> {
+    let query = query_for::<E>(window, since, pull.plain);
+    match ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await {
+        Ok(page) => Ok(page),
+        Err(RetryError::Wire(e))
+            if e.class() == ErrorClass::Permission && E::type_filter().is_some() && !pull.plain =>
+        {
+            warn!(error_code = %e.label(), error = %e, "typed search refused: degrading to a plain Transaction Search and keeping what it shows");
+            pull.plain = true;
+            pull.degraded = Some(e);
+            ctx.store.set_pull_plain(&ctx.tenant_id, E::NAME).await?;
+            let plain = query_for::<E>(window, since, true);
+            Ok(ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&plain)).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Checks page 1 of a search and commits it. With `keep`, the search was run again after its
+/// searchId expired: if it has the same shape the pull goes on after `keep.done`, otherwise
+/// it is an inconsistency (the caller starts over).
+async fn start_search<E: EntitySpec>(
+    ctx: &PullContext,
+    page: SearchPage<RawRecord>,
+    keep: Option<&Position>,
+    pull: &mut Pull,
+) -> Result<Result<Position, Inconsistency>, SyncError> {
+    let shape =
+        PageShape { total_records: page.total_records, page_size: page.page_size, total_pages: page.total_pages };
+    if let Err(inc) = check_shape(&shape) {
+        return Ok(Err(inc));
+    }
+    if let Some(keep) = keep {
+        if keep.shape != shape {
+            return Ok(Err(Inconsistency {
+                page: 1,
+                what: "totals of the search run again after its searchId expired".into(),
+                expected: describe(&keep.shape),
+                got: describe(&shape),
+            }));
+        }
+    }
+    if let Err(inc) = check_page(1, &page, &shape) {
+        return Ok(Err(inc));
+    }
+    debug!(total_records = shape.total_records, total_pages = shape.total_pages, "search answered");
+    let search_id = page.search_id.clone();
+    let done = keep.map_or(1, |k| k.done.max(1));
+    if let Err(inc) = commit::<E>(ctx, page, search_id.as_deref(), shape, done, pull).await? {
+        return Ok(Err(inc));
+    }
+    Ok(Ok(Position { search_id, shape, done }))
+}
+
+fn describe(s: &PageShape) -> String {
+    format!("totalRecords {}, pageSize {}, totalPages {}", s.total_records, s.page_size, s.total_pages)
+}
+
+/// The totals of page 1 must agree with each other: `totalPages = ceil(totalRecords /
+/// pageSize)`.
+fn check_shape(s: &PageShape) -> Result<(), Inconsistency> {
+    if s.total_records == 0 {
+        if s.total_pages > 1 {
+            return Err(Inconsistency {
+                page: 1,
+                what: "totalPages of an empty search".into(),
+                expected: "0".into(),
+                got: s.total_pages.to_string(),
+            });
+        }
+        return Ok(());
+    }
+    if s.page_size == 0 {
+        return Err(Inconsistency {
+            page: 1,
+            what: "pageSize".into(),
+            expected: "a positive page size".into(),
+            got: "0 or none".into(),
+        });
+    }
+    let expected = s.total_records.div_ceil(s.page_size);
+    if s.total_pages != expected {
+        return Err(Inconsistency {
+            page: 1,
+            what: format!("totalPages for totalRecords {} and pageSize {}", s.total_records, s.page_size),
+            expected: expected.to_string(),
+            got: s.total_pages.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// An answer to "page `asked`" must be that page, report the totals of page 1, be full
+/// unless it is the last page (which holds exactly the rest), and hold no record twice.
+pub fn check_page(asked: u32, page: &SearchPage<RawRecord>, shape: &PageShape) -> Result<(), Inconsistency> {
+    let err =
+        |what: &str, expected: String, got: String| Inconsistency { page: asked, what: what.into(), expected, got };
+    if page.page_index != asked {
+        return Err(err("pageIndex", asked.to_string(), page.page_index.to_string()));
+    }
+    if page.total_records != shape.total_records {
+        return Err(err("totalRecords", shape.total_records.to_string(), page.total_records.to_string()));
+    }
+    if page.page_size != shape.page_size && shape.total_records > 0 {
+        return Err(err("pageSize", shape.page_size.to_string(), page.page_size.to_string()));
+    }
+    if page.total_pages != shape.total_pages {
+        return Err(err("totalPages", shape.total_pages.to_string(), page.total_pages.to_string()));
+    }
+    let expected_rows = if shape.total_records == 0 {
+        0
+    } else if asked < shape.total_pages {
+        shape.page_size
+    } else {
+        shape.total_records - (shape.total_pages - 1) * shape.page_size
+    };
+    if page.records.len() as u64 != u64::from(expected_rows) {
+        return Err(err("records on the page", expected_rows.to_string(), page.records.len().to_string()));
+    }
+    let mut keys = HashSet::with_capacity(page.records.len());
+    for r in &page.records {
+        let key = record_key(page, r);
+        if !keys.insert(key.clone()) {
+            return Err(err("distinct records on the page", "no internal id twice".into(), format!("{key} twice")));
+        }
+    }
+    Ok(())
+}
+
+/// A record's key: its internal id, or a hash of its XML when it has none.
+fn record_key(page: &SearchPage<RawRecord>, r: &RawRecord) -> String {
+    if !r.internal_id.is_empty() {
+        return r.internal_id.clone();
+    }
+    let digest = Sha256::digest(page.record_xml(r).as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("xml:{hex}")
+}
+
+/// Fetches pages `done+1..=total` of the search, several at a time, checking and committing
+/// each as it arrives; the cursor's `pages_done` only advances over a contiguous run.
+async fn page_through<E: EntitySpec>(
+    ctx: &PullContext,
+    pos: Position,
     pull: &mut Pull,
     started: Instant,
-) -> Result<Round, SyncError> {
+) -> Result<Step, SyncError> {
+    let Position { search_id, shape, mut done } = pos;
+    if done >= shape.total_pages {
+        return Ok(Step::Complete(Position { search_id, shape, done }));
+    }
+    let Some(id) = search_id.clone() else {
+        return Ok(Step::Inconsistent(Inconsistency {
+            page: 1,
+            what: "searchId of a search with more than one page".into(),
+            expected: "a searchId".into(),
+            got: "none".into(),
+        }));
+    };
     let stop = ctx.stop.clone();
-    let pages = futures::stream::iter(done + 1..=total)
+    let id_ref = id.as_str();
+    let pages = futures::stream::iter(done + 1..=shape.total_pages)
         .take_while(move |_| std::future::ready(!stop.is_cancelled()))
         .map(|p| async move {
             let r = ctx
                 .governor
                 .call(&ctx.cancel, "searchMoreWithId", || {
-                    ctx.client.search_more_with_id(E::search_type(), E::body_fields_only(), id, p)
+                    ctx.client.search_more_with_id(E::search_type(), E::body_fields_only(), id_ref, p)
                 })
                 .await;
             (p, r)
@@ -291,25 +603,32 @@ async fn fetch_pages<E: EntitySpec>(
     while let Some((p, result)) = pages.next().await {
         let page = match result {
             Ok(page) => page,
-            Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => return Ok(Round::Expired { done }),
+            Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => {
+                return Ok(Step::Expired(Position { search_id: Some(id.clone()), shape, done }));
+            }
             Err(e) => return Err(e.into()),
         };
-        if page.page_index < page.total_pages && page.page_size > 0 && (page.records.len() as u32) < page.page_size {
-            return Ok(Round::Shifted { page: p });
+        if let Err(inc) = check_page(p, &page, &shape) {
+            return Ok(Step::Inconsistent(inc));
         }
-        total = total.max(page.total_pages);
         ahead.insert(p);
+        let mut next = done;
+        while ahead.contains(&(next + 1)) {
+            next += 1;
+        }
+        if let Err(inc) = commit::<E>(ctx, page, Some(&id), shape, next, pull).await? {
+            return Ok(Step::Inconsistent(inc));
+        }
         while ahead.remove(&(done + 1)) {
             done += 1;
         }
-        commit::<E>(ctx, page, Some(id), done, pull).await?;
         if ctx.progress_every > 0 && pull.pages % ctx.progress_every == 0 {
             let secs = started.elapsed().as_secs_f64().max(0.001);
             let rate = pull.records as f64 / secs;
-            let eta = total.saturating_sub(pull.pages) as f64 * secs / pull.pages.max(1) as f64;
+            let eta = shape.total_pages.saturating_sub(pull.pages) as f64 * secs / pull.pages.max(1) as f64;
             info!(
                 pages = pull.pages,
-                total_pages = total,
+                total_pages = shape.total_pages,
                 records = pull.records,
                 rate = format!("{rate:.0}/s"),
                 eta_s = eta as u64,
@@ -317,93 +636,231 @@ async fn fetch_pages<E: EntitySpec>(
             );
         }
     }
-    Ok(Round::Done { done, total })
+    if done < shape.total_pages {
+        // The soft stop ended the round; what arrived is committed.
+        return Err(SyncError::Cancelled);
+    }
+    Ok(Step::Complete(Position { search_id, shape, done }))
 }
 
-/// Runs the search again after its searchId expired, keeping `done` pages as committed.
-async fn first_page_keeping<E: EntitySpec>(
-    ctx: &PullContext,
-    window: Option<NaiveDate>,
-    since: Option<chrono::DateTime<Utc>>,
-    pull: &mut Pull,
-    done: u32,
-) -> Result<(Option<String>, u32), SyncError> {
-    let query = query_for::<E>(window, since, pull.plain);
-    let page = ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await?;
-    let id = page.search_id.clone();
-    let total = page.total_pages;
-    // Page 1 again (idempotent), with the cursor still at `done`.
-    commit::<E>(ctx, page, id.as_deref(), done, pull).await?;
-    Ok((id, total))
+/// A page converted: the typed records, every key received, the records that could not be read.
+struct Converted<R> {
+    records: Vec<R>,
+    seen: Vec<String>,
+    rejected: Vec<Rejected>,
 }
 
-/// Runs the search (falling back to the plain search when the typed one is refused for lack
-/// of permission), commits page 1, returns the searchId and the total pages.
-async fn first_page<E: EntitySpec>(
-    ctx: &PullContext,
-    window: Option<NaiveDate>,
-    since: Option<chrono::DateTime<Utc>>,
-    pull: &mut Pull,
-) -> Result<(Option<String>, u32), SyncError> {
-    let query = query_for::<E>(window, since, pull.plain);
-    let page = match ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await {
-        Ok(page) => page,
-        Err(RetryError::Wire(e))
-            if e.class() == ErrorClass::Permission && E::type_filter().is_some() && !pull.plain =>
-        {
-            warn!(error_code = %e.label(), error = %e, "typed search refused: degrading to a plain Transaction Search and keeping what it shows");
-            pull.plain = true;
-            pull.degraded = Some(e);
-            ctx.store.set_pull_plain(&ctx.tenant_id, E::NAME).await?;
-            let plain = query_for::<E>(window, since, true);
-            ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&plain)).await?
-        }
-        Err(e) => return Err(e.into()),
+/// Converts a page record by record. A record that cannot be read is rejected alone; a record
+/// of another kind fails the page for a typed search and is skipped by a plain one.
+fn convert_page<E: EntitySpec>(page: &SearchPage<RawRecord>, plain: bool) -> Result<Converted<E::Record>, WireError> {
+    let mut out = Converted {
+        records: Vec::with_capacity(page.records.len()),
+        seen: Vec::with_capacity(page.records.len()),
+        rejected: Vec::new(),
     };
-    let id = page.search_id.clone();
-    let total = page.total_pages;
-    debug!(total_records = page.total_records, total_pages = total, "search answered");
-    commit::<E>(ctx, page, id.as_deref(), 1, pull).await?;
-    Ok((id, total))
+    for raw in &page.records {
+        let key = record_key(page, raw);
+        out.seen.push(key.clone());
+        let converted = match &raw.defect {
+            Some(defect) => Err(WireError::Malformed(defect.clone())),
+            None => E::convert(raw),
+        };
+        match converted {
+            Ok(Some(r)) => out.records.push(r),
+            Ok(None) if plain => {}
+            Ok(None) => {
+                return Err(WireError::UnexpectedRecord {
+                    expected: E::search_type().name(),
+                    found: raw.record_type.clone(),
+                })
+            }
+            Err(e @ WireError::UnexpectedRecord { .. }) => return Err(e),
+            Err(e) => {
+                let internal_id = (!raw.internal_id.is_empty()).then(|| raw.internal_id.clone());
+                warn!(internal_id = ?internal_id, record_type = %raw.record_type, error = %e, "a record cannot be read; keeping it in rejected_records");
+                out.rejected.push(Rejected { key, internal_id, error: e.to_string(), xml: page.record_xml(raw) });
+            }
+        }
+    }
+    Ok(out)
 }
 
-/// Converts a whole page, then commits it with the cursor. Records of other kinds are an
-/// error for a typed search and skipped for a plain one.
+/// Converts a page, then commits it with the keys it received, its rejected records and the
+/// cursor. A page that repeats a record another page of the pull brought is not written and
+/// is returned as an inconsistency.
 async fn commit<E: EntitySpec>(
     ctx: &PullContext,
     page: SearchPage<RawRecord>,
     search_id: Option<&str>,
+    shape: PageShape,
     pages_done: u32,
     pull: &mut Pull,
-) -> Result<(), SyncError> {
-    let mut records = Vec::with_capacity(page.records.len());
-    for raw in &page.records {
-        match E::convert(raw)? {
-            Some(r) => records.push(r),
-            None if pull.plain => {}
-            None => {
-                return Err(WireError::UnexpectedRecord {
-                    expected: E::search_type().name(),
-                    found: raw.record_type.clone(),
-                }
-                .into())
-            }
+) -> Result<Result<(), Inconsistency>, SyncError> {
+    let converted = convert_page::<E>(&page, pull.plain)?;
+    let commit = PageCommit {
+        page_index: page.page_index,
+        shape,
+        search_id,
+        pages_done,
+        seen: &converted.seen,
+        rejected: &converted.rejected,
+    };
+    let counts = match ctx.store.commit_page(&ctx.tenant_id, E::NAME, E::batch(&converted.records), commit).await? {
+        PageOutcome::Committed(c) => c,
+        PageOutcome::Overlap { key, other_page } => {
+            return Ok(Err(Inconsistency {
+                page: page.page_index,
+                what: "records already received on another page".into(),
+                expected: "none".into(),
+                got: format!("{key}, first received on page {other_page}"),
+            }));
         }
-    }
-    let commit = PageCommit { page_index: page.page_index, total_pages: page.total_pages, search_id, pages_done };
-    let counts = ctx.store.commit_page(&ctx.tenant_id, E::NAME, E::batch(&records), commit).await?;
+    };
     pull.pages += 1;
-    pull.records += records.len() as u64;
+    pull.records += converted.records.len() as u64;
+    pull.rejected += converted.rejected.len() as u64;
     pull.inserted += counts.inserted;
     pull.updated += counts.updated;
     debug!(
         page = page.page_index,
-        total_pages = page.total_pages,
-        records = records.len(),
-        skipped = page.records.len() - records.len(),
+        total_pages = shape.total_pages,
+        records = converted.records.len(),
+        rejected = converted.rejected.len(),
+        skipped = page.records.len() - converted.records.len() - converted.rejected.len(),
         inserted = counts.inserted,
         updated = counts.updated,
         "page committed"
     );
+    Ok(Ok(()))
+}
+
+/// Fetches the records that could not be read before (by internal id) and stores those that
+/// now can; the others stay rejected.
+async fn retry_rejected<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Result<(), SyncError> {
+    let ids = ctx.store.rejected_ids(&ctx.tenant_id, E::NAME).await?;
+    for chunk in ids.chunks(ctx.client.page_size().max(5) as usize) {
+        let query = query_for_ids::<E>(chunk, pull.plain);
+        let page = ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await?;
+        // At most one page: no more ids than the page size were asked for.
+        let converted = convert_page::<E>(&page, pull.plain)?;
+        let counts = ctx
+            .store
+            .commit_records(
+                &ctx.tenant_id,
+                E::NAME,
+                E::batch(&converted.records),
+                chunk,
+                &converted.seen,
+                &converted.rejected,
+            )
+            .await?;
+        info!(
+            asked = chunk.len(),
+            stored = converted.records.len(),
+            still_rejected = converted.rejected.len(),
+            "records rejected earlier fetched again"
+        );
+        pull.records += converted.records.len() as u64;
+        pull.rejected += converted.rejected.len() as u64;
+        pull.inserted += counts.inserted;
+        pull.updated += counts.updated;
+    }
+    Ok(())
+}
+
+/// Asks `getDeleted` for the entity's deletions since its deletion high-water mark (minus the
+/// overlap), one `DeletedRecordType` at a time, marks them, and moves the mark. A refused
+/// type degrades the entity; the rest goes on.
+async fn pull_deletions<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Result<(), SyncError> {
+    if E::deleted_types().is_empty() {
+        return Ok(());
+    }
+    let cursor = ctx.store.load_cursor(&ctx.tenant_id, E::NAME).await?;
+    let Some(known) = cursor.deleted_high_water else { return Ok(()) };
+    let since = known - ctx.overlap;
+    // The next mark: fixed before the first request.
+    let mark = Utc::now();
+    let mut deletions = Vec::new();
+    let mut complete = true;
+    for &record_type in E::deleted_types() {
+        let query = DeletedQuery { record_type, since };
+        match deleted_pages(ctx, &query).await {
+            Ok(found) => deletions.extend(found),
+            Err(SyncError::Wire(e)) if e.class() == ErrorClass::Permission => {
+                warn!(record_type, error_code = %e.label(), error = %e, "getDeleted refused: deletions of this type cannot be seen; the periodic full refresh still finds them");
+                pull.degraded.get_or_insert(e);
+                complete = false;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let marked = ctx.store.apply_deletions(&ctx.tenant_id, E::NAME, &deletions).await?;
+    if !marked.is_empty() {
+        info!(marked = marked.len(), reported = deletions.len(), "records NetSuite reports deleted marked deleted");
+    }
+    pull.deleted += marked.len() as u64;
+    if complete {
+        ctx.store.set_deleted_high_water(&ctx.tenant_id, E::NAME, mark).await?;
+    }
+    Ok(())
+}
+
+/// Every page of one `getDeleted` query, checked like search pages.
+async fn deleted_pages(ctx: &PullContext, query: &DeletedQuery) -> Result<Vec<Deletion>, SyncError> {
+    let mut out = Vec::new();
+    let mut index = 1;
+    let mut shape: Option<PageShape> = None;
+    loop {
+        let page = ctx.governor.call(&ctx.cancel, "getDeleted", || ctx.client.get_deleted(query, index)).await?;
+        let this =
+            PageShape { total_records: page.total_records, page_size: page.page_size, total_pages: page.total_pages };
+        let expected = *shape.get_or_insert(this);
+        if page.page_index != index || this != expected {
+            return Err(WireError::Malformed(format!(
+                "getDeleted {}: page {index} answered as page {} with {} (page 1 said {})",
+                query.record_type,
+                page.page_index,
+                describe(&this),
+                describe(&expected)
+            ))
+            .into());
+        }
+        out.extend(page.records.into_iter().map(|d| Deletion { internal_id: d.internal_id, deleted_at: d.deleted_at }));
+        if index >= expected.total_pages {
+            break;
+        }
+        index += 1;
+    }
+    Ok(out)
+}
+
+/// Compares NetSuite's `totalRecords` for the entity's whole scope (one small page) with the
+/// live rows stored; a difference is drift: logged with both numbers, counted, recorded, and
+/// the next pull of the entity is a full one.
+async fn reconcile<E: EntitySpec>(ctx: &PullContext, window: Option<NaiveDate>) -> Result<(), SyncError> {
+    let query = query_for::<E>(window, None, false);
+    let remote = match ctx.governor.call(&ctx.cancel, "search", || ctx.client.search_with_page_size(&query, 5)).await {
+        Ok(page) => u64::from(page.total_records),
+        Err(RetryError::Cancelled) => return Err(SyncError::Cancelled),
+        Err(RetryError::Wire(e)) => {
+            warn!(error_code = %e.label(), error = %e, "drift check skipped: NetSuite's count could not be read");
+            return Ok(());
+        }
+    };
+    let local = ctx.store.live_count(&ctx.tenant_id, E::NAME, window).await?;
+    ctx.store.record_reconciliation(&ctx.tenant_id, E::NAME, ctx.run_id, remote, local).await?;
+    if remote != local {
+        warn!(
+            netsuite = remote,
+            ours = local,
+            "drift: NetSuite's count differs from the live rows stored; the next pull is a full one"
+        );
+        metrics::counter!("drift_detected_total", "tenant" => ctx.tenant_id.clone(), "entity" => E::NAME).increment(1);
+        ctx.store
+            .force_full(&ctx.tenant_id, E::NAME, &format!("drift: NetSuite counts {remote}, we hold {local} live rows"))
+            .await?;
+    } else {
+        debug!(count = remote, "drift check: counts agree");
+    }
     Ok(())
 }

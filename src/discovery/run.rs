@@ -9,7 +9,7 @@ use tracing::{error, info, warn, Instrument};
 use uuid::Uuid;
 
 use super::entity::{enabled_entities, Costs, Departments, Employees, Entity, ExpenseCategories, Invoices, Vendors};
-use super::pull::{pull_entity, PullContext, SyncError};
+use super::pull::{pull_entity, PullContext, RestartPolicy, SyncError};
 use crate::config::{SyncSettings, Tenant};
 use crate::daemon::{Governor, RetryPolicy};
 use crate::netsuite::error::ErrorClass;
@@ -112,6 +112,12 @@ pub async fn sync_tenant_with(
             stop: control.stop,
             cancel: control.cancel,
             progress_every: 10,
+            restarts: RestartPolicy {
+                max: settings.max_search_restarts,
+                base: Duration::from_millis(settings.restart_base_ms),
+            },
+            full_every: chrono::Duration::from_std(tenant.schedule.full_every).ok(),
+            run_id: Some(run_id),
         };
         let mut outcomes = Vec::new();
         let mut fatal: Option<String> = None;

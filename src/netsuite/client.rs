@@ -10,7 +10,7 @@ use super::envelope::{self, SearchPreferences};
 use super::parse::parse_response;
 use super::passport::{Credentials, TokenPassport};
 use super::records::RawRecord;
-use super::search::{SearchPage, SearchQuery, SearchType};
+use super::search::{DeletedPage, DeletedQuery, SearchPage, SearchQuery, SearchType};
 use super::WireError;
 
 /// Settings of one client (one tenant's account).
@@ -115,6 +115,40 @@ impl Client {
         self.call("searchMoreWithId", body, search_type).await
     }
 
+    /// Runs `query` with a page size of its own (e.g. the smallest page, when only
+    /// `totalRecords` is wanted) and returns its first page.
+    pub async fn search_with_page_size(
+        &self,
+        query: &SearchQuery,
+        page_size: u32,
+    ) -> Result<SearchPage<RawRecord>, WireError> {
+        let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size };
+        let passport = TokenPassport::fresh(&self.creds);
+        let body = envelope::search_request(&passport, prefs, query)
+            .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
+        self.call("search", body, query.search_type).await
+    }
+
+    /// Page `page_index` (from 1) of the records of one type deleted since a time.
+    pub async fn get_deleted(&self, query: &DeletedQuery, page_index: u32) -> Result<DeletedPage, WireError> {
+        let prefs = SearchPreferences { body_fields_only: true, page_size: self.config.page_size };
+        let passport = TokenPassport::fresh(&self.creds);
+        let body = envelope::get_deleted_request(&passport, prefs, query, page_index)
+            .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let result =
+            self.post("getDeleted", body).await.and_then(|(status, bytes)| match (status, parse_response(&bytes)) {
+                (200, Ok(resp)) => resp.into_deleted_page(),
+                (_, Ok(resp)) if resp.fault.is_some() => resp.into_deleted_page(),
+                (200, Err(e)) => Err(e),
+                (status, _) => Err(WireError::Http { status, snippet: snippet(&bytes) }),
+            });
+        if result.is_err() {
+            self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
     async fn call(
         &self,
         action: &'static str,
@@ -124,13 +158,17 @@ impl Client {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let result = self.post(action, body).await.and_then(|(status, bytes)| {
             let parsed = parse_response(&bytes);
-            match (status, parsed) {
+            let page = match (status, parsed) {
                 (200, Ok(resp)) => resp.into_search_page(search_type),
                 // NetSuite sends faults with HTTP 500: the fault is the better error.
                 (_, Ok(resp)) if resp.fault.is_some() => resp.into_search_page(search_type),
                 (200, Err(e)) => Err(e),
                 (status, _) => Err(WireError::Http { status, snippet: snippet(&bytes) }),
-            }
+            };
+            page.map(|mut p| {
+                p.body = bytes::Bytes::from(bytes);
+                p
+            })
         });
         if result.is_err() {
             self.stats.errors.fetch_add(1, Ordering::Relaxed);

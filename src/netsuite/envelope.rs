@@ -158,3 +158,32 @@ pub fn search_more_with_id_request(
         Ok(())
     })
 }
+
+/// A `getDeleted` request: records of one `DeletedRecordType` deleted on or after a time,
+/// page `page_index` (from 1). The filter's fields are in the core namespace
+/// (`GetDeletedFilter` of `platform.core.xsd`); `pageIndex` is required.
+pub fn get_deleted_request(
+    passport: &TokenPassport,
+    prefs: SearchPreferences,
+    query: &super::search::DeletedQuery,
+    page_index: u32,
+) -> io::Result<Vec<u8>> {
+    envelope(passport, prefs, |w| {
+        w.create_element("platformMsgs:getDeleted").write_inner_content(|w| {
+            w.create_element("platformMsgs:getDeletedFilter").write_inner_content(|w| {
+                w.create_element("platformCore:deletedDate")
+                    .with_attribute(("operator", "onOrAfter"))
+                    .write_inner_content(|w| {
+                        leaf(w, "platformCore:searchValue", &query.since.to_rfc3339_opts(SecondsFormat::Millis, true))
+                    })?;
+                w.create_element("platformCore:type")
+                    .with_attribute(("operator", "anyOf"))
+                    .write_inner_content(|w| leaf(w, "platformCore:searchValue", query.record_type))?;
+                Ok(())
+            })?;
+            leaf(w, "platformMsgs:pageIndex", &page_index.to_string())?;
+            Ok(())
+        })?;
+        Ok(())
+    })
+}

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::error::FaultSource;
 use super::records::RawRecord;
-use super::search::{SearchPage, SearchType};
+use super::search::{DeletedPage, DeletedRecord, SearchPage, SearchType};
 use super::WireError;
 
 /// A `status` element of a result.
@@ -72,6 +72,14 @@ pub struct Response {
     pub records: Vec<RawRecord>,
     /// The SOAP fault, if the body held one.
     pub fault: Option<Fault>,
+    /// `deletedRecordList/deletedRecord` entries of a `getDeleted` answer.
+    pub deleted: Vec<DeletedRecord>,
+}
+
+/// The first character XML 1.0 forbids (C0 controls other than tab, newline and carriage
+/// return; U+FFFE and U+FFFF), if `text` has one.
+pub fn forbidden_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| (c < '\u{20}' && c != '\t' && c != '\n' && c != '\r') || c == '\u{FFFE}' || c == '\u{FFFF}')
 }
 
 /// One element being folded into JSON.
@@ -88,6 +96,10 @@ struct RecordBuilder {
     internal_id: String,
     external_id: Option<String>,
     stack: Vec<Frame>,
+    /// Byte offset where the record's start tag begins.
+    start: usize,
+    /// A defect found while reading it (a forbidden character).
+    defect: Option<String>,
 }
 
 fn malformed(reader: &Reader<&[u8]>, what: impl std::fmt::Display) -> WireError {
@@ -160,12 +172,14 @@ fn insert_child(parent: &mut Map<String, Value>, parent_is_list: bool, key: Stri
 }
 
 impl RecordBuilder {
-    fn start(e: &BytesStart<'_>, reader: &Reader<&[u8]>) -> Result<Self, WireError> {
+    fn start(e: &BytesStart<'_>, reader: &Reader<&[u8]>, start: usize) -> Result<Self, WireError> {
         let mut b = RecordBuilder {
             record_type: String::new(),
             internal_id: String::new(),
             external_id: None,
             stack: Vec::new(),
+            start,
+            defect: None,
         };
         let mut root = Map::new();
         for (prefixed, name, value) in attributes(e, reader)? {
@@ -190,13 +204,20 @@ impl RecordBuilder {
     }
 
     fn text(&mut self, t: &str) {
+        if let Some(c) = forbidden_char(t) {
+            if self.defect.is_none() {
+                let field = self.stack.last().map(|f| f.name.as_str()).unwrap_or("record");
+                self.defect = Some(format!("field {field} holds U+{:04X}, a character XML 1.0 forbids", u32::from(c)));
+            }
+        }
         if let Some(top) = self.stack.last_mut() {
             top.text.push_str(t);
         }
     }
 
-    /// Closes the innermost element; returns the finished record when it was the root.
-    fn close(&mut self) -> Option<RawRecord> {
+    /// Closes the innermost element; returns the finished record when it was the root
+    /// (`end` is the byte offset just after its end tag).
+    fn close(&mut self, end: usize) -> Option<RawRecord> {
         let frame = self.stack.pop()?;
         match self.stack.last_mut() {
             Some(parent) => {
@@ -211,6 +232,8 @@ impl RecordBuilder {
                     internal_id: std::mem::take(&mut self.internal_id),
                     external_id: self.external_id.take(),
                     fields: frame.obj,
+                    span: (self.start, end),
+                    defect: self.defect.take(),
                 };
                 if record.internal_id.is_empty() {
                     // Search rows carry the id in basic/internalId/searchValue@internalId.
@@ -252,7 +275,9 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
     let mut in_status = false;
 
     loop {
+        let before = reader.buffer_position() as usize;
         let event = reader.read_event().map_err(|e| malformed(&reader, format!("XML error: {e}")))?;
+        let after = reader.buffer_position() as usize;
         let is_empty = matches!(event, Event::Empty(_));
         match event {
             Event::Start(e) | Event::Empty(e) if record.is_some() => {
@@ -260,7 +285,7 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
                 let b = record.as_mut().ok_or_else(|| malformed(&reader, "record state lost"))?;
                 b.open(frame);
                 if is_empty {
-                    b.close();
+                    b.close(after);
                 }
             }
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -271,10 +296,34 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
                     }
                     saw_envelope = true;
                 }
+                if name == "deletedRecord" {
+                    resp.deleted.push(DeletedRecord {
+                        internal_id: String::new(),
+                        record_type: None,
+                        deleted_at: None,
+                    });
+                } else if name == "record" && path.last().map(String::as_str) == Some("deletedRecord") {
+                    // getDeleted: a RecordRef naming the deleted record, not a record.
+                    let attrs = attributes(e, &reader)?;
+                    if let Some(d) = resp.deleted.last_mut() {
+                        for (prefixed, n, v) in attrs {
+                            match (prefixed, n.as_str()) {
+                                (false, "internalId") => d.internal_id = v,
+                                (false, "type") => d.record_type = Some(v),
+                                _ => {}
+                            }
+                        }
+                    }
+                    if !is_empty {
+                        path.push(name);
+                        text.clear();
+                    }
+                    continue;
+                }
                 if (name == "record" || name == "searchRow") && path.last().map(String::as_str) != Some("Header") {
-                    let mut b = RecordBuilder::start(e, &reader)?;
+                    let mut b = RecordBuilder::start(e, &reader, before)?;
                     if is_empty {
-                        if let Some(r) = b.close() {
+                        if let Some(r) = b.close(after) {
                             resp.records.push(r);
                         }
                     } else {
@@ -317,7 +366,15 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
                 let s = t.unescape().map_err(|e| malformed(&reader, format!("bad text: {e}")))?;
                 match record.as_mut() {
                     Some(b) => b.text(&s),
-                    None => text.push_str(&s),
+                    None => {
+                        if let Some(c) = forbidden_char(&s) {
+                            return Err(malformed(
+                                &reader,
+                                format!("U+{:04X}, a character XML 1.0 forbids, outside any record", u32::from(c)),
+                            ));
+                        }
+                        text.push_str(&s)
+                    }
                 }
             }
             Event::CData(c) => {
@@ -330,7 +387,7 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
             }
             Event::End(_) => {
                 if let Some(b) = record.as_mut() {
-                    if let Some(r) = b.close() {
+                    if let Some(r) = b.close(after) {
                         resp.records.push(r);
                         record = None;
                     }
@@ -357,6 +414,13 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
                         resp.page_index = Some(parse_u32(&reader, "pageIndex", value)?)
                     }
                     (p, "searchId") if p.ends_with("Result") => resp.search_id = Some(value.to_string()),
+                    ("deletedRecord", "deletedDate") => {
+                        let at = super::records::parse_datetime(value)
+                            .ok_or_else(|| malformed(&reader, format!("deletedDate is not a date: {value:?}")))?;
+                        if let Some(d) = resp.deleted.last_mut() {
+                            d.deleted_at = Some(at);
+                        }
+                    }
                     ("statusDetail", field) if in_status => {
                         if let Some(d) = resp.status.as_mut().and_then(|s| s.details.last_mut()) {
                             match field {
@@ -458,6 +522,36 @@ impl Response {
             page_index: self.page_index.unwrap_or(1),
             search_id: self.search_id,
             records: self.records,
+            body: bytes::Bytes::new(),
+        })
+    }
+
+    /// Reads this response as a page of a `getDeleted` answer: its error if it carries one;
+    /// otherwise the paging fields and the deleted records (each must name its internal id).
+    pub fn into_deleted_page(self) -> Result<DeletedPage, WireError> {
+        if let Some(err) = self.error() {
+            return Err(err);
+        }
+        if self.status.is_none() {
+            return Err(WireError::Malformed(format!(
+                "no getDeletedResult status in {}",
+                self.operation.as_deref().unwrap_or("an empty body")
+            )));
+        }
+        let total_records =
+            self.total_records.ok_or_else(|| WireError::Malformed("getDeletedResult without totalRecords".into()))?;
+        if let Some(bad) = self.deleted.iter().find(|d| d.internal_id.is_empty()) {
+            return Err(WireError::Malformed(format!(
+                "a deletedRecord without record/@internalId (type {:?})",
+                bad.record_type
+            )));
+        }
+        Ok(DeletedPage {
+            total_records,
+            page_size: self.page_size.unwrap_or(0),
+            total_pages: self.total_pages.unwrap_or(if total_records == 0 { 0 } else { 1 }),
+            page_index: self.page_index.unwrap_or(1),
+            records: self.deleted,
         })
     }
 }

@@ -24,6 +24,12 @@ pub struct RawRecord {
     pub external_id: Option<String>,
     /// All child elements.
     pub fields: Map<String, Value>,
+    /// Where the record's XML lies in the response body (byte offsets), to keep a record
+    /// that cannot be read ([`SearchPage::record_xml`](super::SearchPage::record_xml)).
+    pub span: (usize, usize),
+    /// Why the record cannot be read even before conversion (XML 1.0 forbidden characters in
+    /// its text), if so.
+    pub defect: Option<String>,
 }
 
 impl RawRecord {

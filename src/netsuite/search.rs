@@ -198,4 +198,49 @@ pub struct SearchPage<T> {
     pub search_id: Option<String>,
     /// The records of this page.
     pub records: Vec<T>,
+    /// The response body the records were read from (their `span`s point into it).
+    pub body: bytes::Bytes,
+}
+
+impl SearchPage<super::RawRecord> {
+    /// The XML of one record of this page, as NetSuite sent it.
+    pub fn record_xml(&self, record: &super::RawRecord) -> String {
+        let (from, to) = record.span;
+        self.body.get(from..to).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
+    }
+}
+
+/// One record NetSuite reports deleted (`getDeleted`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeletedRecord {
+    /// `record/@internalId`.
+    pub internal_id: String,
+    /// `record/@type` (a `RecordType` value such as `vendorBill`).
+    pub record_type: Option<String>,
+    /// `deletedDate`.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// One page of a `getDeleted` answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeletedPage {
+    /// `totalRecords`.
+    pub total_records: u32,
+    /// `pageSize`.
+    pub page_size: u32,
+    /// `totalPages`.
+    pub total_pages: u32,
+    /// `pageIndex`.
+    pub page_index: u32,
+    /// The deleted records of this page.
+    pub records: Vec<DeletedRecord>,
+}
+
+/// What a `getDeleted` asks for: one `DeletedRecordType` value, deleted on or after a time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeletedQuery {
+    /// A 2017_2 `DeletedRecordType` value, e.g. `vendorBill`.
+    pub record_type: &'static str,
+    /// `deletedDate onOrAfter` this.
+    pub since: DateTime<Utc>,
 }

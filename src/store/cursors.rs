@@ -65,9 +65,15 @@ pub struct Cursor {
     pub pull: Option<OpenPull>,
     /// The transaction-date window start fixed at onboarding, for windowed entities.
     pub window_start: Option<chrono::NaiveDate>,
+    /// Why the next pull must be a full one (a hole was found), if it must.
+    pub force_full: Option<String>,
+    /// When the last complete full pull started.
+    pub last_full_at: Option<DateTime<Utc>>,
+    /// Deletions are known up to this time (getDeleted's own high-water mark).
+    pub deleted_high_water: Option<DateTime<Utc>>,
 }
 
-/// A pull that was started and has not committed its last page.
+/// A pull that was started and has not been finished.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpenPull {
     /// When it started: the high-water mark it will set when done.
@@ -78,14 +84,27 @@ pub struct OpenPull {
     pub since: Option<DateTime<Utc>>,
     /// The searchId of its search, if page 1 was fetched.
     pub search_id: Option<String>,
-    /// Pages committed so far.
+    /// Pages committed so far (1..=pages_done all are).
     pub pages_done: u32,
     /// The transaction-date lower bound of this pull, for windowed entities.
     pub window_start: Option<chrono::NaiveDate>,
     /// Whether it runs the plain search because the typed one was refused.
     pub plain: bool,
-    /// Total pages reported by the search.
-    pub total_pages: Option<u32>,
+    /// What page 1 of the current search promised, to check every later page against.
+    pub shape: Option<PageShape>,
+    /// Whether it is a periodic full refresh of an onboarded entity.
+    pub refresh: bool,
+}
+
+/// The totals a search's page 1 reported; every later page must report the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageShape {
+    /// `totalRecords`.
+    pub total_records: u32,
+    /// `pageSize`.
+    pub page_size: u32,
+    /// `totalPages`.
+    pub total_pages: u32,
 }
 
 /// A page to commit along with the cursor.
@@ -93,20 +112,57 @@ pub struct OpenPull {
 pub struct PageCommit<'a> {
     /// Page index (from 1).
     pub page_index: u32,
-    /// Total pages of the search.
-    pub total_pages: u32,
+    /// The search's totals (from its page 1).
+    pub shape: PageShape,
     /// The searchId, to resume later pages.
     pub search_id: Option<&'a str>,
     /// Pages 1..=pages_done are all committed once this page is (pages fetched in parallel
     /// may arrive out of order: the cursor only advances over a contiguous run).
     pub pages_done: u32,
+    /// The key of every record of the page (internal id, or `xml:<md5>` for a record without
+    /// one), readable or not: what the pull has received.
+    pub seen: &'a [String],
+    /// Records of the page that could not be read.
+    pub rejected: &'a [Rejected],
 }
 
-impl PageCommit<'_> {
-    /// Whether every page of the search is committed with this one.
-    pub fn completes(&self) -> bool {
-        self.pages_done >= self.total_pages
-    }
+/// A record that could not be read, kept for a later run to try again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejected {
+    /// Internal id, or `xml:<md5 of the XML>` without one.
+    pub key: String,
+    /// The internal id, when it could be read.
+    pub internal_id: Option<String>,
+    /// Why it could not be read.
+    pub error: String,
+    /// The record's XML as NetSuite sent it.
+    pub xml: String,
+}
+
+/// How committing a page went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PageOutcome {
+    /// Written, with these counts.
+    Committed(UpsertCounts),
+    /// Nothing written: a record of this page was already received on another page of the
+    /// same pull (pages overlap).
+    Overlap {
+        /// The record's key.
+        key: String,
+        /// The page it came on before.
+        other_page: u32,
+    },
+}
+
+/// How a finished pull closes.
+#[derive(Clone, Copy, Debug)]
+pub struct PullClose {
+    /// Whether it pulled everything in scope (so `last_full_at` moves).
+    pub full: bool,
+    /// For a complete, consistent full pull of the typed search: mark as deleted the live
+    /// rows in scope that it did not receive. `Some(window)` for windowed entities (rows with
+    /// a transaction date on or after it), `Some(None)` for the whole table.
+    pub mark_missing: Option<Option<chrono::NaiveDate>>,
 }
 
 impl Store {
@@ -114,7 +170,8 @@ impl Store {
     pub async fn load_cursor(&self, tenant_id: &str, entity: &str) -> Result<Cursor, sqlx::Error> {
         let row = sqlx::query(
             "SELECT phase, high_water, pull_started_at, pull_mode, pull_since, search_id, pages_done, total_pages,
-                    window_start, pull_plain
+                    total_records, page_size, window_start, pull_plain, pull_refresh, force_full, force_full_reason,
+                    last_full_at, deleted_high_water
              FROM sync_cursors WHERE tenant_id = $1 AND entity = $2",
         )
         .bind(tenant_id)
@@ -125,6 +182,17 @@ impl Store {
         let started: Option<DateTime<Utc>> = row.try_get("pull_started_at")?;
         let window_start: Option<chrono::NaiveDate> = row.try_get("window_start")?;
         let mode: Option<String> = row.try_get("pull_mode")?;
+        let total_pages: Option<i32> = row.try_get("total_pages")?;
+        let total_records: Option<i32> = row.try_get("total_records")?;
+        let page_size: Option<i32> = row.try_get("page_size")?;
+        let shape = match (total_records, page_size, total_pages) {
+            (Some(r), Some(s), Some(p)) => Some(PageShape {
+                total_records: r.max(0) as u32,
+                page_size: s.max(0) as u32,
+                total_pages: p.max(0) as u32,
+            }),
+            _ => None,
+        };
         let pull = match (started, mode.as_deref().and_then(PullMode::parse)) {
             (Some(started_at), Some(mode)) => Some(OpenPull {
                 started_at,
@@ -132,21 +200,29 @@ impl Store {
                 since: row.try_get("pull_since")?,
                 search_id: row.try_get("search_id")?,
                 pages_done: row.try_get::<i32, _>("pages_done")?.max(0) as u32,
-                total_pages: row.try_get::<Option<i32>, _>("total_pages")?.map(|t| t.max(0) as u32),
+                shape,
                 window_start,
                 plain: row.try_get("pull_plain")?,
+                refresh: row.try_get("pull_refresh")?,
             }),
             _ => None,
         };
+        let force: bool = row.try_get("force_full")?;
+        let reason: Option<String> = row.try_get("force_full_reason")?;
         Ok(Cursor {
             onboarded: row.try_get::<String, _>("phase")? == "delta",
             high_water: row.try_get("high_water")?,
             pull,
             window_start,
+            force_full: force.then(|| reason.unwrap_or_else(|| "a full pull was asked for".into())),
+            last_full_at: row.try_get("last_full_at")?,
+            deleted_high_water: row.try_get("deleted_high_water")?,
         })
     }
 
-    /// Records that a pull has started (or keeps the one already open).
+    /// Records that a pull has started (replacing any open one) and forgets what an earlier
+    /// pull received.
+    #[allow(clippy::too_many_arguments)]
     pub async fn begin_pull(
         &self,
         tenant_id: &str,
@@ -155,14 +231,17 @@ impl Store {
         mode: PullMode,
         since: Option<DateTime<Utc>>,
         window_start: Option<chrono::NaiveDate>,
+        refresh: bool,
     ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO sync_cursors (tenant_id, entity, pull_started_at, pull_mode, pull_since, pages_done, window_start)
-             VALUES ($1, $2, $3, $4, $5, 0, $6)
+            "INSERT INTO sync_cursors (tenant_id, entity, pull_started_at, pull_mode, pull_since, pages_done, window_start, pull_refresh)
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7)
              ON CONFLICT (tenant_id, entity) DO UPDATE SET
                 pull_started_at = EXCLUDED.pull_started_at, pull_mode = EXCLUDED.pull_mode,
                 pull_since = EXCLUDED.pull_since, search_id = NULL, pages_done = 0, total_pages = NULL,
-                window_start = EXCLUDED.window_start, pull_plain = false, updated_at = now()",
+                total_records = NULL, page_size = NULL, window_start = EXCLUDED.window_start,
+                pull_plain = false, pull_refresh = EXCLUDED.pull_refresh, updated_at = now()",
         )
         .bind(tenant_id)
         .bind(entity)
@@ -170,71 +249,260 @@ impl Store {
         .bind(mode.as_str())
         .bind(since)
         .bind(window_start)
-        .execute(&self.pool)
+        .bind(refresh)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        clear_seen(&mut tx, tenant_id, entity).await?;
+        tx.commit().await
     }
 
-    /// Commits one page of records and the cursor in one transaction. When it is the last
-    /// page, the pull is closed: the high-water mark becomes the pull's start time and the
-    /// entity counts as onboarded.
+    /// Runs the open pull's search again from page 1: forgets its searchId, totals, pages
+    /// and what it received (rows already written stay: upserts are idempotent).
+    pub async fn restart_pull(&self, tenant_id: &str, entity: &str) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE sync_cursors SET search_id = NULL, pages_done = 0, total_pages = NULL, total_records = NULL,
+                page_size = NULL, updated_at = now()
+             WHERE tenant_id = $1 AND entity = $2",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .execute(&mut *tx)
+        .await?;
+        clear_seen(&mut tx, tenant_id, entity).await?;
+        tx.commit().await
+    }
+
+    /// Commits one page of records, what it received, its rejected records and the cursor,
+    /// in one transaction. A page that repeats a record of another page of the pull writes
+    /// nothing and says so. The pull stays open: only [`Store::finish_pull`] closes it.
     pub async fn commit_page(
         &self,
         tenant_id: &str,
         entity: &str,
         batch: Batch<'_>,
         page: PageCommit<'_>,
-    ) -> Result<UpsertCounts, sqlx::Error> {
+    ) -> Result<PageOutcome, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        let counts = match batch {
-            Batch::Vendors(v) => upsert_vendors(&mut tx, tenant_id, v).await?,
-            Batch::Invoices(v) => upsert_invoices(&mut tx, tenant_id, v).await?,
-            Batch::Costs(v) => upsert_costs(&mut tx, tenant_id, v).await?,
-            Batch::ExpenseCategories(v) => upsert_expense_categories(&mut tx, tenant_id, v).await?,
-            Batch::Departments(v) => upsert_departments(&mut tx, tenant_id, v).await?,
-            Batch::Employees(v) => upsert_employees(&mut tx, tenant_id, v).await?,
-        };
-        advance_cursor(&mut tx, tenant_id, entity, &page).await?;
-        tx.commit().await?;
-        Ok(counts)
-    }
-}
-
-async fn advance_cursor(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    tenant_id: &str,
-    entity: &str,
-    page: &PageCommit<'_>,
-) -> Result<(), sqlx::Error> {
-    let updated = if page.completes() {
-        sqlx::query(
-            "UPDATE sync_cursors SET phase = 'delta', high_water = pull_started_at,
-                pull_started_at = NULL, pull_mode = NULL, pull_since = NULL, search_id = NULL,
-                pages_done = 0, total_pages = NULL, pull_plain = false, updated_at = now()
-             WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
+        let overlap: Option<(String, i32)> = sqlx::query_as(
+            "SELECT internal_id, page FROM pull_seen
+             WHERE tenant_id = $1 AND entity = $2 AND internal_id = ANY($3) AND page <> $4 LIMIT 1",
         )
         .bind(tenant_id)
         .bind(entity)
-        .execute(&mut **tx)
-        .await?
-    } else {
+        .bind(page.seen)
+        .bind(page.page_index as i32)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((key, other)) = overlap {
+            tx.rollback().await?;
+            return Ok(PageOutcome::Overlap { key, other_page: other.max(0) as u32 });
+        }
+        let counts = upsert_batch(&mut tx, tenant_id, batch).await?;
         sqlx::query(
-            "UPDATE sync_cursors SET search_id = $3, pages_done = $4,
-                total_pages = $5, updated_at = now()
+            "INSERT INTO pull_seen (tenant_id, entity, internal_id, page)
+             SELECT $1, $2, k, $4 FROM UNNEST($3::text[]) AS k ON CONFLICT DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(page.seen)
+        .bind(page.page_index as i32)
+        .execute(&mut *tx)
+        .await?;
+        super::rejected::settle_page(&mut tx, tenant_id, entity, page.seen, page.rejected).await?;
+        let updated = sqlx::query(
+            "UPDATE sync_cursors SET search_id = $3, pages_done = greatest(pages_done, $4), total_pages = $5,
+                total_records = $6, page_size = $7, updated_at = now()
              WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
         )
         .bind(tenant_id)
         .bind(entity)
         .bind(page.search_id)
         .bind(page.pages_done as i32)
-        .bind(page.total_pages as i32)
-        .execute(&mut **tx)
-        .await?
-    };
-    if updated.rows_affected() != 1 {
-        return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
+        .bind(page.shape.total_pages as i32)
+        .bind(page.shape.total_records as i32)
+        .bind(page.shape.page_size as i32)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
+        }
+        tx.commit().await?;
+        Ok(PageOutcome::Committed(counts))
     }
+
+    /// Writes records fetched outside a pull (those rejected earlier, asked for again by id),
+    /// with their rejections settled, in one transaction. `asked` are the keys asked for: an
+    /// asked record NetSuite no longer returns leaves `rejected_records` too.
+    pub async fn commit_records(
+        &self,
+        tenant_id: &str,
+        entity: &str,
+        batch: Batch<'_>,
+        asked: &[String],
+        seen: &[String],
+        rejected: &[Rejected],
+    ) -> Result<UpsertCounts, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let counts = upsert_batch(&mut tx, tenant_id, batch).await?;
+        let mut settled: Vec<String> = asked.to_vec();
+        settled.extend(seen.iter().cloned());
+        super::rejected::settle_page(&mut tx, tenant_id, entity, &settled, rejected).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    /// Distinct records the open pull has received so far.
+    pub async fn seen_count(&self, tenant_id: &str, entity: &str) -> Result<u64, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM pull_seen WHERE tenant_id = $1 AND entity = $2")
+            .bind(tenant_id)
+            .bind(entity)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// Closes a complete, consistent pull in one transaction: marks as deleted what a full
+    /// pull no longer found (when asked), moves the high-water mark to the pull's start,
+    /// counts the entity onboarded, clears a forced full pull. Returns the rows marked deleted.
+    pub async fn finish_pull(&self, tenant_id: &str, entity: &str, close: PullClose) -> Result<u64, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let started: Option<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT pull_started_at FROM sync_cursors WHERE tenant_id = $1 AND entity = $2 FOR UPDATE",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .fetch_optional(&mut *tx)
+        .await?
+        .flatten();
+        let Some(started) = started else {
+            return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity} to finish")));
+        };
+        let mut marked = 0;
+        if let (Some(scope), Some(table)) = (close.mark_missing, super::deletions::table_of(entity)) {
+            let missing = missing_in_scope(&mut tx, tenant_id, entity, table, scope).await?;
+            marked = super::deletions::mark_deleted_in(&mut tx, tenant_id, table, &missing, Utc::now()).await?.len();
+        }
+        sqlx::query(
+            "UPDATE sync_cursors SET phase = 'delta', high_water = pull_started_at,
+                last_full_at = CASE WHEN $3 THEN pull_started_at ELSE last_full_at END,
+                deleted_high_water = coalesce(deleted_high_water, pull_started_at),
+                force_full = CASE WHEN $3 THEN false ELSE force_full END,
+                force_full_reason = CASE WHEN $3 THEN NULL ELSE force_full_reason END,
+                pull_started_at = NULL, pull_mode = NULL, pull_since = NULL, search_id = NULL,
+                pages_done = 0, total_pages = NULL, total_records = NULL, page_size = NULL,
+                pull_plain = false, pull_refresh = false, updated_at = now()
+             WHERE tenant_id = $1 AND entity = $2",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(close.full)
+        .execute(&mut *tx)
+        .await?;
+        clear_seen(&mut tx, tenant_id, entity).await?;
+        tx.commit().await?;
+        let _ = started;
+        Ok(marked as u64)
+    }
+
+    /// Gives up the open pull without moving the high-water mark, and makes the next pull of
+    /// the entity a full one: what was committed stays, the hole is filled by that pull.
+    pub async fn abandon_pull(&self, tenant_id: &str, entity: &str, reason: &str) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE sync_cursors SET force_full = true, force_full_reason = $3,
+                pull_started_at = NULL, pull_mode = NULL, pull_since = NULL, search_id = NULL,
+                pages_done = 0, total_pages = NULL, total_records = NULL, page_size = NULL,
+                pull_plain = false, pull_refresh = false, updated_at = now()
+             WHERE tenant_id = $1 AND entity = $2",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+        clear_seen(&mut tx, tenant_id, entity).await?;
+        tx.commit().await
+    }
+
+    /// Makes the next pull of an entity a full one, with the reason.
+    pub async fn force_full(&self, tenant_id: &str, entity: &str, reason: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO sync_cursors (tenant_id, entity, force_full, force_full_reason) VALUES ($1, $2, true, $3)
+             ON CONFLICT (tenant_id, entity) DO UPDATE SET force_full = true, force_full_reason = $3, updated_at = now()",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Moves getDeleted's high-water mark (deletions are known up to `at`).
+    pub async fn set_deleted_high_water(
+        &self,
+        tenant_id: &str,
+        entity: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE sync_cursors SET deleted_high_water = $3, updated_at = now() WHERE tenant_id = $1 AND entity = $2",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+async fn upsert_batch(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    tenant_id: &str,
+    batch: Batch<'_>,
+) -> Result<UpsertCounts, sqlx::Error> {
+    match batch {
+        Batch::Vendors(v) => upsert_vendors(tx, tenant_id, v).await,
+        Batch::Invoices(v) => upsert_invoices(tx, tenant_id, v).await,
+        Batch::Costs(v) => upsert_costs(tx, tenant_id, v).await,
+        Batch::ExpenseCategories(v) => upsert_expense_categories(tx, tenant_id, v).await,
+        Batch::Departments(v) => upsert_departments(tx, tenant_id, v).await,
+        Batch::Employees(v) => upsert_employees(tx, tenant_id, v).await,
+    }
+}
+
+async fn clear_seen(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    tenant_id: &str,
+    entity: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM pull_seen WHERE tenant_id = $1 AND entity = $2")
+        .bind(tenant_id)
+        .bind(entity)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+/// Live rows of `table` in scope that the open pull did not receive.
+async fn missing_in_scope(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    tenant_id: &str,
+    entity: &str,
+    table: &'static str,
+    window: Option<chrono::NaiveDate>,
+) -> Result<Vec<String>, sqlx::Error> {
+    // `table` is one of store::deletions' constants, never text from outside. EXCEPT (a hashed
+    // set difference) stays linear whatever the planner knows of the fresh tables.
+    let scope = if window.is_some() { "AND t.tran_date >= $3" } else { "AND $3::date IS NULL" };
+    let sql = format!(
+        "SELECT t.internal_id FROM {table} t WHERE t.tenant_id = $1 AND t.deleted_at IS NULL {scope}
+         EXCEPT
+         SELECT s.internal_id FROM pull_seen s WHERE s.tenant_id = $1 AND s.entity = $2"
+    );
+    sqlx::query_scalar(&sql).bind(tenant_id).bind(entity).bind(window).fetch_all(&mut **tx).await
 }
 
 impl Store {

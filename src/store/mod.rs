@@ -7,6 +7,7 @@ pub mod deletions;
 pub mod leases;
 pub mod org;
 pub mod outbox;
+pub mod rejected;
 pub mod runs;
 pub mod services;
 pub mod spend;
@@ -17,7 +18,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
-pub use cursors::{Batch, Cursor, PageCommit, PullMode};
+pub use cursors::{Batch, Cursor, PageCommit, PageOutcome, PageShape, PullClose, PullMode, Rejected};
+pub use deletions::Deletion;
 pub use runs::{EntityOutcome, RunStatus};
 pub use services::UpsertCounts;
 

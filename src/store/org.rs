@@ -30,8 +30,8 @@ pub(crate) async fn upsert_departments(
               AS u (id, name, parent, subs, inactive, raw)
          ON CONFLICT (tenant_id, internal_id) DO UPDATE SET name = EXCLUDED.name,
              parent_internal_id = EXCLUDED.parent_internal_id, subsidiaries = EXCLUDED.subsidiaries,
-             is_inactive = EXCLUDED.is_inactive, raw = EXCLUDED.raw, updated_at = now()
-         WHERE d.raw IS DISTINCT FROM EXCLUDED.raw
+             is_inactive = EXCLUDED.is_inactive, raw = EXCLUDED.raw, updated_at = now(), deleted_at = NULL
+         WHERE d.deleted_at IS NOT NULL OR d.raw IS DISTINCT FROM EXCLUDED.raw
          RETURNING internal_id, (xmax = 0) AS inserted",
     )
     .bind(tenant_id)
@@ -94,8 +94,8 @@ pub(crate) async fn upsert_employees(
             is_inactive = EXCLUDED.is_inactive, hire_date = EXCLUDED.hire_date, release_date = EXCLUDED.release_date,
             employee_type = EXCLUDED.employee_type, employee_status = EXCLUDED.employee_status,
             location = EXCLUDED.location, last_modified = EXCLUDED.last_modified, raw = EXCLUDED.raw,
-            updated_at = now()
-        WHERE e.raw IS DISTINCT FROM EXCLUDED.raw
+            updated_at = now(), deleted_at = NULL
+        WHERE e.deleted_at IS NOT NULL OR e.raw IS DISTINCT FROM EXCLUDED.raw
         RETURNING internal_id, (xmax = 0) AS inserted
         "#,
     )

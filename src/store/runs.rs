@@ -51,6 +51,10 @@ pub struct EntityOutcome {
     pub inserted: u64,
     /// Rows whose content changed.
     pub updated: u64,
+    /// Rows marked deleted (reported by getDeleted, or no longer found by a full refresh).
+    pub deleted: u64,
+    /// Records that could not be read (kept in `rejected_records`).
+    pub rejected: u64,
     /// Error label (NetSuite code or transport kind), if it did not succeed.
     pub error_code: Option<String>,
     /// The error message, if it did not succeed.
@@ -79,12 +83,13 @@ impl Store {
     /// Records one entity's outcome in a run.
     pub async fn record_entity(&self, run_id: Uuid, o: &EntityOutcome) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO sync_run_entities (run_id, entity, mode, status, pages, records, inserted, updated, error_code, error, finished_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+            "INSERT INTO sync_run_entities (run_id, entity, mode, status, pages, records, inserted, updated, error_code, error,
+                deleted, rejected, finished_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
              ON CONFLICT (run_id, entity) DO UPDATE SET mode = EXCLUDED.mode, status = EXCLUDED.status,
                 pages = EXCLUDED.pages, records = EXCLUDED.records, inserted = EXCLUDED.inserted,
                 updated = EXCLUDED.updated, error_code = EXCLUDED.error_code, error = EXCLUDED.error,
-                finished_at = now()",
+                deleted = EXCLUDED.deleted, rejected = EXCLUDED.rejected, finished_at = now()",
         )
         .bind(run_id)
         .bind(&o.entity)
@@ -96,6 +101,8 @@ impl Store {
         .bind(o.updated as i64)
         .bind(&o.error_code)
         .bind(&o.error)
+        .bind(o.deleted as i64)
+        .bind(o.rejected as i64)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -113,9 +120,10 @@ impl Store {
         let records: u64 = outcomes.iter().map(|o| o.records).sum();
         let inserted: u64 = outcomes.iter().map(|o| o.inserted).sum();
         let updated: u64 = outcomes.iter().map(|o| o.updated).sum();
+        let deleted: u64 = outcomes.iter().map(|o| o.deleted).sum();
         sqlx::query(
             "UPDATE sync_runs SET finished_at = now(), status = $2, requests = $3, records = $4,
-                inserted = $5, updated = $6, error = $7
+                inserted = $5, updated = $6, error = $7, deleted = $8
              WHERE run_id = $1",
         )
         .bind(run_id)
@@ -125,6 +133,7 @@ impl Store {
         .bind(inserted as i64)
         .bind(updated as i64)
         .bind(error)
+        .bind(deleted as i64)
         .execute(&self.pool)
         .await?;
         Ok(())

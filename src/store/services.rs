@@ -109,8 +109,8 @@ pub(crate) async fn upsert_vendors(
             company_name = EXCLUDED.company_name, email = EXCLUDED.email, url = EXCLUDED.url,
             category = EXCLUDED.category, currency = EXCLUDED.currency, subsidiary = EXCLUDED.subsidiary,
             is_inactive = EXCLUDED.is_inactive, date_created = EXCLUDED.date_created,
-            last_modified = EXCLUDED.last_modified, raw = EXCLUDED.raw, updated_at = now()
-        WHERE (s.external_id, s.entity_id, s.company_name, s.email, s.url, s.category, s.currency,
+            last_modified = EXCLUDED.last_modified, raw = EXCLUDED.raw, updated_at = now(), deleted_at = NULL
+        WHERE s.deleted_at IS NOT NULL OR (s.external_id, s.entity_id, s.company_name, s.email, s.url, s.category, s.currency,
                s.subsidiary, s.is_inactive, s.date_created, s.last_modified, s.raw)
               IS DISTINCT FROM
               (EXCLUDED.external_id, EXCLUDED.entity_id, EXCLUDED.company_name, EXCLUDED.email, EXCLUDED.url,

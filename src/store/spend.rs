@@ -94,8 +94,8 @@ pub(crate) async fn upsert_invoices(
             department = EXCLUDED.department, memo = EXCLUDED.memo, status = EXCLUDED.status,
             due_date = EXCLUDED.due_date, posting_period = EXCLUDED.posting_period,
             created_date = EXCLUDED.created_date, last_modified = EXCLUDED.last_modified, raw = EXCLUDED.raw,
-            updated_at = now()
-        WHERE i.raw IS DISTINCT FROM EXCLUDED.raw OR i.record_type IS DISTINCT FROM EXCLUDED.record_type
+            updated_at = now(), deleted_at = NULL
+        WHERE i.deleted_at IS NOT NULL OR i.raw IS DISTINCT FROM EXCLUDED.raw OR i.record_type IS DISTINCT FROM EXCLUDED.record_type
         RETURNING internal_id, (xmax = 0) AS inserted
         "#,
     )
@@ -224,8 +224,8 @@ pub(crate) async fn upsert_costs(
             employee_name = EXCLUDED.employee_name, tran_date = EXCLUDED.tran_date, total = EXCLUDED.total,
             currency = EXCLUDED.currency, status = EXCLUDED.status, department = EXCLUDED.department,
             memo = EXCLUDED.memo, created_date = EXCLUDED.created_date, last_modified = EXCLUDED.last_modified,
-            raw = EXCLUDED.raw, updated_at = now()
-        WHERE c.raw IS DISTINCT FROM EXCLUDED.raw
+            raw = EXCLUDED.raw, updated_at = now(), deleted_at = NULL
+        WHERE c.deleted_at IS NOT NULL OR c.raw IS DISTINCT FROM EXCLUDED.raw
         RETURNING internal_id, (xmax = 0) AS inserted
         "#,
     )
@@ -321,8 +321,8 @@ pub(crate) async fn upsert_expense_categories(
         "INSERT INTO expense_categories AS e (tenant_id, internal_id, name, description, is_inactive, raw)
          SELECT $1, u.* FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bool[], $6::jsonb[]) AS u
          ON CONFLICT (tenant_id, internal_id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
-             is_inactive = EXCLUDED.is_inactive, raw = EXCLUDED.raw, updated_at = now()
-         WHERE e.raw IS DISTINCT FROM EXCLUDED.raw
+             is_inactive = EXCLUDED.is_inactive, raw = EXCLUDED.raw, updated_at = now(), deleted_at = NULL
+         WHERE e.deleted_at IS NOT NULL OR e.raw IS DISTINCT FROM EXCLUDED.raw
          RETURNING internal_id, (xmax = 0) AS inserted",
     )
     .bind(tenant_id)

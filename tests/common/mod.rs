@@ -61,6 +61,8 @@ pub fn sync_settings() -> SyncSettings {
         request_timeout_seconds: 30,
         max_attempts: 6,
         max_in_flight_per_account: 3,
+        max_search_restarts: 4,
+        restart_base_ms: 10,
         retry_base_ms: 5,
         retry_max_ms: 50,
     }
