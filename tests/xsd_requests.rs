@@ -4,10 +4,13 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use netsuite_discovery::discovery::pull::query_for;
+use netsuite_discovery::discovery::pull::{query_for, query_for_ids};
 use netsuite_discovery::discovery::{Costs, Departments, Employees, ExpenseCategories, Invoices};
-use netsuite_discovery::netsuite::envelope::{search_more_with_id_request, search_request, SearchPreferences};
-use netsuite_discovery::netsuite::search::{Criterion, DateOperator, SearchQuery, SearchType};
+use netsuite_discovery::discovery::{EntitySpec, Vendors};
+use netsuite_discovery::netsuite::envelope::{
+    get_deleted_request, search_more_with_id_request, search_request, SearchPreferences,
+};
+use netsuite_discovery::netsuite::search::{Criterion, DateOperator, DeletedQuery, SearchQuery, SearchType};
 use netsuite_discovery::netsuite::{AccountId, Credentials, TokenPassport};
 use secrecy::SecretString;
 
@@ -70,6 +73,8 @@ fn client_requests_validate() {
         ("departments", query_for::<Departments>(None, None, false)),
         ("employees_full", query_for::<Employees>(None, None, false)),
         ("employees_delta", query_for::<Employees>(None, Some(since), false)),
+        ("vendors_by_id", query_for_ids::<Vendors>(&["12".into(), "13".into()], false)),
+        ("invoices_by_id", query_for_ids::<Invoices>(&["12".into()], false)),
     ] {
         let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size: 1000 };
         messages.push((name.to_string(), search_request(&passport(), prefs, &query).unwrap()));
@@ -83,6 +88,12 @@ fn client_requests_validate() {
         !String::from_utf8_lossy(&messages[6].1).contains("operator=\"anyOf\""),
         "the plain search has no type filter"
     );
+    // getDeleted for every DeletedRecordType value any entity asks for.
+    let types = [Vendors::deleted_types(), Invoices::deleted_types(), Costs::deleted_types(), Employees::deleted_types()];
+    for record_type in types.into_iter().flatten() {
+        let q = DeletedQuery { record_type, since };
+        messages.push((format!("get_deleted_{record_type}"), get_deleted_request(&passport(), prefs(), &q, 2).unwrap()));
+    }
     if let Err(problems) = common::xsd_validate(&messages) {
         panic!("client requests do not validate against the 2017_2 XSDs:\n{problems}");
     }
@@ -124,13 +135,17 @@ async fn captured_traffic_of_a_real_sync_validates() {
 
     let log = sim.request_log();
     let ops: Vec<_> = log.iter().map(|r| r.operation.clone().unwrap_or_default()).collect();
-    assert_eq!(ops, ["search", "searchMoreWithId", "searchMoreWithId", "search"], "3 onboarding pages, 1 delta page");
+    assert_eq!(
+        ops,
+        ["search", "searchMoreWithId", "searchMoreWithId", "getDeleted", "search", "getDeleted", "search"],
+        "3 onboarding pages and deletions since it began; 1 delta page, deletions, the drift check"
+    );
     let mut messages = Vec::new();
     for (i, r) in log.iter().enumerate() {
         messages.push((format!("request_{i}_{}", ops[i]), r.request_body.clone().expect("request body recorded")));
         messages.push((format!("response_{i}_{}", ops[i]), r.response_body.clone().expect("response body recorded")));
     }
-    let delta = String::from_utf8_lossy(&messages[6].1).into_owned();
+    let delta = String::from_utf8_lossy(&messages[8].1).into_owned();
     assert!(delta.contains("lastModifiedDate"), "the delta request filters on lastModifiedDate");
     if let Err(problems) = common::xsd_validate(&messages) {
         panic!("captured traffic does not validate against the 2017_2 XSDs:\n{problems}");

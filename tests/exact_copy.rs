@@ -1,0 +1,343 @@
+//! An exact copy of NetSuite: paging NetSuite contradicts, searchIds that always expire,
+//! deletions, full refreshes, drift, and records that cannot be read. The simulator misbehaves;
+//! the run either ends with exactly NetSuite's rows or fails naming what went wrong, and the
+//! next run after the fault ends with exactly NetSuite's rows.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use common::{fresh_db, sync_settings, vendor_tenant, TestDb};
+use netsuite_discovery::config::{SyncSettings, Tenant};
+use netsuite_discovery::discovery::{sync_tenant, RunSummary};
+use netsuite_discovery::netsuite::AccountId;
+use netsuite_discovery::simulator::{
+    AccountSpec, Corruption, PagingFault, RunningSimulator, SimConfig, Simulator, TransactionKind,
+};
+use netsuite_discovery::store::{RunStatus, Store};
+use tokio_util::sync::CancellationToken;
+
+struct Env {
+    db: TestDb,
+    sim: Simulator,
+    _running: RunningSimulator,
+    account: AccountId,
+    tenant: Tenant,
+}
+
+async fn setup(spec: impl FnOnce(AccountSpec) -> AccountSpec, page_size: u32, eam: bool) -> Env {
+    common::init_logs();
+    let account = AccountId::parse("7654321").unwrap();
+    let sim = Simulator::new(SimConfig::default());
+    sim.add_account(spec(AccountSpec::new(account.clone(), 11))).unwrap();
+    let running = sim.clone().spawn().await.expect("simulator starts");
+    let creds = sim.credentials(&account).expect("account exists");
+    let tenant = if eam {
+        vendor_tenant("acme", creds, &running.endpoint(), page_size)
+    } else {
+        common::tenant("acme", creds, &running.endpoint(), page_size)
+    };
+    Env { db: fresh_db().await, sim, _running: running, account, tenant }
+}
+
+fn settings() -> SyncSettings {
+    SyncSettings { max_search_restarts: 3, restart_base_ms: 5, ..sync_settings() }
+}
+
+async fn sync(store: &Store, tenant: &Tenant) -> RunSummary {
+    sync_tenant(store, tenant, &settings(), CancellationToken::new(), "test").await.expect("sync runs")
+}
+
+/// Live vendor ids stored.
+async fn live_vendors(store: &Store) -> BTreeSet<String> {
+    sqlx::query_scalar("SELECT internal_id FROM services WHERE tenant_id = 'acme' AND deleted_at IS NULL")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+fn truth_vendors(env: &Env) -> BTreeSet<String> {
+    env.sim.vendors(&env.account).unwrap().into_iter().map(|v| v.internal_id).collect()
+}
+
+fn vendor_outcome(run: &RunSummary) -> &netsuite_discovery::store::EntityOutcome {
+    run.outcomes.iter().find(|o| o.entity == "vendors").expect("vendors pulled")
+}
+
+/// One paging fault against a 450-vendor account in pages of 100: the faulty run ends with
+/// exactly NetSuite's rows or fails naming the inconsistency; the run after the fault is
+/// switched off ends with exactly NetSuite's rows. Twice: at onboarding and in a delta.
+async fn paging_fault(fault: PagingFault, expect_in_message: &str) {
+    let env = setup(|s| s.with_vendors(450), 100, true).await;
+    let store = &env.db.store;
+    let truth = truth_vendors(&env);
+
+    // Onboarding under the fault.
+    env.sim.set_paging_faults(&env.account, vec![fault.clone()]);
+    let faulty = sync(store, &env.tenant).await;
+    let o = vendor_outcome(&faulty);
+    match faulty.status {
+        RunStatus::Succeeded => assert_eq!(live_vendors(store).await, truth, "a succeeded run holds every row"),
+        RunStatus::Failed => {
+            let msg = o.error.clone().unwrap_or_default();
+            assert!(msg.contains("inconsistent") && msg.contains(expect_in_message), "{fault:?}: {msg}");
+            assert_eq!(o.error_code.as_deref(), Some("inconsistent_paging"));
+        }
+        other => panic!("{fault:?}: unexpected status {other:?}: {faulty:?}"),
+    }
+    assert_ne!(faulty.status, RunStatus::Succeeded, "{fault:?} cannot be read consistently: {faulty:?}");
+
+    env.sim.clear_paging_faults(&env.account);
+    let clean = sync(store, &env.tenant).await;
+    assert_eq!(clean.status, RunStatus::Succeeded, "{clean:?}");
+    assert_eq!(live_vendors(store).await, truth, "{fault:?}: the run after the fault holds exactly NetSuite's rows");
+
+    // A delta under the fault: the page holds enough changed rows to be paged (450 modified).
+    env.sim.modify_vendors(&env.account, 450).unwrap();
+    env.sim.set_paging_faults(&env.account, vec![fault.clone()]);
+    let faulty = sync(store, &env.tenant).await;
+    assert_eq!(faulty.status, RunStatus::Failed, "{fault:?} in a delta: {faulty:?}");
+    env.sim.clear_paging_faults(&env.account);
+    let after = sync(store, &env.tenant).await;
+    assert_eq!(after.status, RunStatus::Succeeded, "{after:?}");
+    assert_eq!(vendor_outcome(&after).mode.as_str(), "full", "a failed inconsistent pull is followed by a full one");
+    assert_eq!(live_vendors(store).await, truth);
+    let modified_stored: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM services WHERE tenant_id = 'acme' AND updated_at > discovered_at AND deleted_at IS NULL",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(modified_stored, 450, "every modified vendor is stored as modified");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totals_that_shrink_on_a_later_page() {
+    paging_fault(PagingFault::ShrinkTotals { from_page: 3, total_pages: 3 }, "page 3").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_middle_page_that_stays_short() {
+    paging_fault(PagingFault::ShortPage { page: 3 }, "records on the page").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_overlapping_the_one_before() {
+    paging_fault(PagingFault::Overlap { page: 3, rows: 10 }, "page 3").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_to_page_3_is_page_2() {
+    paging_fault(PagingFault::WrongPageIndex { asked: 3, answered: 2 }, "pageIndex").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn total_pages_that_lie_about_total_records() {
+    paging_fault(PagingFault::LyingTotalPages { total_pages: 3 }, "totalPages").await;
+}
+
+/// A searchId that always expires: the pull gives up within its budget, with back-off, and
+/// keeps what it committed; after the fault the next run completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_id_that_always_expires_gives_up_within_its_budget() {
+    let env = setup(|s| s.with_vendors(450), 100, true).await;
+    let store = &env.db.store;
+    env.sim.set_paging_faults(&env.account, vec![PagingFault::AlwaysExpire]);
+    let s = SyncSettings { max_search_restarts: 4, restart_base_ms: 100, ..sync_settings() };
+    let started = Instant::now();
+    let run = sync_tenant(store, &env.tenant, &s, CancellationToken::new(), "test").await.unwrap();
+    let took = started.elapsed();
+    let o = vendor_outcome(&run);
+    assert_eq!(run.status, RunStatus::Failed, "{run:?}");
+    assert_eq!(o.error_code.as_deref(), Some("restarts_exhausted"));
+    assert!(o.error.as_deref().unwrap_or("").contains("INVALID_JOB_ID"), "{o:?}");
+    // 5 searches (the first and 4 restarts), each followed by searchMoreWithId calls that
+    // expire (one per page in flight, at most 3).
+    assert!(run.requests <= 5 * 4, "requests sent: {}", run.requests);
+    // Back-off 100 + 200 + 400 + 800 ms at least.
+    assert!(took >= Duration::from_millis(1500), "took {took:?}");
+    println!("always-expiring searchId: gave up after {} requests in {:.2} s", run.requests, took.as_secs_f64());
+
+    env.sim.clear_paging_faults(&env.account);
+    let clean = sync(store, &env.tenant).await;
+    assert_eq!(clean.status, RunStatus::Succeeded, "{clean:?}");
+    assert_eq!(live_vendors(store).await, truth_vendors(&env));
+}
+
+/// 1% of vendors, bills and expense reports deleted in NetSuite: the next delta marks exactly
+/// those deleted, queues their deletions, and the counts match NetSuite's again. A record that
+/// comes back is live again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletions_are_marked_queued_and_counted() {
+    let env = setup(|s| s.with_vendors(2_000).with_transactions(5_000).with_expense_reports(1_000), 1000, false).await;
+    let store = &env.db.store;
+    let first = sync(store, &env.tenant).await;
+    assert_eq!(first.status, RunStatus::Succeeded, "{first:?}");
+
+    let bills_before: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT internal_id FROM invoices WHERE tenant_id = 'acme' AND record_type = 'VendorBill' AND deleted_at IS NULL",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let costs_before: i64 = sqlx::query_scalar("SELECT count(*) FROM costs WHERE tenant_id = 'acme'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let vendors = env.sim.delete_vendors(&env.account, 20).unwrap();
+    let bills = env.sim.delete_transactions(&env.account, TransactionKind::VendorBill, bills_before.len() / 100).unwrap();
+    let reports =
+        env.sim.delete_transactions(&env.account, TransactionKind::ExpenseReport, (costs_before / 100) as usize).unwrap();
+    assert!(!bills.is_empty() && !reports.is_empty());
+
+    let delta = sync(store, &env.tenant).await;
+    assert_eq!(delta.status, RunStatus::Succeeded, "{delta:?}");
+    let deleted = |table: &'static str| async move {
+        let ids: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT internal_id FROM {table} WHERE tenant_id = 'acme' AND deleted_at IS NOT NULL ORDER BY internal_id"
+        ))
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        ids.into_iter().collect::<BTreeSet<String>>()
+    };
+    let sorted = |v: &[String]| v.iter().cloned().collect::<BTreeSet<String>>();
+    assert_eq!(deleted("services").await, sorted(&vendors));
+    // Bills within the window that were stored; deleted ones outside it were never stored.
+    let stored_deleted_bills: BTreeSet<String> = sorted(&bills).intersection(&bills_before).cloned().collect();
+    assert_eq!(deleted("invoices").await, stored_deleted_bills);
+    let stored_reports: BTreeSet<String> = deleted("costs").await;
+    assert!(stored_reports.is_subset(&sorted(&reports)) && !stored_reports.is_empty());
+
+    // Outbox: one deletion per marked record.
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE tenant_id = 'acme' AND op = 'delete'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(queued as usize, vendors.len() + stored_deleted_bills.len() + stored_reports.len());
+    assert_eq!(delta.outcomes.iter().map(|o| o.deleted).sum::<u64>() as i64, queued);
+
+    // Counts match NetSuite's again: live vendors equal the simulator's.
+    assert_eq!(live_vendors(store).await, truth_vendors(&env));
+    // And the drift check of that delta agreed for every entity.
+    let drift: i64 = sqlx::query_scalar("SELECT count(*) FROM reconciliations WHERE tenant_id = 'acme' AND drift")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(drift, 0);
+
+    // A vendor that comes back is live again, and the next delta does not mark it again.
+    env.sim.restore_deleted(&env.account, "vendor", &vendors[0]).unwrap();
+    let back = sync(store, &env.tenant).await;
+    assert_eq!(back.status, RunStatus::Succeeded, "{back:?}");
+    assert!(live_vendors(store).await.contains(&vendors[0]));
+    assert_eq!(live_vendors(store).await, truth_vendors(&env));
+}
+
+/// A change NetSuite makes without moving lastModifiedDate is invisible to a delta and found by
+/// the next full refresh; a row lost on our side is drift, reported by the next delta, and the
+/// run after it pulls the entity in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_refresh_finds_silent_changes_and_drift_is_reported() {
+    let mut env = setup(|s| s.with_vendors(1_000), 100, true).await;
+    let store = &env.db.store;
+    assert_eq!(sync(store, &env.tenant).await.status, RunStatus::Succeeded);
+
+    let silent = env.sim.modify_vendors_silently(&env.account, 5).unwrap();
+    let delta = sync(store, &env.tenant).await;
+    assert_eq!(vendor_outcome(&delta).updated, 0, "a delta cannot see a change without a lastModifiedDate bump");
+
+    env.tenant.schedule.full_every = Duration::ZERO;
+    let refresh = sync(store, &env.tenant).await;
+    let o = vendor_outcome(&refresh);
+    assert_eq!((refresh.status, o.mode.as_str(), o.updated), (RunStatus::Succeeded, "full", 5), "{refresh:?}");
+    let changed: Vec<String> = sqlx::query_scalar(
+        "SELECT internal_id FROM services WHERE tenant_id = 'acme' AND updated_at > discovered_at ORDER BY internal_id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let mut silent_sorted = silent.clone();
+    silent_sorted.sort();
+    assert_eq!(changed, silent_sorted);
+
+    // Drift: a row lost on our side.
+    env.tenant.schedule.full_every = Duration::from_secs(7 * 24 * 3600);
+    sqlx::query("DELETE FROM services WHERE tenant_id = 'acme' AND internal_id = $1")
+        .bind(&silent[0])
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let delta = sync(store, &env.tenant).await;
+    assert_eq!(vendor_outcome(&delta).mode.as_str(), "delta");
+    let (remote, local, drift): (i64, i64, bool) = sqlx::query_as(
+        "SELECT remote, local, drift FROM reconciliations WHERE tenant_id = 'acme' AND entity = 'vendors'
+         ORDER BY checked_at DESC, id DESC LIMIT 1",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((remote, local, drift), (1_000, 999, true));
+    let repaired = sync(store, &env.tenant).await;
+    assert_eq!(vendor_outcome(&repaired).mode.as_str(), "full", "drift makes the next pull a full one");
+    assert_eq!(live_vendors(store).await, truth_vendors(&env));
+}
+
+/// One unreadable vendor among 10,000: the other 9,999 are stored, the one is kept in
+/// rejected_records with its error and XML, the run is degraded; once NetSuite's record reads
+/// correctly, the next run (a delta) stores it and empties the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_record_does_not_block_its_page() {
+    let env = setup(|s| s.with_vendors(10_000), 1000, true).await;
+    let store = &env.db.store;
+    let victim = env.sim.vendors(&env.account).unwrap()[4_321].internal_id.clone();
+    env.sim
+        .corrupt_record(&env.account, "vendor", &victim, Corruption::BadDate { field: "lastModifiedDate".into() })
+        .unwrap();
+    let run = sync(store, &env.tenant).await;
+    assert_eq!(run.status, RunStatus::Degraded, "{run:?}");
+    assert_eq!(vendor_outcome(&run).error_code.as_deref(), Some("rejected_records"));
+    assert_eq!(live_vendors(store).await.len(), 9_999);
+    let (key, error, xml): (String, String, String) =
+        sqlx::query_as("SELECT record_key, error, xml FROM rejected_records WHERE tenant_id = 'acme'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(key, victim);
+    assert!(error.contains("lastModifiedDate"), "{error}");
+    assert!(xml.contains(&format!("internalId=\"{victim}\"")) && xml.contains("not-a-date"), "{xml}");
+
+    // Still broken: tried again, still rejected, still degraded.
+    let again = sync(store, &env.tenant).await;
+    assert_eq!(again.status, RunStatus::Degraded, "{again:?}");
+
+    env.sim.clear_corruptions(&env.account).unwrap();
+    let fixed = sync(store, &env.tenant).await;
+    assert_eq!(fixed.status, RunStatus::Succeeded, "{fixed:?}");
+    assert_eq!(live_vendors(store).await, truth_vendors(&env));
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM rejected_records").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(left, 0);
+}
+
+/// XML 1.0's forbidden control characters in a record are an error of that record, not data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forbidden_control_character_rejects_its_record() {
+    let env = setup(|s| s.with_vendors(300), 100, true).await;
+    let store = &env.db.store;
+    let victim = env.sim.vendors(&env.account).unwrap()[150].internal_id.clone();
+    env.sim.corrupt_record(&env.account, "vendor", &victim, Corruption::ControlChar { field: "companyName".into() }).unwrap();
+    let run = sync(store, &env.tenant).await;
+    assert_eq!(run.status, RunStatus::Degraded, "{run:?}");
+    assert_eq!(live_vendors(store).await.len(), 299);
+    let error: String = sqlx::query_scalar("SELECT error FROM rejected_records WHERE record_key = $1")
+        .bind(&victim)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(error.contains("XML 1.0") && error.contains("companyName"), "{error}");
+}
