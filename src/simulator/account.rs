@@ -12,6 +12,7 @@ use super::generate::{self, Secrets, CURRENCIES};
 use super::generate_org;
 use super::generate_tx::{self, NewTxnError, Refs};
 use super::org::{SimDepartment, SimEmployee};
+use super::paging_faults::PagingFault;
 use super::permissions::PermissionSet;
 use super::transactions::{money, NewTransaction, SimExpenseCategory, SimTransaction, TransactionKind, Txn};
 use crate::netsuite::{AccountId, Credentials};
@@ -234,6 +235,8 @@ pub(crate) struct AccountState {
     pub peak_in_flight: usize,
     /// Accepted nonces.
     pub nonces: NonceStore,
+    /// Paging faults every answer follows until cleared.
+    pub paging_faults: Vec<PagingFault>,
 }
 
 impl AccountState {
@@ -274,6 +277,7 @@ impl AccountState {
             in_flight: 0,
             peak_in_flight: 0,
             nonces: NonceStore::default(),
+            paging_faults: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@ use super::faults::{FaultTarget, InjectedFault};
 use super::generate_tx::NewTxnError;
 use super::log::LoggedRequest;
 use super::org::{SimDepartment, SimEmployee};
+use super::paging_faults::PagingFault;
 use super::permissions::PermissionSet;
 use super::server::Simulator;
 use super::transactions::{NewTransaction, SimExpenseCategory, SimTransaction};
@@ -170,6 +171,25 @@ impl Simulator {
     /// Sets the latency of every authenticated request.
     pub fn set_latency(&self, latency: Duration) {
         self.lock().latency = latency;
+    }
+
+    /// Sets the paging faults of `account` (replacing earlier ones): every `search`,
+    /// `searchMoreWithId` and `getDeleted` answer of the account follows them until
+    /// [`Simulator::clear_paging_faults`]. An account not hosted is ignored (with a warning).
+    pub fn set_paging_faults(&self, account: &AccountId, faults: Vec<PagingFault>) {
+        if self.with_account(account, |a| a.paging_faults = faults).is_err() {
+            tracing::warn!(%account, "simulator: paging faults for an account not hosted are ignored");
+        }
+    }
+
+    /// Switches off every paging fault of `account`.
+    pub fn clear_paging_faults(&self, account: &AccountId) {
+        let _ = self.with_account(account, |a| a.paging_faults.clear());
+    }
+
+    /// The paging faults `account` answers with now (empty for an account not hosted).
+    pub fn paging_faults(&self, account: &AccountId) -> Vec<PagingFault> {
+        self.with_account(account, |a| a.paging_faults.clone()).unwrap_or_default()
     }
 
     /// Queues faults for the next authenticated requests of `target`, in order.

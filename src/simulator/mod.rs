@@ -23,6 +23,12 @@
 //!   Departments for their searches), a per-account concurrency limit with the
 //!   `WS_REQUEST_BLOCKED` fault, latency, and injected failures: SOAP faults, error statuses, HTTP errors, proxy HTML
 //!   pages, truncated bodies and dropped connections ([`InjectedFault`]);
+//! - paging faults, switched on per account until cleared ([`PagingFault`],
+//!   [`Simulator::set_paging_faults`]): totals that shrink on a later page
+//!   (`ShrinkTotals`), a middle page always one row short (`ShortPage`), a page overlapping
+//!   the one before (`Overlap`), the wrong page answered (`WrongPageIndex`), a `totalPages`
+//!   that disagrees with `totalRecords` (`LyingTotalPages`), a searchId that always expires
+//!   (`AlwaysExpire`);
 //! - a request log tests can read ([`Simulator::request_log`]).
 //!
 //! Order in which a request is handled, which decides what a test sees:
@@ -74,6 +80,7 @@ mod governance;
 pub mod leanix;
 mod log;
 mod org;
+mod paging_faults;
 mod permissions;
 mod pipeline;
 mod reply;
@@ -95,6 +102,7 @@ pub use error::SimError;
 pub use faults::{FaultTarget, InjectedFault};
 pub use log::{LoggedRequest, Outcome};
 pub use org::{SimDepartment, SimEmployee};
+pub use paging_faults::PagingFault;
 pub use permissions::{Permission, PermissionSet};
 pub use server::{RunningSimulator, SimConfig, Simulator, ENDPOINT_PATH};
 pub use transactions::{NewTransaction, SimExpenseCategory, SimTransaction, TransactionKind, TRANSACTION_TYPES};

@@ -204,6 +204,7 @@ impl Simulator {
         let mut answer = answer;
         let mut injected = false;
         if let SearchAnswer::Page(page) = &mut answer {
+            injected |= page.faulted;
             if short && (page.page_index as usize) < page.total_pages {
                 page.rows.drop_last();
                 injected = true;

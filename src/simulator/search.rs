@@ -31,6 +31,7 @@ use super::employee_search::{DepartmentCriteria, EmployeeCriteria};
 use super::expense_category_search::ExpenseCategoryCriteria;
 use super::fields::CriteriaError;
 use super::org::{SimDepartment, SimEmployee};
+use super::paging_faults::{self, Cut, InvalidPage};
 use super::permissions::Permission;
 use super::request::SearchPrefs;
 use super::sessions::{IdGen, SessionError, Sessions};
@@ -229,6 +230,8 @@ pub(crate) struct Page {
     pub search_id: String,
     /// This page's rows.
     pub rows: PageRows,
+    /// Whether a paging fault ([`super::PagingFault`]) shaped this page.
+    pub faulted: bool,
 }
 
 impl PageRows {
@@ -272,8 +275,8 @@ fn error(code: &str, message: String) -> SearchAnswer {
     SearchAnswer::Error { code: code.to_string(), message }
 }
 
-/// Runs `spec` for `account` and returns page `page_index`. Records are filtered by
-/// reference; only the page's rows are copied.
+/// Runs `spec` for `account` and returns page `page_index`, as the account's paging faults
+/// shape it. Records are filtered by reference; only the page's rows are copied.
 fn page(
     account: &AccountState,
     spec: &SearchSpec,
@@ -286,54 +289,70 @@ fn page(
         return error("INSUFFICIENT_PERMISSION", p.violation_message());
     }
     let size = page_size.max(1) as usize;
-    let index = usize::try_from(page_index).unwrap_or(0);
-    let (total, rows) = match spec {
+    let window = |total: usize| paging_faults::cut(&account.paging_faults, page_index, size, total);
+    match page_rows(account, spec, body_fields_only, window) {
+        Ok((c, rows)) => SearchAnswer::Page(Page {
+            total_records: c.total_records,
+            page_size,
+            total_pages: c.total_pages,
+            page_index: c.page_index,
+            search_id,
+            rows,
+            faulted: c.faulted,
+        }),
+        Err(InvalidPage(message)) => error("INVALID_PAGE_INDEX", message),
+    }
+}
+
+/// The records matching `spec`, cut into the page `window` chooses for their number.
+fn page_rows(
+    account: &AccountState,
+    spec: &SearchSpec,
+    body_fields_only: bool,
+    window: impl Fn(usize) -> Result<Cut, InvalidPage>,
+) -> Result<(Cut, PageRows), InvalidPage> {
+    Ok(match spec {
         SearchSpec::Vendor(c) => {
             let matching: Vec<&SimVendor> = account.vendors.values().filter(|v| c.matches(v)).collect();
-            let rows = page_slice(&matching, size, index).iter().map(|v| (*v).clone()).collect();
-            (matching.len(), PageRows::Vendors(rows))
+            let cut = window(matching.len())?;
+            (cut, PageRows::Vendors(slice(&matching, &cut).iter().map(|v| (*v).clone()).collect()))
         }
         SearchSpec::Transaction(c) => {
             let matching: Vec<&Txn> = account.txns.iter().filter(|t| account.may_see(t.kind) && c.matches(t)).collect();
-            let rows = page_slice(&matching, size, index)
+            let cut = window(matching.len())?;
+            let rows = slice(&matching, &cut)
                 .iter()
                 .map(|t| TxnRow { txn: (*t).clone(), entity: account.entity_ref(t) })
                 .collect();
             let with_lines = !body_fields_only;
             let categories = Arc::clone(&account.categories);
             let departments = Arc::clone(&account.department_table);
-            (matching.len(), PageRows::Transactions { rows, with_lines, categories, departments })
+            (cut, PageRows::Transactions { rows, with_lines, categories, departments })
         }
         SearchSpec::ExpenseCategory(c) => {
             let matching: Vec<&SimExpenseCategory> = account.categories.iter().filter(|x| c.matches(x)).collect();
-            let rows = page_slice(&matching, size, index).iter().map(|x| (*x).clone()).collect();
-            (matching.len(), PageRows::ExpenseCategories(rows))
+            let cut = window(matching.len())?;
+            (cut, PageRows::ExpenseCategories(slice(&matching, &cut).iter().map(|x| (*x).clone()).collect()))
         }
         SearchSpec::Employee(c) => {
             let matching: Vec<&SimEmployee> = account.employees.iter().filter(|e| c.matches(e)).collect();
-            let rows = page_slice(&matching, size, index)
+            let cut = window(matching.len())?;
+            let rows = slice(&matching, &cut)
                 .iter()
                 .map(|e| EmployeeRow { employee: (*e).clone(), supervisor: supervisor_ref(account, e) })
                 .collect();
-            (matching.len(), PageRows::Employees(rows))
+            (cut, PageRows::Employees(rows))
         }
         SearchSpec::Department(c) => {
             let matching: Vec<&SimDepartment> = account.departments.iter().filter(|d| c.matches(d)).collect();
-            let rows = page_slice(&matching, size, index)
+            let cut = window(matching.len())?;
+            let rows = slice(&matching, &cut)
                 .iter()
                 .map(|d| DepartmentRow { department: (*d).clone(), parent: parent_ref(&account.departments, d) })
                 .collect();
-            (matching.len(), PageRows::Departments(rows))
+            (cut, PageRows::Departments(rows))
         }
-    };
-    let total_pages = total.div_ceil(size);
-    if index < 1 || (index > total_pages && index != 1) {
-        return error(
-            "INVALID_PAGE_INDEX",
-            format!("Invalid page index {page_index}: the search has {total_pages} page(s)."),
-        );
-    }
-    SearchAnswer::Page(Page { total_records: total, page_size, total_pages, page_index: index as u32, search_id, rows })
+    })
 }
 
 /// The `supervisor` reference of `e`, named after the supervisor now (without a name if the
@@ -355,11 +374,9 @@ fn parent_ref(departments: &[SimDepartment], d: &SimDepartment) -> Option<SimRef
     Some(SimRef::new(id, name.unwrap_or_default()))
 }
 
-/// The items of page `index` (from 1) of `items`, empty when out of range.
-fn page_slice<T>(items: &[T], size: usize, index: usize) -> &[T] {
-    let start = index.saturating_sub(1).saturating_mul(size).min(items.len());
-    let end = start.saturating_add(size).min(items.len());
-    &items[start..end]
+/// The items `cut` shows (empty when out of range).
+pub(crate) fn slice<'a, T>(items: &'a [T], cut: &Cut) -> &'a [T] {
+    items.get(cut.start..cut.end.min(items.len())).unwrap_or(&[])
 }
 
 /// Runs a new search: checks the page size, stores the search, returns page 1.
@@ -389,8 +406,8 @@ pub(crate) fn start(
     page(account, &spec, page_size, body_fields_only, 1, id)
 }
 
-/// Continues search `search_id` with page `page_index`, re-running its criteria now.
-/// Also returns the search's criteria when the searchId was valid.
+/// Continues search `search_id` with page `page_index`, re-running its criteria now (or
+/// answers `INVALID_JOB_ID` at once under [`super::PagingFault::AlwaysExpire`]). Also returns the search's criteria when the searchId was valid.
 pub(crate) fn more(
     account: &AccountState,
     account_id: &AccountId,
@@ -399,6 +416,9 @@ pub(crate) fn more(
     page_index: i32,
     now: DateTime<Utc>,
 ) -> (SearchAnswer, Option<SearchSpec>) {
+    if paging_faults::always_expire(&account.paging_faults) {
+        return (error("INVALID_JOB_ID", format!("The search ID {search_id} has expired.")), None);
+    }
     match sessions.touch(search_id, account_id, now) {
         Ok(s) => {
             let answer = page(account, &s.spec, s.page_size, s.body_fields_only, page_index, search_id.to_string());
