@@ -606,6 +606,15 @@ async fn page_through<E: EntitySpec>(
             Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => {
                 return Ok(Step::Expired(Position { search_id: Some(id.clone()), shape, done }));
             }
+            // A page inside the totalPages page 1 promised, refused as out of range.
+            Err(RetryError::Wire(WireError::NetSuite { code, message, .. })) if code.as_str() == "INVALID_PAGE_INDEX" => {
+                return Ok(Step::Inconsistent(Inconsistency {
+                    page: p,
+                    what: format!("a page within totalPages {}", shape.total_pages),
+                    expected: format!("page {p}"),
+                    got: format!("INVALID_PAGE_INDEX: {message}"),
+                }));
+            }
             Err(e) => return Err(e.into()),
         };
         if let Err(inc) = check_page(p, &page, &shape) {

@@ -151,7 +151,7 @@ pub async fn sync_tenant_with(
             match (outcome.status, &outcome.error_code, &outcome.error) {
                 (RunStatus::Degraded, code, message) => {
                     let (code, message) = (code.as_deref().unwrap_or("degraded"), message.as_deref().unwrap_or(""));
-                    warn!(entity = %outcome.entity, error_code = code, message, "entity degraded: a NetSuite permission is missing; going on with what is readable");
+                    warn!(entity = %outcome.entity, error_code = code, message, "entity degraded: going on with what is readable");
                     store.set_entity_status(&tenant.id, &outcome.entity, Some((code, message))).await?;
                 }
                 (RunStatus::Succeeded, _, _) => store.set_entity_status(&tenant.id, &outcome.entity, None).await?,
@@ -184,6 +184,8 @@ pub async fn sync_tenant_with(
             records = summary.outcomes.iter().map(|o| o.records).sum::<u64>(),
             inserted = summary.outcomes.iter().map(|o| o.inserted).sum::<u64>(),
             updated = summary.outcomes.iter().map(|o| o.updated).sum::<u64>(),
+            deleted = summary.outcomes.iter().map(|o| o.deleted).sum::<u64>(),
+            rejected = summary.outcomes.iter().map(|o| o.rejected).sum::<u64>(),
             elapsed_ms = summary.elapsed.as_millis() as u64,
             peak_rss_kib = crate::daemon::peak_rss_kib().unwrap_or(0),
             "sync run finished"
