@@ -103,7 +103,11 @@ pub enum WireError {
 /// Codes that mean "try again later" (NETSUITE.md, Faults and error statuses).
 const TRANSIENT_CODES: &[&str] = &["WS_REQUEST_BLOCKED", "WS_CONCUR_SESSION_DISALLWD", "UNEXPECTED_ERROR"];
 /// Codes that mean the credentials were refused.
-const AUTH_CODES: &[&str] = &["INVALID_LOGIN_ATTEMPT", "INVALID_LOGIN_CREDENTIALS", "INVALID_LOGIN", "USER_ERROR"];
+const AUTH_CODES: &[&str] = &["INVALID_LOGIN_ATTEMPT", "INVALID_LOGIN_CREDENTIALS", "INVALID_LOGIN"];
+/// The detail element of NetSuite's login fault.
+const CREDENTIALS_FAULT: &str = "invalidCredentialsFault";
+/// NetSuite's message when it refuses a login (token, consumer, account, nonce or clock).
+const LOGIN_REFUSED_MESSAGE: &str = "Invalid login attempt.";
 
 impl WireError {
     /// A NetSuite-reported error.
@@ -114,7 +118,7 @@ impl WireError {
     /// The class of this error: the single place where retry decisions start.
     pub fn class(&self) -> ErrorClass {
         match self {
-            WireError::NetSuite { code, source_kind, .. } => {
+            WireError::NetSuite { code, message, source_kind } => {
                 let c = code.as_str();
                 if TRANSIENT_CODES.contains(&c) {
                     ErrorClass::Transient
@@ -125,7 +129,10 @@ impl WireError {
                 } else if c == "INVALID_SEARCH_PAGE_SIZE" {
                     ErrorClass::Request
                 } else if AUTH_CODES.contains(&c)
-                    || matches!(source_kind, FaultSource::SoapFault(name) if name == "invalidCredentialsFault")
+                    || matches!(source_kind, FaultSource::SoapFault(name) if name == CREDENTIALS_FAULT)
+                    // `USER_ERROR` is NetSuite's code for many refusals of a request (a bad
+                    // field, a record in use...); only its login message means the credentials.
+                    || (c == "USER_ERROR" && message.trim().starts_with(LOGIN_REFUSED_MESSAGE))
                 {
                     ErrorClass::Auth
                 } else {
@@ -194,5 +201,36 @@ mod tests {
         assert!(WireError::Http { status: 429, snippet: String::new() }.is_retryable());
         assert!(!WireError::Http { status: 404, snippet: String::new() }.is_retryable());
         assert!(WireError::Transport("reset".into()).is_retryable());
+    }
+
+    #[test]
+    fn user_error_is_auth_only_for_a_refused_login() {
+        // NetSuite's login fault: the detail names it, and the message says so.
+        let login = WireError::netsuite(
+            "USER_ERROR",
+            "Invalid login attempt.",
+            FaultSource::SoapFault("invalidCredentialsFault".into()),
+        );
+        assert_eq!(login.class(), ErrorClass::Auth);
+        // The login message in a status, without the fault's detail.
+        let status = WireError::netsuite("USER_ERROR", "Invalid login attempt.", FaultSource::Status);
+        assert_eq!(status.class(), ErrorClass::Auth);
+        // The credentials fault's detail alone is enough, whatever the message.
+        let detail = WireError::netsuite(
+            "USER_ERROR",
+            "Ambiguous authentication",
+            FaultSource::SoapFault("invalidCredentialsFault".into()),
+        );
+        assert_eq!(detail.class(), ErrorClass::Auth);
+        // Any other USER_ERROR is NetSuite refusing the request, not the credentials.
+        for (message, source) in [
+            ("You must enter at least one line item for this transaction.", FaultSource::Status),
+            ("Invalid search field: foo", FaultSource::SoapFault("userErrorFault".into())),
+            ("", FaultSource::Status),
+        ] {
+            let e = WireError::netsuite("USER_ERROR", message, source.clone());
+            assert_eq!(e.class(), ErrorClass::Fatal, "{message:?} {source:?}");
+            assert!(!e.is_retryable());
+        }
     }
 }
