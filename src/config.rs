@@ -554,10 +554,31 @@ fn defaults_push_batch() -> u32 {
     2000
 }
 
-/// Loads one tenant file, reading secrets from the process environment.
+/// Loads one tenant file, reading secrets from the process environment. The file must be
+/// named after its tenant (`<tenant_id>.toml`): `sync --tenant ID` finds it by that name, and
+/// two files can then never claim one tenant.
 pub fn load_tenant_file(file: &Path, defaults: &SyncSettings) -> Result<Tenant, ConfigError> {
     let text = std::fs::read_to_string(file).map_err(|e| tenant_err(file, "file", format!("cannot read: {e}")))?;
-    TenantFile::parse(file, &text)?.resolve(file, defaults, &|k| std::env::var(k).ok())
+    let parsed = TenantFile::parse(file, &text)?;
+    check_file_name(file, &parsed.tenant_id)?;
+    parsed.resolve(file, defaults, &|k| std::env::var(k).ok())
+}
+
+/// Refuses a tenant file whose name is not `<tenant_id>.toml`.
+fn check_file_name(file: &Path, tenant_id: &str) -> Result<(), ConfigError> {
+    let id = tenant_id.trim();
+    let stem = file.file_stem().and_then(|s| s.to_str());
+    if stem == Some(id) {
+        return Ok(());
+    }
+    Err(tenant_err(
+        file,
+        "tenant_id",
+        format!(
+            "{id:?} does not match the file name {:?}: a tenant's file must be named <tenant_id>.toml ({id}.toml)",
+            file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        ),
+    ))
 }
 
 /// Loads every `*.toml` in `dir`, sorted by file name. Two files with one tenant id are an
@@ -671,6 +692,29 @@ mod tests {
         let text = format!("tenant_id = \"acme\"\naccount_id = \"1\"\n[credentials]\nconsumer_secret_file = {:?}\n", p);
         let t = resolve(&text).unwrap();
         assert_eq!(t.credentials.consumer_secret.expose_secret(), "from-file");
+    }
+
+    #[test]
+    fn tenant_file_must_be_named_after_its_tenant() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "tenant_id = \"acme\"\naccount_id = \"1\"\n[credentials]\nconsumer_key_env = \"X_CK\"\n";
+        let wrong = dir.path().join("acme-prod.toml");
+        std::fs::write(&wrong, text).unwrap();
+        let e = load_tenant_file(&wrong, &defaults()).unwrap_err().to_string();
+        assert!(
+            e.contains("acme-prod.toml") && e.contains("tenant_id") && e.contains("\"acme\"") && e.contains("acme.toml"),
+            "{e}"
+        );
+        // load_tenants refuses the directory for it too.
+        let e = load_tenants(dir.path(), &defaults()).unwrap_err().to_string();
+        assert!(e.contains("acme-prod.toml") && e.contains("tenant_id"), "{e}");
+        // Named right, the same text passes the name check (and goes on to the credentials).
+        std::fs::remove_file(&wrong).unwrap();
+        let right = dir.path().join("acme.toml");
+        std::fs::write(&right, text).unwrap();
+        let e = load_tenant_file(&right, &defaults()).unwrap_err().to_string();
+        assert!(!e.contains("file name") && e.contains("credentials."), "{e}");
+        assert!(check_file_name(&right, " acme ").is_ok());
     }
 
     #[test]

@@ -40,6 +40,12 @@ fn bad_tenant_files_name_file_and_key() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("acme.toml") && out.contains("account_id"), "{out}");
 
+    // A file whose tenant_id is not its name is refused, naming both.
+    std::fs::write(dir.path().join("acme.toml"), "tenant_id = \"acme-eu\"\naccount_id = \"1234567\"\n").unwrap();
+    let (code, out) = run(&["sync", "--tenant", "acme"], &[("NSD__TENANTS_DIR", d)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("acme.toml") && out.contains("tenant_id") && out.contains("acme-eu.toml"), "{out}");
+
     let (code, out) = run(&["sync", "--tenant", "nobody"], &[("NSD__TENANTS_DIR", d)]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("nobody.toml"), "{out}");
