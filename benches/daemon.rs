@@ -44,6 +44,7 @@ fn settings(max_in_flight: usize) -> SyncSettings {
         retry_base_ms: 50,
         retry_max_ms: 1000,
         max_in_flight_per_account: max_in_flight,
+        max_response_bytes: 64 << 20,
     }
 }
 

@@ -51,6 +51,7 @@ fn main() {
             retry_base_ms: 50,
             retry_max_ms: 1000,
             max_in_flight_per_account: 3,
+            max_response_bytes: 64 << 20,
         };
         let mut push_settings = Settings::load(None).expect("settings").push;
         push_settings.poll_base_ms = 20;

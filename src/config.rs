@@ -129,6 +129,10 @@ pub struct SyncSettings {
     /// ceiling of the adaptive limit). NetSuite allows as few as 5 on small accounts, shared
     /// with every other integration, so the default stays below.
     pub max_in_flight_per_account: usize,
+    /// Largest SOAP response body accepted, in bytes, after decompression. Each request in
+    /// flight may hold one such body, so an account's worst case is this times
+    /// `max_in_flight_per_account`.
+    pub max_response_bytes: usize,
 }
 
 /// The built-in defaults (also the reference for the settings file).
@@ -180,6 +184,12 @@ impl Settings {
         }
         if settings.sync.max_in_flight_per_account == 0 {
             return Err(err("sync.max_in_flight_per_account: must be at least 1".into()));
+        }
+        if settings.sync.max_response_bytes < 64 * 1024 {
+            return Err(err(format!(
+                "sync.max_response_bytes: {} is below 65536 (one page of records needs more)",
+                settings.sync.max_response_bytes
+            )));
         }
         if settings.sync.max_attempts == 0 {
             return Err(err("sync.max_attempts: must be at least 1".into()));
@@ -361,6 +371,7 @@ impl Tenant {
         let mut c = ClientConfig::new(self.endpoint.clone());
         c.page_size = self.page_size;
         c.timeout = Duration::from_secs(settings.request_timeout_seconds);
+        c.max_body_bytes = settings.max_response_bytes;
         c
     }
 }
@@ -620,6 +631,7 @@ mod tests {
             max_in_flight_per_account: 2,
             retry_base_ms: 10,
             retry_max_ms: 100,
+            max_response_bytes: 64 << 20,
         }
     }
 
@@ -721,5 +733,19 @@ mod tests {
     fn default_settings_parse() {
         let s = Settings::load(None).unwrap();
         assert!(s.sync.page_size >= 5);
+        assert_eq!(s.sync.max_response_bytes, 64 << 20);
+    }
+
+    #[test]
+    fn response_cap_reaches_the_client_and_is_bounded() {
+        let t = resolve("tenant_id = \"acme\"\naccount_id = \"1\"\n").unwrap();
+        let mut s = defaults();
+        s.max_response_bytes = 5 << 20;
+        assert_eq!(t.client_config(&s).max_body_bytes, 5 << 20);
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("s.toml");
+        std::fs::write(&f, "[sync]\nmax_response_bytes = 1000\n").unwrap();
+        let e = Settings::load(Some(&f)).unwrap_err().to_string();
+        assert!(e.contains("s.toml") && e.contains("sync.max_response_bytes"), "{e}");
     }
 }

@@ -90,6 +90,15 @@ pub enum WireError {
     /// an HTML page from a proxy, missing elements).
     #[error("malformed response: {0}")]
     Malformed(String),
+    /// The body said it was compressed (`Content-Encoding`) but could not be decoded.
+    #[error("response body could not be decoded (Content-Encoding gzip): {0}")]
+    Undecodable(String),
+    /// The body was larger than `sync.max_response_bytes` (after decompression).
+    #[error("response larger than {limit} bytes (sync.max_response_bytes): lower the tenant's page_size or raise the setting")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// A page held a record of a type this search cannot hold.
     #[error("unexpected record type {found:?} in a {expected} search page")]
     UnexpectedRecord {
@@ -148,7 +157,13 @@ impl WireError {
                     ErrorClass::Fatal
                 }
             }
-            WireError::Transport(_) | WireError::Malformed(_) => ErrorClass::Transient,
+            // A body that does not decode is treated like a truncated one: most often a cut or
+            // garbled transfer, which the next attempt does not repeat. The attempts are bounded
+            // (sync.max_attempts), so a proxy that always garbles it still ends the entity
+            // failed, with this message.
+            WireError::Transport(_) | WireError::Malformed(_) | WireError::Undecodable(_) => ErrorClass::Transient,
+            // The same page would be as large again: a setting must change.
+            WireError::TooLarge { .. } => ErrorClass::Request,
             WireError::UnexpectedRecord { .. } => ErrorClass::Fatal,
         }
     }
@@ -167,13 +182,16 @@ impl WireError {
     }
 
     /// A short, bounded label for metrics and run records: the NetSuite code, `http_503`,
-    /// `transport`, `malformed` or `unexpected_record`. Never raw message text.
+    /// `transport`, `malformed`, `undecodable_body`, `response_too_large` or
+    /// `unexpected_record`. Never raw message text.
     pub fn label(&self) -> String {
         match self {
             WireError::NetSuite { code, .. } => code.0.clone(),
             WireError::Http { status, .. } => format!("http_{status}"),
             WireError::Transport(_) => "transport".into(),
             WireError::Malformed(_) => "malformed".into(),
+            WireError::Undecodable(_) => "undecodable_body".into(),
+            WireError::TooLarge { .. } => "response_too_large".into(),
             WireError::UnexpectedRecord { .. } => "unexpected_record".into(),
         }
     }

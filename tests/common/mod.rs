@@ -63,6 +63,7 @@ pub fn sync_settings() -> SyncSettings {
         max_in_flight_per_account: 3,
         retry_base_ms: 5,
         retry_max_ms: 50,
+        max_response_bytes: 64 << 20,
     }
 }
 
