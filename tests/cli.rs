@@ -95,3 +95,26 @@ async fn outbox_and_push_commands() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("acme.toml") && out.contains("push.enabled"), "{out}");
 }
+
+/// Human logs piped into a file or a collector carry no colour codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn piped_logs_have_no_colour() {
+    let db = common::fresh_db().await;
+    let (code, out) = run(
+        &["migrate"],
+        &[("DATABASE_URL", db.url.as_str()), ("NSD__LOG__LEVEL", "info"), ("NSD__LOG__FORMAT", "human")],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("migrations applied") && out.contains("INFO"), "{out}");
+    assert!(!out.contains("\x1b["), "ANSI escape codes in piped logs: {out:?}");
+}
+
+/// A database that is not there: exit 1 within seconds, naming host and port.
+#[test]
+fn unreachable_database_fails_fast_naming_it() {
+    let started = std::time::Instant::now();
+    let (code, out) = run(&["migrate"], &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nsd")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(out.contains("127.0.0.1:1"), "{out}");
+}
