@@ -46,6 +46,7 @@ fn settings(max_in_flight: usize) -> SyncSettings {
         max_in_flight_per_account: max_in_flight,
         max_search_restarts: 4,
         restart_base_ms: 10,
+        max_response_bytes: 64 << 20,
     }
 }
 

@@ -50,7 +50,10 @@ fn main() {
             max_attempts: 6,
             retry_base_ms: 50,
             retry_max_ms: 1000,
-            max_in_flight_per_account: 3,            max_search_restarts: 4,            restart_base_ms: 10,
+            max_in_flight_per_account: 3,
+            max_search_restarts: 4,
+            restart_base_ms: 10,
+            max_response_bytes: 64 << 20,
         };
         let mut push_settings = Settings::load(None).expect("settings").push;
         push_settings.poll_base_ms = 20;

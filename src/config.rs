@@ -134,6 +134,10 @@ pub struct SyncSettings {
     pub max_search_restarts: u32,
     /// Wait before the first such restart, in milliseconds; doubled for each further one.
     pub restart_base_ms: u64,
+    /// Largest SOAP response body accepted, in bytes, after decompression. Each request in
+    /// flight may hold one such body, so an account's worst case is this times
+    /// `max_in_flight_per_account`.
+    pub max_response_bytes: usize,
 }
 
 /// The built-in defaults (also the reference for the settings file).
@@ -185,6 +189,12 @@ impl Settings {
         }
         if settings.sync.max_in_flight_per_account == 0 {
             return Err(err("sync.max_in_flight_per_account: must be at least 1".into()));
+        }
+        if settings.sync.max_response_bytes < 64 * 1024 {
+            return Err(err(format!(
+                "sync.max_response_bytes: {} is below 65536 (one page of records needs more)",
+                settings.sync.max_response_bytes
+            )));
         }
         if settings.sync.max_attempts == 0 {
             return Err(err("sync.max_attempts: must be at least 1".into()));
@@ -374,6 +384,7 @@ impl Tenant {
         let mut c = ClientConfig::new(self.endpoint.clone());
         c.page_size = self.page_size;
         c.timeout = Duration::from_secs(settings.request_timeout_seconds);
+        c.max_body_bytes = settings.max_response_bytes;
         c
     }
 }
@@ -567,10 +578,31 @@ fn defaults_push_batch() -> u32 {
     2000
 }
 
-/// Loads one tenant file, reading secrets from the process environment.
+/// Loads one tenant file, reading secrets from the process environment. The file must be
+/// named after its tenant (`<tenant_id>.toml`): `sync --tenant ID` finds it by that name, and
+/// two files can then never claim one tenant.
 pub fn load_tenant_file(file: &Path, defaults: &SyncSettings) -> Result<Tenant, ConfigError> {
     let text = std::fs::read_to_string(file).map_err(|e| tenant_err(file, "file", format!("cannot read: {e}")))?;
-    TenantFile::parse(file, &text)?.resolve(file, defaults, &|k| std::env::var(k).ok())
+    let parsed = TenantFile::parse(file, &text)?;
+    check_file_name(file, &parsed.tenant_id)?;
+    parsed.resolve(file, defaults, &|k| std::env::var(k).ok())
+}
+
+/// Refuses a tenant file whose name is not `<tenant_id>.toml`.
+fn check_file_name(file: &Path, tenant_id: &str) -> Result<(), ConfigError> {
+    let id = tenant_id.trim();
+    let stem = file.file_stem().and_then(|s| s.to_str());
+    if stem == Some(id) {
+        return Ok(());
+    }
+    Err(tenant_err(
+        file,
+        "tenant_id",
+        format!(
+            "{id:?} does not match the file name {:?}: a tenant's file must be named <tenant_id>.toml ({id}.toml)",
+            file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        ),
+    ))
 }
 
 /// Loads every `*.toml` in `dir`, sorted by file name. Two files with one tenant id are an
@@ -614,6 +646,7 @@ mod tests {
             restart_base_ms: 10,
             retry_base_ms: 10,
             retry_max_ms: 100,
+            max_response_bytes: 64 << 20,
         }
     }
 
@@ -689,8 +722,48 @@ mod tests {
     }
 
     #[test]
+    fn tenant_file_must_be_named_after_its_tenant() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "tenant_id = \"acme\"\naccount_id = \"1\"\n[credentials]\nconsumer_key_env = \"X_CK\"\n";
+        let wrong = dir.path().join("acme-prod.toml");
+        std::fs::write(&wrong, text).unwrap();
+        let e = load_tenant_file(&wrong, &defaults()).unwrap_err().to_string();
+        assert!(
+            e.contains("acme-prod.toml")
+                && e.contains("tenant_id")
+                && e.contains("\"acme\"")
+                && e.contains("acme.toml"),
+            "{e}"
+        );
+        // load_tenants refuses the directory for it too.
+        let e = load_tenants(dir.path(), &defaults()).unwrap_err().to_string();
+        assert!(e.contains("acme-prod.toml") && e.contains("tenant_id"), "{e}");
+        // Named right, the same text passes the name check (and goes on to the credentials).
+        std::fs::remove_file(&wrong).unwrap();
+        let right = dir.path().join("acme.toml");
+        std::fs::write(&right, text).unwrap();
+        let e = load_tenant_file(&right, &defaults()).unwrap_err().to_string();
+        assert!(!e.contains("file name") && e.contains("credentials."), "{e}");
+        assert!(check_file_name(&right, " acme ").is_ok());
+    }
+
+    #[test]
     fn default_settings_parse() {
         let s = Settings::load(None).unwrap();
         assert!(s.sync.page_size >= 5);
+        assert_eq!(s.sync.max_response_bytes, 64 << 20);
+    }
+
+    #[test]
+    fn response_cap_reaches_the_client_and_is_bounded() {
+        let t = resolve("tenant_id = \"acme\"\naccount_id = \"1\"\n").unwrap();
+        let mut s = defaults();
+        s.max_response_bytes = 5 << 20;
+        assert_eq!(t.client_config(&s).max_body_bytes, 5 << 20);
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("s.toml");
+        std::fs::write(&f, "[sync]\nmax_response_bytes = 1000\n").unwrap();
+        let e = Settings::load(Some(&f)).unwrap_err().to_string();
+        assert!(e.contains("s.toml") && e.contains("sync.max_response_bytes"), "{e}");
     }
 }

@@ -40,6 +40,12 @@ fn bad_tenant_files_name_file_and_key() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("acme.toml") && out.contains("account_id"), "{out}");
 
+    // A file whose tenant_id is not its name is refused, naming both.
+    std::fs::write(dir.path().join("acme.toml"), "tenant_id = \"acme-eu\"\naccount_id = \"1234567\"\n").unwrap();
+    let (code, out) = run(&["sync", "--tenant", "acme"], &[("NSD__TENANTS_DIR", d)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("acme.toml") && out.contains("tenant_id") && out.contains("acme-eu.toml"), "{out}");
+
     let (code, out) = run(&["sync", "--tenant", "nobody"], &[("NSD__TENANTS_DIR", d)]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("nobody.toml"), "{out}");
@@ -88,4 +94,27 @@ async fn outbox_and_push_commands() {
     let (code, out) = run(&["push", "--tenant", "acme"], &envs);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("acme.toml") && out.contains("push.enabled"), "{out}");
+}
+
+/// Human logs piped into a file or a collector carry no colour codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn piped_logs_have_no_colour() {
+    let db = common::fresh_db().await;
+    let (code, out) = run(
+        &["migrate"],
+        &[("DATABASE_URL", db.url.as_str()), ("NSD__LOG__LEVEL", "info"), ("NSD__LOG__FORMAT", "human")],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("migrations applied") && out.contains("INFO"), "{out}");
+    assert!(!out.contains("\x1b["), "ANSI escape codes in piped logs: {out:?}");
+}
+
+/// A database that is not there: exit 1 within seconds, naming host and port.
+#[test]
+fn unreachable_database_fails_fast_naming_it() {
+    let started = std::time::Instant::now();
+    let (code, out) = run(&["migrate"], &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nsd")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(out.contains("127.0.0.1:1"), "{out}");
 }

@@ -164,4 +164,3 @@ async fn a_search_id_that_always_expires_gives_up_within_its_budget() {
     assert_eq!(clean.status, RunStatus::Succeeded, "{clean:?}");
     assert_eq!(live_vendors(store).await, truth_vendors(&env));
 }
-

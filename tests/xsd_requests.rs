@@ -89,10 +89,12 @@ fn client_requests_validate() {
         "the plain search has no type filter"
     );
     // getDeleted for every DeletedRecordType value any entity asks for.
-    let types = [Vendors::deleted_types(), Invoices::deleted_types(), Costs::deleted_types(), Employees::deleted_types()];
+    let types =
+        [Vendors::deleted_types(), Invoices::deleted_types(), Costs::deleted_types(), Employees::deleted_types()];
     for record_type in types.into_iter().flatten() {
         let q = DeletedQuery { record_type, since };
-        messages.push((format!("get_deleted_{record_type}"), get_deleted_request(&passport(), prefs(), &q, 2).unwrap()));
+        messages
+            .push((format!("get_deleted_{record_type}"), get_deleted_request(&passport(), prefs(), &q, 2).unwrap()));
     }
     if let Err(problems) = common::xsd_validate(&messages) {
         panic!("client requests do not validate against the 2017_2 XSDs:\n{problems}");

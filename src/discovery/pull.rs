@@ -607,7 +607,9 @@ async fn page_through<E: EntitySpec>(
                 return Ok(Step::Expired(Position { search_id: Some(id.clone()), shape, done }));
             }
             // A page inside the totalPages page 1 promised, refused as out of range.
-            Err(RetryError::Wire(WireError::NetSuite { code, message, .. })) if code.as_str() == "INVALID_PAGE_INDEX" => {
+            Err(RetryError::Wire(WireError::NetSuite { code, message, .. }))
+                if code.as_str() == "INVALID_PAGE_INDEX" =>
+            {
                 return Ok(Step::Inconsistent(Inconsistency {
                     page: p,
                     what: format!("a page within totalPages {}", shape.total_pages),

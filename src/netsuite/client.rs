@@ -22,19 +22,14 @@ pub struct ClientConfig {
     pub page_size: u32,
     /// Whole-request timeout (NetSuite kills requests after 15 minutes).
     pub timeout: Duration,
-    /// Largest response body accepted.
+    /// Largest response body accepted, counted after decompression (`sync.max_response_bytes`).
     pub max_body_bytes: usize,
 }
 
 impl ClientConfig {
-    /// Defaults for an endpoint: page size 1000, 5 minute timeout, 256 MiB bodies.
+    /// Defaults for an endpoint: page size 1000, 5 minute timeout, 64 MiB bodies.
     pub fn new(endpoint: impl Into<String>) -> Self {
-        Self {
-            endpoint: endpoint.into(),
-            page_size: 1000,
-            timeout: Duration::from_secs(300),
-            max_body_bytes: 256 << 20,
-        }
+        Self { endpoint: endpoint.into(), page_size: 1000, timeout: Duration::from_secs(300), max_body_bytes: 64 << 20 }
     }
 }
 
@@ -189,11 +184,9 @@ impl Client {
         let status = resp.status().as_u16();
         let mut out = Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(16 << 20) as usize);
         let mut resp = resp;
-        while let Some(chunk) =
-            resp.chunk().await.map_err(|e| WireError::Transport(format!("reading response body: {}", describe(&e))))?
-        {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| body_error(&e))? {
             if out.len() + chunk.len() > self.config.max_body_bytes {
-                return Err(WireError::Malformed(format!("response larger than {} bytes", self.config.max_body_bytes)));
+                return Err(WireError::TooLarge { limit: self.config.max_body_bytes });
             }
             out.extend_from_slice(&chunk);
         }
@@ -222,6 +215,38 @@ fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     msg
+}
+
+/// An error while reading a response body: either the body could not be decoded (reqwest
+/// decompresses `Content-Encoding: gzip` as it reads, and a body that is not valid gzip
+/// surfaces as an I/O error of the decoder, directly under reqwest's error), or the
+/// transfer itself broke (the connection's error, a hyper error, is the direct cause).
+fn body_error(e: &reqwest::Error) -> WireError {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source.filter(|s| s.is::<reqwest::Error>()) {
+        source = s.source();
+    }
+    let decoder_failed = source.is_some_and(|s| s.is::<std::io::Error>());
+    if decoder_failed {
+        WireError::Undecodable(causes(e))
+    } else {
+        WireError::Transport(format!("reading response body: {}", describe(e)))
+    }
+}
+
+/// The causes of an error, joined (without the error's own generic text).
+fn causes(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
 }
 
 /// The first 200 characters of a body, on one line.

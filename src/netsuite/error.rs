@@ -90,6 +90,15 @@ pub enum WireError {
     /// an HTML page from a proxy, missing elements).
     #[error("malformed response: {0}")]
     Malformed(String),
+    /// The body said it was compressed (`Content-Encoding`) but could not be decoded.
+    #[error("response body could not be decoded (Content-Encoding gzip): {0}")]
+    Undecodable(String),
+    /// The body was larger than `sync.max_response_bytes` (after decompression).
+    #[error("response larger than {limit} bytes (sync.max_response_bytes): lower the tenant's page_size or raise the setting")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// A page held a record of a type this search cannot hold.
     #[error("unexpected record type {found:?} in a {expected} search page")]
     UnexpectedRecord {
@@ -103,7 +112,11 @@ pub enum WireError {
 /// Codes that mean "try again later" (NETSUITE.md, Faults and error statuses).
 const TRANSIENT_CODES: &[&str] = &["WS_REQUEST_BLOCKED", "WS_CONCUR_SESSION_DISALLWD", "UNEXPECTED_ERROR"];
 /// Codes that mean the credentials were refused.
-const AUTH_CODES: &[&str] = &["INVALID_LOGIN_ATTEMPT", "INVALID_LOGIN_CREDENTIALS", "INVALID_LOGIN", "USER_ERROR"];
+const AUTH_CODES: &[&str] = &["INVALID_LOGIN_ATTEMPT", "INVALID_LOGIN_CREDENTIALS", "INVALID_LOGIN"];
+/// The detail element of NetSuite's login fault.
+const CREDENTIALS_FAULT: &str = "invalidCredentialsFault";
+/// NetSuite's message when it refuses a login (token, consumer, account, nonce or clock).
+const LOGIN_REFUSED_MESSAGE: &str = "Invalid login attempt.";
 
 impl WireError {
     /// A NetSuite-reported error.
@@ -114,7 +127,7 @@ impl WireError {
     /// The class of this error: the single place where retry decisions start.
     pub fn class(&self) -> ErrorClass {
         match self {
-            WireError::NetSuite { code, source_kind, .. } => {
+            WireError::NetSuite { code, message, source_kind } => {
                 let c = code.as_str();
                 if TRANSIENT_CODES.contains(&c) {
                     ErrorClass::Transient
@@ -125,7 +138,10 @@ impl WireError {
                 } else if c == "INVALID_SEARCH_PAGE_SIZE" {
                     ErrorClass::Request
                 } else if AUTH_CODES.contains(&c)
-                    || matches!(source_kind, FaultSource::SoapFault(name) if name == "invalidCredentialsFault")
+                    || matches!(source_kind, FaultSource::SoapFault(name) if name == CREDENTIALS_FAULT)
+                    // `USER_ERROR` is NetSuite's code for many refusals of a request (a bad
+                    // field, a record in use...); only its login message means the credentials.
+                    || (c == "USER_ERROR" && message.trim().starts_with(LOGIN_REFUSED_MESSAGE))
                 {
                     ErrorClass::Auth
                 } else {
@@ -141,7 +157,13 @@ impl WireError {
                     ErrorClass::Fatal
                 }
             }
-            WireError::Transport(_) | WireError::Malformed(_) => ErrorClass::Transient,
+            // A body that does not decode is treated like a truncated one: most often a cut or
+            // garbled transfer, which the next attempt does not repeat. The attempts are bounded
+            // (sync.max_attempts), so a proxy that always garbles it still ends the entity
+            // failed, with this message.
+            WireError::Transport(_) | WireError::Malformed(_) | WireError::Undecodable(_) => ErrorClass::Transient,
+            // The same page would be as large again: a setting must change.
+            WireError::TooLarge { .. } => ErrorClass::Request,
             WireError::UnexpectedRecord { .. } => ErrorClass::Fatal,
         }
     }
@@ -160,13 +182,16 @@ impl WireError {
     }
 
     /// A short, bounded label for metrics and run records: the NetSuite code, `http_503`,
-    /// `transport`, `malformed` or `unexpected_record`. Never raw message text.
+    /// `transport`, `malformed`, `undecodable_body`, `response_too_large` or
+    /// `unexpected_record`. Never raw message text.
     pub fn label(&self) -> String {
         match self {
             WireError::NetSuite { code, .. } => code.0.clone(),
             WireError::Http { status, .. } => format!("http_{status}"),
             WireError::Transport(_) => "transport".into(),
             WireError::Malformed(_) => "malformed".into(),
+            WireError::Undecodable(_) => "undecodable_body".into(),
+            WireError::TooLarge { .. } => "response_too_large".into(),
             WireError::UnexpectedRecord { .. } => "unexpected_record".into(),
         }
     }
@@ -194,5 +219,36 @@ mod tests {
         assert!(WireError::Http { status: 429, snippet: String::new() }.is_retryable());
         assert!(!WireError::Http { status: 404, snippet: String::new() }.is_retryable());
         assert!(WireError::Transport("reset".into()).is_retryable());
+    }
+
+    #[test]
+    fn user_error_is_auth_only_for_a_refused_login() {
+        // NetSuite's login fault: the detail names it, and the message says so.
+        let login = WireError::netsuite(
+            "USER_ERROR",
+            "Invalid login attempt.",
+            FaultSource::SoapFault("invalidCredentialsFault".into()),
+        );
+        assert_eq!(login.class(), ErrorClass::Auth);
+        // The login message in a status, without the fault's detail.
+        let status = WireError::netsuite("USER_ERROR", "Invalid login attempt.", FaultSource::Status);
+        assert_eq!(status.class(), ErrorClass::Auth);
+        // The credentials fault's detail alone is enough, whatever the message.
+        let detail = WireError::netsuite(
+            "USER_ERROR",
+            "Ambiguous authentication",
+            FaultSource::SoapFault("invalidCredentialsFault".into()),
+        );
+        assert_eq!(detail.class(), ErrorClass::Auth);
+        // Any other USER_ERROR is NetSuite refusing the request, not the credentials.
+        for (message, source) in [
+            ("You must enter at least one line item for this transaction.", FaultSource::Status),
+            ("Invalid search field: foo", FaultSource::SoapFault("userErrorFault".into())),
+            ("", FaultSource::Status),
+        ] {
+            let e = WireError::netsuite("USER_ERROR", message, source.clone());
+            assert_eq!(e.class(), ErrorClass::Fatal, "{message:?} {source:?}");
+            assert!(!e.is_retryable());
+        }
     }
 }

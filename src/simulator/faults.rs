@@ -48,6 +48,9 @@ pub enum InjectedFault {
     /// A page before the last comes back one row short (rows moved between the pages of a
     /// search, or NetSuite's occasional short page); the last page is answered whole.
     ShortPage,
+    /// The real answer labelled `Content-Encoding: gzip` but sent as it is, not compressed
+    /// (a proxy that garbles compression).
+    BadGzip,
 }
 
 impl InjectedFault {

@@ -13,7 +13,7 @@ use super::auth;
 use super::faults::InjectedFault;
 use super::governance::InFlight;
 use super::log::{LoggedRequest, Outcome};
-use super::reply::Reply;
+use super::reply::{accepts_gzip, Reply};
 use super::request::{self, RequestError, SearchPrefs, SoapRequest};
 use super::respond::{self, FaultDetail, SearchOp, BAD_GATEWAY_HTML};
 use super::search::{self, SearchAnswer, SearchSpec};
@@ -45,7 +45,9 @@ impl Simulator {
         let mut entry = Entry::default();
         let soap_action = headers.get("soapaction").and_then(|v| v.to_str().ok());
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        let gzip_ok = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(accepts_gzip);
         let reply = self.process(soap_action, host, &body, &mut entry).await;
+        let reply = if gzip_ok { reply.gzipped() } else { reply };
         tracing::debug!(
             operation = entry.operation.as_deref().unwrap_or("-"),
             account = entry.account.as_deref().unwrap_or("-"),
@@ -137,8 +139,10 @@ impl Simulator {
         };
         let mut truncate = false;
         let mut short = false;
+        let mut bad_gzip = false;
         match fault {
             None | Some(InjectedFault::Latency(_)) => {}
+            Some(InjectedFault::BadGzip) => bad_gzip = true,
             Some(InjectedFault::ShortPage) => short = true,
             Some(InjectedFault::Truncated) => truncate = true,
             Some(InjectedFault::Soap { code, detail_name, message }) => {
@@ -163,6 +167,7 @@ impl Simulator {
             Some(InjectedFault::DropConnection) => return Reply::dropped().injected(),
         }
         let reply = self.run(&account, op, call, req.prefs, entry, short);
+        let reply = if bad_gzip { reply.bad_gzip() } else { reply };
         if truncate {
             reply.truncated()
         } else {

@@ -29,6 +29,30 @@ pub(crate) struct Reply {
     pub injected: bool,
     /// Why, in words, when the wire does not say.
     pub note: Option<String>,
+    /// How the body goes on the wire.
+    pub encoding: Encoding,
+}
+
+/// How a reply's body is encoded on the wire (the log keeps it as written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// As it is.
+    Identity,
+    /// Gzip-compressed, with `Content-Encoding: gzip` (the client accepts gzip).
+    Gzip,
+    /// Labelled `Content-Encoding: gzip` but not compressed ([`super::InjectedFault::BadGzip`]).
+    BogusGzip,
+}
+
+/// Whether an `Accept-Encoding` header value accepts gzip (a `gzip` or `*` coding whose
+/// `q` is not 0).
+pub(crate) fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
 }
 
 impl Reply {
@@ -40,6 +64,7 @@ impl Reply {
             outcome,
             injected: false,
             note: None,
+            encoding: Encoding::Identity,
         }
     }
 
@@ -52,6 +77,7 @@ impl Reply {
             outcome: Outcome::Fault { code },
             injected: false,
             note: None,
+            encoding: Encoding::Identity,
         }
     }
 
@@ -86,6 +112,7 @@ impl Reply {
             outcome: Outcome::Http(status.as_u16()),
             injected: false,
             note: None,
+            encoding: Encoding::Identity,
         }
     }
 
@@ -97,6 +124,7 @@ impl Reply {
             outcome: Outcome::Dropped,
             injected: false,
             note: None,
+            encoding: Encoding::Identity,
         }
     }
 
@@ -107,6 +135,22 @@ impl Reply {
 
     pub(crate) fn injected(mut self) -> Self {
         self.injected = true;
+        self
+    }
+
+    /// Sends the body gzip-compressed (unless a fault already chose its encoding).
+    pub(crate) fn gzipped(mut self) -> Self {
+        if self.encoding == Encoding::Identity {
+            self.encoding = Encoding::Gzip;
+        }
+        self
+    }
+
+    /// Labels the body gzip without compressing it.
+    pub(crate) fn bad_gzip(mut self) -> Self {
+        self.encoding = Encoding::BogusGzip;
+        self.injected = true;
+        self.note = Some("Content-Encoding: gzip on a body that is not gzip".into());
         self
     }
 
@@ -125,9 +169,16 @@ impl IntoResponse for Reply {
     fn into_response(self) -> Response {
         match self.body {
             Some(body) => {
+                let body = match self.encoding {
+                    Encoding::Gzip => gzip(&body),
+                    Encoding::Identity | Encoding::BogusGzip => body,
+                };
                 let mut r = Response::new(Body::from(body));
                 *r.status_mut() = self.status;
                 r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+                if self.encoding != Encoding::Identity {
+                    r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                }
                 r
             }
             None => {
@@ -144,5 +195,29 @@ impl IntoResponse for Reply {
                 r
             }
         }
+    }
+}
+
+/// `body` gzip-compressed (fast level: the simulator serves benchmarks too).
+fn gzip(body: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(body);
+    enc.finish().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn accept_encoding_is_read_per_coding() {
+        assert!(accepts_gzip("gzip"));
+        assert!(accepts_gzip("deflate, GZIP;q=0.5"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("identity"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip(""));
     }
 }

@@ -16,7 +16,7 @@ pub mod tenants;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{ConnectOptions, Connection, PgPool};
 
 pub use cursors::{Batch, Cursor, PageCommit, PageOutcome, PageShape, PullClose, PullMode, Rejected};
 pub use deletions::Deletion;
@@ -32,15 +32,60 @@ pub struct Store {
     pool: PgPool,
 }
 
+/// How long the first connection may take before the database counts as not answering.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The database could not be reached. Names host and port, never the URL (it may hold a
+/// password).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The URL is not a valid Postgres URL.
+    #[error("database_url is not a valid Postgres URL: {0}")]
+    Url(#[source] sqlx::Error),
+    /// Nothing answered in time (a host that drops packets, a server that hangs).
+    #[error("the database at {target} did not answer within {} s", .after.as_secs())]
+    NoAnswer {
+        /// `host:port` (or the socket path).
+        target: String,
+        /// How long we waited.
+        after: Duration,
+    },
+    /// The connection was refused or the server refused us.
+    #[error("cannot connect to the database at {target}: {source}")]
+    Refused {
+        /// `host:port` (or the socket path).
+        target: String,
+        /// What went wrong.
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
 impl Store {
-    /// Connects to `url` (a `postgres://` URL) with a small pool.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
-        let opts: PgConnectOptions = url.parse()?;
+    /// Connects to `url` (a `postgres://` URL) with a small pool. One connection is tried
+    /// first, for at most [`CONNECT_TIMEOUT`], so that a database that is down or does not
+    /// answer fails at once with the reason and where, instead of after the pool's retries.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, ConnectError> {
+        let opts: PgConnectOptions = url.parse().map_err(ConnectError::Url)?;
+        let host = opts.get_host();
+        let target = if host.starts_with('/') {
+            format!("{host}/.s.PGSQL.{}", opts.get_port())
+        } else {
+            format!("{host}:{}", opts.get_port())
+        };
+        match tokio::time::timeout(CONNECT_TIMEOUT, opts.connect()).await {
+            Err(_) => return Err(ConnectError::NoAnswer { target, after: CONNECT_TIMEOUT }),
+            Ok(Err(source)) => return Err(ConnectError::Refused { target, source }),
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts)
-            .await?;
+            .await
+            .map_err(|source| ConnectError::Refused { target, source })?;
         Ok(Self { pool })
     }
 

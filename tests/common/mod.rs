@@ -65,6 +65,7 @@ pub fn sync_settings() -> SyncSettings {
         restart_base_ms: 10,
         retry_base_ms: 5,
         retry_max_ms: 50,
+        max_response_bytes: 64 << 20,
     }
 }
 
