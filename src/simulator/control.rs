@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::account::{default_anchor, AccountSpec, AccountState, SimVendor};
+use super::deletions::{SimDeletion, SimRecordType};
 use super::error::SimError;
 use super::faults::{FaultTarget, InjectedFault};
 use super::generate_tx::NewTxnError;
@@ -14,7 +15,7 @@ use super::org::{SimDepartment, SimEmployee};
 use super::paging_faults::PagingFault;
 use super::permissions::PermissionSet;
 use super::server::Simulator;
-use super::transactions::{NewTransaction, SimExpenseCategory, SimTransaction};
+use super::transactions::{NewTransaction, SimExpenseCategory, SimTransaction, TransactionKind};
 use crate::netsuite::{AccountId, Credentials};
 
 impl Simulator {
@@ -135,6 +136,84 @@ impl Simulator {
     pub fn modify_transactions(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
         let now = self.inner.clock.now_seconds();
         self.with_account(account, |a| a.modify_transactions(n, now))
+    }
+
+    /// Deletes `n` vendors (a deterministic choice; all of them if there are fewer), logging
+    /// each with `deletedDate` now (simulator clock, whole seconds). Their transactions stay
+    /// and name them without a name. Returns their internal ids, ascending.
+    pub fn delete_vendors(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        self.delete_some(account, SimRecordType::Vendor, n)
+    }
+
+    /// Deletes `n` transactions of `kind` (a deterministic choice), logging each as its
+    /// `DeletedRecordType` (`vendorBill`, `expenseReport`...) with `deletedDate` now. Returns
+    /// their internal ids, ascending.
+    pub fn delete_transactions(
+        &self,
+        account: &AccountId,
+        kind: TransactionKind,
+        n: usize,
+    ) -> Result<Vec<String>, SimError> {
+        self.delete_some(account, SimRecordType::of_transaction(kind), n)
+    }
+
+    /// Deletes `n` employees who supervise nobody (a deterministic choice), logging each with
+    /// `deletedDate` now. Their expense reports stay. Returns their internal ids, ascending.
+    pub fn delete_employees(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        self.delete_some(account, SimRecordType::Employee, n)
+    }
+
+    /// Deletes `n` departments without child departments (a deterministic choice). Not
+    /// logged: 2017_2's `getDeleted` cannot report departments. Returns their internal ids,
+    /// ascending.
+    pub fn delete_departments(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        self.delete_some(account, SimRecordType::Department, n)
+    }
+
+    /// Deletes `n` expense categories (a deterministic choice). Not logged: 2017_2's
+    /// `getDeleted` cannot report expense categories. Returns their internal ids, ascending.
+    pub fn delete_expense_categories(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        self.delete_some(account, SimRecordType::ExpenseCategory, n)
+    }
+
+    fn delete_some(&self, account: &AccountId, ty: SimRecordType, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.delete_some(ty, n, now))
+    }
+
+    /// Deletes the live record of `record_type` with `internal_id` (any of them, a supervisor
+    /// or a parent department too), logged when the type is a `DeletedRecordType`.
+    pub fn delete_record(
+        &self,
+        account: &AccountId,
+        record_type: SimRecordType,
+        internal_id: &str,
+    ) -> Result<(), SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.delete_one(record_type, internal_id, now))?
+            .map_err(|_| SimError::UnknownRecord { account: account.clone(), record_type, id: internal_id.to_string() })
+    }
+
+    /// Brings a deleted record back live, last modified now (for the types with a
+    /// `lastModifiedDate`). Its entry in the deletion log stays.
+    pub fn restore_deleted(
+        &self,
+        account: &AccountId,
+        record_type: SimRecordType,
+        internal_id: &str,
+    ) -> Result<(), SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.restore(record_type, internal_id, now))?.map_err(|_| SimError::NotDeleted {
+            account: account.clone(),
+            record_type,
+            id: internal_id.to_string(),
+        })
+    }
+
+    /// The account's deletion log, oldest first: what `getDeleted` reports (to a role that
+    /// may see every type).
+    pub fn deletions(&self, account: &AccountId) -> Result<Vec<SimDeletion>, SimError> {
+        self.with_account(account, |a| a.graveyard.log.clone())
     }
 
     /// Replaces the role's permissions.

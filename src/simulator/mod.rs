@@ -1,5 +1,5 @@
-//! A NetSuite SOAP 2017_2 stand-in: an HTTP server that answers `search` and
-//! `searchMoreWithId` for generated accounts the way NetSuite does, so the client, the
+//! A NetSuite SOAP 2017_2 stand-in: an HTTP server that answers `search`,
+//! `searchMoreWithId` and `getDeleted` for generated accounts the way NetSuite does, so the client, the
 //! discovery loop and the daemon can be tested end to end without a NetSuite account.
 //!
 //! What it models (see `../shared/NETSUITE.md` for the real server's rules):
@@ -9,6 +9,11 @@
 //!   and transactions (vendor bills, purchase orders, vendor credits, bill payments, checks,
 //!   vendor return authorizations, expense reports) with sublists whose lines sum to the
 //!   header total, that tests can add and modify too ([`Simulator::add_transaction`]);
+//! - deletions ([`Simulator::delete_vendors`], [`Simulator::delete_transactions`],
+//!   [`Simulator::delete_employees`], [`Simulator::delete_record`], also departments and
+//!   expense categories) with a per-account deletion log ([`SimDeletion`]) that `getDeleted`
+//!   answers from (`GetDeletedFilter` `deletedDate` and `type`, paged), and
+//!   [`Simulator::restore_deleted`] to bring a record back;
 //! - Token-Based Authentication: signature, consumer key, token, single-use nonces and a
 //!   five-minute clock skew window, all failing with the real "Invalid login attempt." fault;
 //! - `VendorSearchBasic`, `TransactionSearchBasic`, `ExpenseCategorySearchBasic`,
@@ -41,7 +46,7 @@
 //!
 //! Answers where NetSuite's exact behaviour is not documented (choices made here):
 //! - unreadable XML, a SOAPAction that differs from the Body's operation, an operation other
-//!   than `search`/`searchMoreWithId`/`getDataCenterUrls`, a search record type not
+//!   than `search`/`searchMoreWithId`/`getDeleted`/`getDataCenterUrls`, a search record type not
 //!   simulated, an unknown or out-of-order search field, a field or operator not simulated,
 //!   a `type` value outside the 2017_2 `TransactionType` enum: a SOAP fault (HTTP 500) with faultcode `soapenv:Server.userException`, a
 //!   SAX-style faultstring (e.g. `org.xml.sax.SAXException: Invalid type: {ns}FooSearchBasic`,
@@ -49,6 +54,11 @@
 //! - `pageSize` outside 5..=1000: status error `INVALID_SEARCH_PAGE_SIZE`;
 //! - `pageIndex` out of range: status error `INVALID_PAGE_INDEX`;
 //! - unknown, expired, or another account's searchId: status error `INVALID_JOB_ID`;
+//! - `getDeleted`: a `type` value outside the 2017_2 `DeletedRecordType` enum, a filter field
+//!   out of order, `scriptId`: a SAX-style fault; page size from `searchPreferences` (else
+//!   1000); a `type` filter naming a type the role cannot see: `INSUFFICIENT_PERMISSION`
+//!   (without one, such deletions are left out); departments and expense categories are
+//!   never logged (2017_2 cannot report them);
 //! - a role without the record's permission: status error `INSUFFICIENT_PERMISSION` with
 //!   NetSuite's "Permission Violation" wording; without SOAP Web Services permission: the
 //!   invalid-login fault;
@@ -68,6 +78,7 @@ mod auth;
 mod clock;
 mod control;
 mod datetime;
+mod deletions;
 mod employee_search;
 mod error;
 mod expense_category_search;
@@ -76,6 +87,7 @@ mod fields;
 mod generate;
 mod generate_org;
 mod generate_tx;
+mod get_deleted;
 mod governance;
 pub mod leanix;
 mod log;
@@ -86,6 +98,7 @@ mod pipeline;
 mod reply;
 mod request;
 mod respond;
+mod respond_deleted;
 mod respond_org;
 mod respond_tx;
 pub mod running;
@@ -98,6 +111,7 @@ mod vendor_search;
 mod xml;
 
 pub use account::{AccountSpec, SimRef, SimVendor, DEFAULT_EXPENSE_CATEGORIES};
+pub use deletions::{SimDeletion, SimRecordType};
 pub use error::SimError;
 pub use faults::{FaultTarget, InjectedFault};
 pub use log::{LoggedRequest, Outcome};

@@ -34,13 +34,15 @@ const FALLBACK_FAULT: &str = concat!(
     r#"</soapenv:Fault></soapenv:Body></soapenv:Envelope>"#
 );
 
-/// Which operation a search result answers.
+/// Which operation a paged result answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SearchOp {
     /// `search`.
     Search,
     /// `searchMoreWithId`.
     SearchMoreWithId,
+    /// `getDeleted`.
+    GetDeleted,
 }
 
 impl SearchOp {
@@ -48,6 +50,15 @@ impl SearchOp {
         match self {
             SearchOp::Search => "searchResponse",
             SearchOp::SearchMoreWithId => "searchMoreWithIdResponse",
+            SearchOp::GetDeleted => "getDeletedResponse",
+        }
+    }
+
+    /// The result element inside the response (`platformCore:searchResult`...).
+    fn result_element(self) -> &'static str {
+        match self {
+            SearchOp::Search | SearchOp::SearchMoreWithId => "platformCore:searchResult",
+            SearchOp::GetDeleted => "platformCore:getDeletedResult",
         }
     }
 }
@@ -163,7 +174,7 @@ fn page_fields(w: &mut W, p: &Page) -> io::Result<()> {
     Ok(())
 }
 
-fn error_status(w: &mut W, code: &str, message: &str) -> io::Result<()> {
+pub(crate) fn error_status(w: &mut W, code: &str, message: &str) -> io::Result<()> {
     w.create_element("platformCore:status").with_attribute(("isSuccess", "false")).write_inner_content(|w| {
         w.create_element("platformCore:statusDetail").with_attribute(("type", "ERROR")).write_inner_content(|w| {
             leaf(w, "platformCore:code", code)?;
@@ -174,24 +185,36 @@ fn error_status(w: &mut W, code: &str, message: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// A `searchResponse` or `searchMoreWithIdResponse` carrying `answer`.
+/// A `searchResponse` or `searchMoreWithIdResponse` carrying `answer` (or, for an error, a
+/// `getDeletedResponse`).
 pub(crate) fn search_result(op: SearchOp, ns_id: &str, answer: &SearchAnswer) -> Vec<u8> {
     let capacity = match answer {
         SearchAnswer::Page(Page { rows, .. }) => 2048 + rows.len() * 1500 + rows.lines() * 700,
         SearchAnswer::Error { .. } => 2048,
     };
+    result_envelope(op, ns_id, capacity, |w| match answer {
+        SearchAnswer::Page(p) => page_fields(w, p),
+        SearchAnswer::Error { code, message } => error_status(w, code, message),
+    })
+}
+
+/// The response of `op`: `documentInfo` in the header; in the body, the operation's response
+/// element holding its result element, whose content `result` writes.
+pub(crate) fn result_envelope(
+    op: SearchOp,
+    ns_id: &str,
+    capacity: usize,
+    result: impl FnOnce(&mut W) -> io::Result<()>,
+) -> Vec<u8> {
     finish(envelope(
         capacity,
         |w| document_info(w, ns_id),
         |w| {
             w.create_element(op.response_element()).with_attribute(("xmlns", ns::MESSAGES)).write_inner_content(
                 |w| {
-                    w.create_element("platformCore:searchResult")
+                    w.create_element(op.result_element())
                         .with_attribute(("xmlns:platformCore", ns::CORE))
-                        .write_inner_content(|w| match answer {
-                            SearchAnswer::Page(p) => page_fields(w, p),
-                            SearchAnswer::Error { code, message } => error_status(w, code, message),
-                        })?;
+                        .write_inner_content(result)?;
                     Ok(())
                 },
             )?;

@@ -379,6 +379,18 @@ pub(crate) fn slice<'a, T>(items: &'a [T], cut: &Cut) -> &'a [T] {
     items.get(cut.start..cut.end.min(items.len())).unwrap_or(&[])
 }
 
+/// The page size `prefs` ask for (1000 when they name none), or the message of
+/// `INVALID_SEARCH_PAGE_SIZE` when it is outside 5..=1000.
+pub(crate) fn page_size_of(prefs: SearchPrefs) -> Result<u32, String> {
+    let requested = prefs.page_size.unwrap_or(DEFAULT_PAGE_SIZE as i32);
+    match u32::try_from(requested) {
+        Ok(size) if (MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&requested) => Ok(size),
+        _ => Err(format!(
+            "Invalid page size {requested}: the page size must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}."
+        )),
+    }
+}
+
 /// Runs a new search: checks the page size, stores the search, returns page 1.
 pub(crate) fn start(
     account: &AccountState,
@@ -388,16 +400,10 @@ pub(crate) fn start(
     prefs: SearchPrefs,
     now: DateTime<Utc>,
 ) -> SearchAnswer {
-    let requested = prefs.page_size.unwrap_or(DEFAULT_PAGE_SIZE as i32);
-    if !(MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&requested) {
-        return error(
-            "INVALID_SEARCH_PAGE_SIZE",
-            format!(
-                "Invalid page size {requested}: the page size must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}."
-            ),
-        );
-    }
-    let page_size = requested as u32;
+    let page_size = match page_size_of(prefs) {
+        Ok(size) => size,
+        Err(message) => return error("INVALID_SEARCH_PAGE_SIZE", message),
+    };
     if let Some(p) = spec.missing_permission(account) {
         return error("INSUFFICIENT_PERMISSION", p.violation_message());
     }
