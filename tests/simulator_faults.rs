@@ -542,3 +542,35 @@ async fn restored_records_come_back_and_ids_are_never_reused() {
     sim.restore_deleted(&a, SimRecordType::Employee, &last_employee).unwrap();
     assert!(sim.employees(&a).unwrap().iter().any(|e| e.internal_id == last_employee));
 }
+
+// ---------------------------------------------------------------------------------------
+// Changes that do not touch lastModifiedDate.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_change_is_invisible_to_a_delta_and_visible_to_a_full_pull() {
+    let sim = start(bigger_account()).await;
+    let a = account();
+    let c = client(&sim, 1000);
+    let before = sim.vendors(&a).unwrap();
+    let since = sim.now() - chrono::TimeDelta::seconds(1);
+    let changed = sim.modify_vendors_silently(&a, 5).unwrap();
+    let tx = sim.modify_transactions_silently(&a, 3).unwrap();
+    let emp = sim.modify_employees_silently(&a, 3).unwrap();
+    assert_eq!((changed.len(), tx.len(), emp.len()), (5, 3, 3));
+    for ty in [SearchType::Vendor, SearchType::Transaction, SearchType::Employee] {
+        let delta = c.search(&SearchQuery::modified_since(ty, since)).await.unwrap();
+        assert_eq!(delta.total_records, 0, "{ty:?}: a delta sees nothing");
+    }
+    // The full pull shows the new content with the old lastModifiedDate.
+    let full = c.search(&SearchQuery::all(SearchType::Vendor)).await.unwrap();
+    let after = sim.vendors(&a).unwrap();
+    for id in &changed {
+        let old = before.iter().find(|v| &v.internal_id == id).unwrap();
+        let new = after.iter().find(|v| &v.internal_id == id).unwrap();
+        assert_eq!(old.last_modified, new.last_modified);
+        assert_ne!(old.email, new.email);
+        let raw = full.records.iter().find(|r| &r.internal_id == id).unwrap();
+        let got = netsuite_discovery::netsuite::Vendor::try_from(raw).unwrap();
+        assert_eq!((got.email.as_ref(), got.last_modified), (new.email.as_ref(), Some(old.last_modified)));
+    }
+}

@@ -70,6 +70,29 @@ impl Simulator {
         self.with_account(account, |a| a.modify_vendors(n, now))
     }
 
+    /// Changes `n` vendors as [`Simulator::modify_vendors`] does (new email, every other one
+    /// a new company name) without touching their `lastModifiedDate`: a delta cannot see the
+    /// change, a full pull can. Returns their internal ids, ascending.
+    pub fn modify_vendors_silently(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.modify_vendors_silently(n, now))
+    }
+
+    /// Changes `n` transactions as [`Simulator::modify_transactions`] does (memo, first-line
+    /// amount, total) without touching their `lastModifiedDate`. Returns their internal ids,
+    /// ascending.
+    pub fn modify_transactions_silently(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.modify_transactions_silently(n, now))
+    }
+
+    /// Changes `n` employees as [`Simulator::modify_employees`] does without touching their
+    /// `lastModifiedDate`. Returns their internal ids, ascending.
+    pub fn modify_employees_silently(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.modify_employees_silently(n, now))
+    }
+
     /// The account's transactions of every kind now, in internal-id order: the ground truth.
     pub fn transactions(&self, account: &AccountId) -> Result<Vec<SimTransaction>, SimError> {
         self.with_account(account, |a| a.transaction_list())

@@ -14,6 +14,8 @@
 //!   expense categories) with a per-account deletion log ([`SimDeletion`]) that `getDeleted`
 //!   answers from (`GetDeletedFilter` `deletedDate` and `type`, paged), and
 //!   [`Simulator::restore_deleted`] to bring a record back;
+//! - changes that do not touch `lastModifiedDate` ([`Simulator::modify_vendors_silently`],
+//!   also for transactions and employees), which only a full pull sees;
 //! - Token-Based Authentication: signature, consumer key, token, single-use nonces and a
 //!   five-minute clock skew window, all failing with the real "Invalid login attempt." fault;
 //! - `VendorSearchBasic`, `TransactionSearchBasic`, `ExpenseCategorySearchBasic`,
@@ -105,6 +107,7 @@ pub mod running;
 mod search;
 mod server;
 mod sessions;
+mod silent;
 mod transaction_search;
 mod transactions;
 mod vendor_search;
