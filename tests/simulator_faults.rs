@@ -574,3 +574,84 @@ async fn a_silent_change_is_invisible_to_a_delta_and_visible_to_a_full_pull() {
         assert_eq!((got.email.as_ref(), got.last_modified), (new.email.as_ref(), Some(old.last_modified)));
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Records with an unreadable field.
+
+/// Posts an all-records search of `ty` (page size `size`) and returns the raw response body.
+async fn raw_search(sim: &RunningSimulator, ty: SearchType, size: u32) -> Vec<u8> {
+    use netsuite_discovery::netsuite::envelope::{search_request, SearchPreferences};
+    let creds = sim.credentials(&account()).unwrap();
+    let prefs = SearchPreferences { body_fields_only: true, page_size: size };
+    let body = search_request(&TokenPassport::fresh(&creds), prefs, &SearchQuery::all(ty)).unwrap();
+    let (status, bytes) = post(sim, "search", String::from_utf8(body).unwrap()).await;
+    assert_eq!(status, 200);
+    bytes
+}
+
+fn count(hay: &[u8], needle: &str) -> usize {
+    hay.windows(needle.len()).filter(|w| *w == needle.as_bytes()).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupted_records_are_written_broken_until_fixed() {
+    use netsuite_discovery::netsuite::Vendor;
+    use netsuite_discovery::simulator::Corruption;
+
+    let sim = start(bigger_account()).await;
+    let a = account();
+    let vendors = truth(&sim);
+    let (bad_date, no_id, no_name, control) = (&vendors[3], &vendors[10], &vendors[20], &vendors[30]);
+    sim.corrupt_record(&a, SimRecordType::Vendor, bad_date, Corruption::bad_date("lastModifiedDate")).unwrap();
+    sim.corrupt_record(&a, SimRecordType::Vendor, no_id, Corruption::missing_field("internalId")).unwrap();
+    sim.corrupt_record(&a, SimRecordType::Vendor, no_name, Corruption::missing_field("companyName")).unwrap();
+    assert!(sim.corrupt_record(&a, SimRecordType::Vendor, "1", Corruption::bad_date("x")).is_err(), "no such vendor");
+
+    // Date and missing fields: the page is still XML; the broken records do not convert,
+    // the others do.
+    let page = raw_search(&sim, SearchType::Vendor, 100).await;
+    let text = String::from_utf8(page.clone()).unwrap();
+    assert_eq!(count(&page, "<listRel:lastModifiedDate>not-a-date</listRel:lastModifiedDate>"), 1);
+    assert!(!text.contains(&format!(r#"internalId="{no_id}" xsi:type="listRel:Vendor""#)));
+    assert_eq!(
+        count(
+            &page,
+            r#"<platformCore:record xmlns:listRel="urn:relationships_2017_2.lists.webservices.netsuite.com" xsi:type="listRel:Vendor">"#
+        ),
+        1
+    );
+    assert_eq!(count(&page, "<listRel:companyName>"), 99);
+    let parsed = parse_response(&page).unwrap().into_search_page(SearchType::Vendor).unwrap();
+    assert_eq!(parsed.records.len(), 100);
+    let raw = parsed.records.iter().find(|r| &r.internal_id == bad_date).unwrap();
+    assert!(Vendor::try_from(raw).is_err(), "a date that is not a date does not convert");
+    let fine = parsed.records.iter().filter(|r| Vendor::try_from(*r).is_ok()).count();
+    assert!(fine >= 97, "{fine} of 100 convert");
+
+    // A control character: raw U+0001 in the company name, so the body is not XML 1.0.
+    sim.corrupt_record(&a, SimRecordType::Vendor, control, Corruption::control_char("companyName")).unwrap();
+    let page = raw_search(&sim, SearchType::Vendor, 100).await;
+    assert_eq!(count(&page, "<listRel:companyName>\u{1}"), 1);
+    assert!(sim.request_log().last().unwrap().injected);
+
+    // Transactions and employees too.
+    let bill = sim.transactions(&a).unwrap().into_iter().find(|t| t.kind == TransactionKind::VendorBill).unwrap();
+    sim.corrupt_record(&a, SimRecordType::VendorBill, &bill.internal_id, Corruption::bad_date("tranDate")).unwrap();
+    assert!(sim.corrupt_record(&a, SimRecordType::Check, &bill.internal_id, Corruption::bad_date("tranDate")).is_err());
+    let tx = raw_search(&sim, SearchType::Transaction, 1000).await;
+    assert_eq!(count(&tx, "<tranPurch:tranDate>not-a-date</tranPurch:tranDate>"), 1);
+    let emp = sim.employees(&a).unwrap()[0].internal_id.clone();
+    sim.corrupt_record(&a, SimRecordType::Employee, &emp, Corruption::control_char("lastName")).unwrap();
+    assert_eq!(count(&raw_search(&sim, SearchType::Employee, 100).await, "<listEmp:lastName>\u{1}"), 1);
+
+    // Fixed one by one, then all at once: the pages are whole again.
+    sim.uncorrupt_record(&a, SimRecordType::Vendor, control).unwrap();
+    assert_eq!(count(&raw_search(&sim, SearchType::Vendor, 100).await, "\u{1}"), 0);
+    sim.clear_corruptions(&a).unwrap();
+    let page = raw_search(&sim, SearchType::Vendor, 100).await;
+    assert_eq!(count(&page, "not-a-date") + count(&page, "\u{1}"), 0);
+    assert_eq!(count(&page, "<listRel:companyName>"), 100);
+    let parsed = parse_response(&page).unwrap().into_search_page(SearchType::Vendor).unwrap();
+    assert!(parsed.records.iter().all(|r| Vendor::try_from(r).is_ok()));
+    assert!(!sim.request_log().last().unwrap().injected);
+}

@@ -8,7 +8,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::seq::index;
 use secrecy::SecretString;
 
-use super::deletions::Graveyard;
+use super::corruption::Corruption;
+use super::deletions::{Graveyard, SimRecordType};
 use super::generate::{self, Secrets, CURRENCIES};
 use super::generate_org;
 use super::generate_tx::{self, NewTxnError, Refs};
@@ -240,6 +241,8 @@ pub(crate) struct AccountState {
     pub paging_faults: Vec<PagingFault>,
     /// Deleted records and the deletion log.
     pub graveyard: Graveyard,
+    /// Records written broken in search pages, by type and internal id.
+    pub corruptions: HashMap<(SimRecordType, String), Vec<Corruption>>,
 }
 
 impl AccountState {
@@ -282,6 +285,7 @@ impl AccountState {
             nonces: NonceStore::default(),
             paging_faults: Vec::new(),
             graveyard: Graveyard::default(),
+            corruptions: HashMap::new(),
         }
     }
 

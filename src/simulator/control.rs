@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::account::{default_anchor, AccountSpec, AccountState, SimVendor};
+use super::corruption::Corruption;
 use super::deletions::{SimDeletion, SimRecordType};
 use super::error::SimError;
 use super::faults::{FaultTarget, InjectedFault};
@@ -237,6 +238,48 @@ impl Simulator {
     /// may see every type).
     pub fn deletions(&self, account: &AccountId) -> Result<Vec<SimDeletion>, SimError> {
         self.with_account(account, |a| a.graveyard.log.clone())
+    }
+
+    /// Marks a live record corrupt: every search page that shows it writes it broken as
+    /// `corruption` says (several corruptions of one record add up), until
+    /// [`Simulator::uncorrupt_record`] or [`Simulator::clear_corruptions`]. The ground truth is
+    /// unchanged. Fails if the account has no live record of that type and id.
+    pub fn corrupt_record(
+        &self,
+        account: &AccountId,
+        record_type: SimRecordType,
+        internal_id: &str,
+        corruption: Corruption,
+    ) -> Result<(), SimError> {
+        let found = self.with_account(account, |a| {
+            let found = a.has_record(record_type, internal_id);
+            if found {
+                a.corruptions.entry((record_type, internal_id.to_string())).or_default().push(corruption);
+            }
+            found
+        })?;
+        if found {
+            Ok(())
+        } else {
+            Err(SimError::UnknownRecord { account: account.clone(), record_type, id: internal_id.to_string() })
+        }
+    }
+
+    /// Writes the record whole again (whether it was corrupt or not).
+    pub fn uncorrupt_record(
+        &self,
+        account: &AccountId,
+        record_type: SimRecordType,
+        internal_id: &str,
+    ) -> Result<(), SimError> {
+        self.with_account(account, |a| {
+            a.corruptions.remove(&(record_type, internal_id.to_string()));
+        })
+    }
+
+    /// Writes every record of the account whole again.
+    pub fn clear_corruptions(&self, account: &AccountId) -> Result<(), SimError> {
+        self.with_account(account, |a| a.corruptions.clear())
     }
 
     /// Replaces the role's permissions.

@@ -16,6 +16,9 @@
 //!   [`Simulator::restore_deleted`] to bring a record back;
 //! - changes that do not touch `lastModifiedDate` ([`Simulator::modify_vendors_silently`],
 //!   also for transactions and employees), which only a full pull sees;
+//! - records with an unreadable field ([`Simulator::corrupt_record`], [`Corruption`]): a date
+//!   that is not a date, a missing field or `internalId`, a raw U+0001 in a text field
+//!   (XML 1.0-invalid on purpose), written so in every page until uncorrupted;
 //! - Token-Based Authentication: signature, consumer key, token, single-use nonces and a
 //!   five-minute clock skew window, all failing with the real "Invalid login attempt." fault;
 //! - `VendorSearchBasic`, `TransactionSearchBasic`, `ExpenseCategorySearchBasic`,
@@ -72,13 +75,15 @@
 //! Times are written in US Pacific time with milliseconds and offset. A request whose client
 //! goes away before the answer is ready is not logged (its concurrency slot is released).
 //!
-//! Every response is written with quick-xml's writer, so every value is escaped.
+//! Every response is written with quick-xml's writer, so every value is escaped (only a
+//! record marked corrupt is altered after writing, on purpose).
 //! [`leanix`] is a separate stand-in for the LeanIX Integration API (tokens, LDIF runs).
 
 mod account;
 mod auth;
 mod clock;
 mod control;
+mod corruption;
 mod datetime;
 mod deletions;
 mod employee_search;
@@ -114,6 +119,7 @@ mod vendor_search;
 mod xml;
 
 pub use account::{AccountSpec, SimRef, SimVendor, DEFAULT_EXPENSE_CATEGORIES};
+pub use corruption::Corruption;
 pub use deletions::{SimDeletion, SimRecordType};
 pub use error::SimError;
 pub use faults::{FaultTarget, InjectedFault};

@@ -14,6 +14,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
 use super::account::{SimRef, SimVendor};
+use super::corruption::write_record;
 use super::datetime::format_xsd;
 use super::respond_org::{department, employee};
 use super::respond_tx::{expense_category, transaction, Tables};
@@ -161,15 +162,25 @@ fn page_fields(w: &mut W, p: &Page) -> io::Result<()> {
     if p.rows.len() == 0 {
         return Ok(());
     }
+    // Each record goes through `write_record`, which breaks the corrupted ones.
+    let broken = |id: &str| p.corruptions.get(id);
     w.create_element("platformCore:recordList").write_inner_content(|w| match &p.rows {
-        PageRows::Vendors(vs) => vs.iter().try_for_each(|v| vendor(w, v)),
+        PageRows::Vendors(vs) => vs.iter().try_for_each(|v| write_record(w, broken(&v.internal_id), |w| vendor(w, v))),
         PageRows::Transactions { rows, with_lines, categories, departments } => {
             let tables = Tables { categories, departments };
-            rows.iter().try_for_each(|r| transaction(w, r, tables, *with_lines))
+            rows.iter().try_for_each(|r| {
+                write_record(w, broken(&r.txn.id.to_string()), |w| transaction(w, r, tables, *with_lines))
+            })
         }
-        PageRows::Employees(es) => es.iter().try_for_each(|e| employee(w, e)),
-        PageRows::Departments(ds) => ds.iter().try_for_each(|d| department(w, d)),
-        PageRows::ExpenseCategories(cs) => cs.iter().try_for_each(|c| expense_category(w, c)),
+        PageRows::Employees(es) => {
+            es.iter().try_for_each(|e| write_record(w, broken(&e.employee.internal_id), |w| employee(w, e)))
+        }
+        PageRows::Departments(ds) => {
+            ds.iter().try_for_each(|d| write_record(w, broken(&d.department.internal_id), |w| department(w, d)))
+        }
+        PageRows::ExpenseCategories(cs) => {
+            cs.iter().try_for_each(|c| write_record(w, broken(&c.internal_id), |w| expense_category(w, c)))
+        }
     })?;
     Ok(())
 }

@@ -22,11 +22,14 @@
 //! `Lists -> Departments`; vendor searches `Lists -> Vendors` and expense category searches
 //! `Lists -> Expense Categories`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::account::{AccountState, SimRef, SimVendor};
+use super::corruption::Corruption;
+use super::deletions::SimRecordType;
 use super::employee_search::{DepartmentCriteria, EmployeeCriteria};
 use super::expense_category_search::ExpenseCategoryCriteria;
 use super::fields::CriteriaError;
@@ -230,11 +233,33 @@ pub(crate) struct Page {
     pub search_id: String,
     /// This page's rows.
     pub rows: PageRows,
-    /// Whether a paging fault ([`super::PagingFault`]) shaped this page.
+    /// Whether a paging fault ([`super::PagingFault`]) or a corrupted record shaped this
+    /// page.
     pub faulted: bool,
+    /// The corruptions of this page's records, by internal id.
+    pub corruptions: HashMap<String, Vec<Corruption>>,
 }
 
 impl PageRows {
+    /// The type and internal id of each row.
+    pub(crate) fn keys(&self) -> Vec<(SimRecordType, String)> {
+        match self {
+            PageRows::Vendors(v) => v.iter().map(|x| (SimRecordType::Vendor, x.internal_id.clone())).collect(),
+            PageRows::Transactions { rows, .. } => {
+                rows.iter().map(|r| (SimRecordType::of_transaction(r.txn.kind), r.txn.id.to_string())).collect()
+            }
+            PageRows::ExpenseCategories(v) => {
+                v.iter().map(|x| (SimRecordType::ExpenseCategory, x.internal_id.clone())).collect()
+            }
+            PageRows::Employees(v) => {
+                v.iter().map(|x| (SimRecordType::Employee, x.employee.internal_id.clone())).collect()
+            }
+            PageRows::Departments(v) => {
+                v.iter().map(|x| (SimRecordType::Department, x.department.internal_id.clone())).collect()
+            }
+        }
+    }
+
     /// Drops the page's last row (for [`super::InjectedFault::ShortPage`]).
     pub(crate) fn drop_last(&mut self) {
         match self {
@@ -291,15 +316,26 @@ fn page(
     let size = page_size.max(1) as usize;
     let window = |total: usize| paging_faults::cut(&account.paging_faults, page_index, size, total);
     match page_rows(account, spec, body_fields_only, window) {
-        Ok((c, rows)) => SearchAnswer::Page(Page {
-            total_records: c.total_records,
-            page_size,
-            total_pages: c.total_pages,
-            page_index: c.page_index,
-            search_id,
-            rows,
-            faulted: c.faulted,
-        }),
+        Ok((c, rows)) => {
+            let corruptions: HashMap<String, Vec<Corruption>> = if account.corruptions.is_empty() {
+                HashMap::new()
+            } else {
+                rows.keys()
+                    .into_iter()
+                    .filter_map(|key| account.corruptions.get(&key).map(|cs| (key.1, cs.clone())))
+                    .collect()
+            };
+            SearchAnswer::Page(Page {
+                total_records: c.total_records,
+                page_size,
+                total_pages: c.total_pages,
+                page_index: c.page_index,
+                search_id,
+                faulted: c.faulted || !corruptions.is_empty(),
+                rows,
+                corruptions,
+            })
+        }
         Err(InvalidPage(message)) => error("INVALID_PAGE_INDEX", message),
     }
 }
