@@ -1,6 +1,7 @@
 //! A NetSuite SOAP 2017_2 stand-in: an HTTP server that answers `search`,
-//! `searchMoreWithId` and `getDeleted` for generated accounts the way NetSuite does, so the client, the
-//! discovery loop and the daemon can be tested end to end without a NetSuite account.
+//! `searchMoreWithId` and `getDeleted` for generated accounts the way NetSuite does, so the
+//! client, the discovery loop and the daemon can be tested end to end without a NetSuite
+//! account, and against a NetSuite that misbehaves.
 //!
 //! What it models (see `../shared/NETSUITE.md` for the real server's rules):
 //! - several accounts, each generated deterministically from a seed ([`AccountSpec`]), with
@@ -31,14 +32,15 @@
 //!   filter naming a type the role cannot see is refused; a plain transaction search
 //!   silently leaves such types out; lists: Vendors, Expense Categories, Employee Record and
 //!   Departments for their searches), a per-account concurrency limit with the
-//!   `WS_REQUEST_BLOCKED` fault, latency, and injected failures: SOAP faults, error statuses, HTTP errors, proxy HTML
-//!   pages, truncated bodies and dropped connections ([`InjectedFault`]);
+//!   `WS_REQUEST_BLOCKED` fault, latency, and injected failures, one per request: SOAP
+//!   faults, error statuses, HTTP errors, proxy HTML pages, truncated bodies, dropped
+//!   connections and a one-off short page ([`InjectedFault`]);
 //! - paging faults, switched on per account until cleared ([`PagingFault`],
 //!   [`Simulator::set_paging_faults`]): totals that shrink on a later page
 //!   (`ShrinkTotals`), a middle page always one row short (`ShortPage`), a page overlapping
 //!   the one before (`Overlap`), the wrong page answered (`WrongPageIndex`), a `totalPages`
 //!   that disagrees with `totalRecords` (`LyingTotalPages`), a searchId that always expires
-//!   (`AlwaysExpire`);
+//!   (`AlwaysExpire`); all but the last apply to `getDeleted` pages too;
 //! - a request log tests can read ([`Simulator::request_log`]).
 //!
 //! Order in which a request is handled, which decides what a test sees:
@@ -47,13 +49,15 @@
 //! 3. the passport is verified (an accepted passport's nonce is used up here);
 //! 4. the account's concurrency slot is taken, or `WS_REQUEST_BLOCKED` answers;
 //! 5. the next injected fault, if any, is taken, then latency is waited out;
-//! 6. the injected fault answers, or the operation runs.
+//! 6. the injected fault answers, or the operation runs (its answer shaped by the account's
+//!    paging faults and corrupt records).
 //!
 //! Answers where NetSuite's exact behaviour is not documented (choices made here):
 //! - unreadable XML, a SOAPAction that differs from the Body's operation, an operation other
-//!   than `search`/`searchMoreWithId`/`getDeleted`/`getDataCenterUrls`, a search record type not
-//!   simulated, an unknown or out-of-order search field, a field or operator not simulated,
-//!   a `type` value outside the 2017_2 `TransactionType` enum: a SOAP fault (HTTP 500) with faultcode `soapenv:Server.userException`, a
+//!   than `search`/`searchMoreWithId`/`getDeleted`/`getDataCenterUrls`, a search record
+//!   type not simulated, an unknown or out-of-order search field, a field or operator not
+//!   simulated, a `type` value outside the 2017_2 `TransactionType` enum: a SOAP fault
+//!   (HTTP 500) with faultcode `soapenv:Server.userException`, a
 //!   SAX-style faultstring (e.g. `org.xml.sax.SAXException: Invalid type: {ns}FooSearchBasic`,
 //!   as NetSuite answers an unknown search type) and no NetSuite detail;
 //! - `pageSize` outside 5..=1000: status error `INVALID_SEARCH_PAGE_SIZE`;
@@ -62,8 +66,8 @@
 //! - `getDeleted`: a `type` value outside the 2017_2 `DeletedRecordType` enum, a filter field
 //!   out of order, `scriptId`: a SAX-style fault; page size from `searchPreferences` (else
 //!   1000); a `type` filter naming a type the role cannot see: `INSUFFICIENT_PERMISSION`
-//!   (without one, such deletions are left out); departments and expense categories are
-//!   never logged (2017_2 cannot report them);
+//!   (a modelling choice; without one, such deletions are left out); departments and
+//!   expense categories are never logged (2017_2 cannot report them);
 //! - a role without the record's permission: status error `INSUFFICIENT_PERMISSION` with
 //!   NetSuite's "Permission Violation" wording; without SOAP Web Services permission: the
 //!   invalid-login fault;
