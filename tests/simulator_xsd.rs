@@ -492,3 +492,147 @@ async fn employee_and_department_pages_validate() {
     let report = validate(&[p1, p2]).expect_err("misordered records must not validate");
     assert!(report.contains("swapped_employee") && report.contains("misordered_department"), "{report}");
 }
+
+/// A signed `getDeleted` request with this filter content (prefix `platformCore`), built by
+/// hand as the 2017_2 XSDs define it.
+fn get_deleted_request(sim: &RunningSimulator, filter: &str, page_index: u32, page_size: u32) -> String {
+    let p = TokenPassport::fresh(&sim.credentials(&account()).unwrap());
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:platformMsgs="urn:messages_2017_2.platform.webservices.netsuite.com" xmlns:platformCore="urn:core_2017_2.platform.webservices.netsuite.com">"#,
+            r#"<soapenv:Header><platformMsgs:tokenPassport><platformCore:account>{}</platformCore:account><platformCore:consumerKey>{}</platformCore:consumerKey><platformCore:token>{}</platformCore:token><platformCore:nonce>{}</platformCore:nonce><platformCore:timestamp>{}</platformCore:timestamp><platformCore:signature algorithm="HMAC-SHA256">{}</platformCore:signature></platformMsgs:tokenPassport>"#,
+            r#"<platformMsgs:searchPreferences><platformMsgs:pageSize>{}</platformMsgs:pageSize></platformMsgs:searchPreferences></soapenv:Header>"#,
+            r#"<soapenv:Body><platformMsgs:getDeleted><platformMsgs:getDeletedFilter>{}</platformMsgs:getDeletedFilter><platformMsgs:pageIndex>{}</platformMsgs:pageIndex></platformMsgs:getDeleted></soapenv:Body></soapenv:Envelope>"#
+        ),
+        p.account, p.consumer_key, p.token, p.nonce, p.timestamp, p.signature, page_size, filter, page_index
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_deleted_requests_and_responses_validate() {
+    use netsuite_discovery::simulator::TransactionKind;
+
+    let sim = Simulator::new(SimConfig {
+        accounts: vec![AccountSpec::new(account(), 5)
+            .with_vendors(60)
+            .with_employees(12)
+            .with_transactions(200)
+            .with_expense_reports(30)],
+        record_bodies: true,
+        ..SimConfig::default()
+    });
+    let sim = sim.spawn().await.unwrap();
+    let a = account();
+    sim.delete_vendors(&a, 3).unwrap();
+    for kind in TransactionKind::ALL {
+        sim.delete_transactions(&a, kind, 1).unwrap();
+    }
+    sim.delete_employees(&a, 1).unwrap();
+    let since = (chrono::Utc::now() - chrono::TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let until = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let types = [
+        "vendor",
+        "vendorBill",
+        "vendorCredit",
+        "vendorPayment",
+        "purchaseOrder",
+        "check",
+        "vendorReturnAuthorization",
+        "expenseReport",
+        "employee",
+    ];
+    let type_filter: String =
+        types.iter().map(|t| format!("<platformCore:searchValue>{t}</platformCore:searchValue>")).collect();
+    let filters = [
+        // Every type the client pulls, deleted after a time: three pages of 5.
+        (
+            format!(
+                r#"<platformCore:deletedDate operator="after"><platformCore:searchValue>{since}</platformCore:searchValue></platformCore:deletedDate><platformCore:type operator="anyOf">{type_filter}</platformCore:type>"#
+            ),
+            1,
+        ),
+        (
+            format!(
+                r#"<platformCore:deletedDate operator="within"><platformCore:searchValue>{since}</platformCore:searchValue><platformCore:searchValue2>{until}</platformCore:searchValue2></platformCore:deletedDate><platformCore:type operator="anyOf">{type_filter}</platformCore:type>"#
+            ),
+            2,
+        ),
+        (
+            format!(
+                r#"<platformCore:deletedDate operator="within"><platformCore:searchValue>{since}</platformCore:searchValue><platformCore:searchValue2>{until}</platformCore:searchValue2></platformCore:deletedDate><platformCore:type operator="anyOf">{type_filter}</platformCore:type>"#
+            ),
+            3,
+        ),
+        // Nothing deleted since: an empty page.
+        (
+            format!(
+                r#"<platformCore:deletedDate operator="onOrAfter"><platformCore:searchValue>{until}</platformCore:searchValue></platformCore:deletedDate>"#
+            ),
+            1,
+        ),
+        // A page past the end: an error status.
+        (String::new(), 9),
+    ];
+    for (filter, page) in &filters {
+        let body = get_deleted_request(&sim, filter, *page, 5);
+        reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "getDeleted").body(body).send().await.unwrap();
+    }
+    // A permission error and an injected status error.
+    sim.set_permissions(&a, PermissionSet::all().without(Permission::Vendors)).unwrap();
+    let only_vendors = r#"<platformCore:type operator="anyOf"><platformCore:searchValue>vendor</platformCore:searchValue></platformCore:type>"#;
+    for _ in 0..2 {
+        let body = get_deleted_request(&sim, only_vendors, 1, 5);
+        reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "getDeleted").body(body).send().await.unwrap();
+        sim.set_permissions(&a, PermissionSet::all()).unwrap();
+        sim.push_faults(FaultTarget::Any, vec![InjectedFault::status_error("UNEXPECTED_ERROR", "simulated")]);
+    }
+    sim.clear_faults();
+
+    let log = sim.request_log();
+    assert_eq!(log.len(), 7);
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut all = String::new();
+    for (i, entry) in log.iter().enumerate() {
+        assert_eq!(entry.operation.as_deref(), Some("getDeleted"));
+        let response = entry.response_body.clone().unwrap();
+        let parsed = parse_response(&response).unwrap_or_else(|e| panic!("response {i} does not parse: {e}"));
+        assert_eq!(parsed.operation.as_deref(), Some("getDeletedResponse"), "response {i}");
+        all.push_str(&String::from_utf8_lossy(&response));
+        for (body, what) in [(response, "response"), (entry.request_body.clone().unwrap(), "request")] {
+            let p = dir.path().join(format!("{i:02}_{what}.xml"));
+            std::fs::write(&p, body).unwrap();
+            files.push(p);
+        }
+    }
+    let codes: Vec<Option<&str>> = log.iter().map(|r| r.outcome.code()).collect();
+    assert_eq!(
+        codes,
+        [None, None, None, None, Some("INVALID_PAGE_INDEX"), Some("INSUFFICIENT_PERMISSION"), Some("UNEXPECTED_ERROR")]
+    );
+    for needle in [
+        "<getDeletedResponse xmlns=\"urn:messages_2017_2.platform.webservices.netsuite.com\">",
+        "<platformCore:getDeletedResult",
+        "<platformCore:deletedRecordList><platformCore:deletedRecord><platformCore:deletedDate>",
+        "type=\"vendorReturnAuthorization\" xsi:type=\"platformCore:RecordRef\"",
+        "type=\"employee\" xsi:type=\"platformCore:RecordRef\"",
+        "<platformCore:totalRecords>11</platformCore:totalRecords><platformCore:pageSize>5</platformCore:pageSize><platformCore:totalPages>3</platformCore:totalPages><platformCore:pageIndex>2</platformCore:pageIndex>",
+    ] {
+        assert!(all.contains(needle), "no {needle} in any response");
+    }
+    if let Err(report) = validate(&files) {
+        panic!("getDeleted messages do not validate against the 2017_2 XSDs:\n{report}");
+    }
+
+    // The check can fail: a deletedRecord with record before deletedDate is refused.
+    let page = String::from_utf8(log[0].response_body.clone().unwrap()).unwrap();
+    let start = page.find("<platformCore:deletedDate>").unwrap();
+    let end = page[start..].find("</platformCore:deletedDate>").unwrap() + start + "</platformCore:deletedDate>".len();
+    let date = &page[start..end];
+    let rec_end = page[end..].find("</platformCore:record>").unwrap() + end + "</platformCore:record>".len();
+    let swapped = format!("{}{}{}{}", &page[..start], &page[end..rec_end], date, &page[rec_end..]);
+    let p = dir.path().join("swapped_deleted.xml");
+    std::fs::write(&p, swapped).unwrap();
+    let report = validate(&[p]).expect_err("a misordered deletedRecord must not validate");
+    assert!(report.contains("not expected"), "{report}");
+}

@@ -8,6 +8,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::seq::index;
 use secrecy::SecretString;
 
+use super::corruption::Corruption;
+use super::deletions::{Graveyard, SimRecordType};
 use super::generate::{self, Secrets, CURRENCIES};
 use super::generate_org;
 use super::generate_tx::{self, NewTxnError, Refs};
@@ -237,6 +239,10 @@ pub(crate) struct AccountState {
     pub nonces: NonceStore,
     /// Paging faults every answer follows until cleared.
     pub paging_faults: Vec<PagingFault>,
+    /// Deleted records and the deletion log.
+    pub graveyard: Graveyard,
+    /// Records written broken in search pages, by type and internal id.
+    pub corruptions: HashMap<(SimRecordType, String), Vec<Corruption>>,
 }
 
 impl AccountState {
@@ -278,6 +284,8 @@ impl AccountState {
             peak_in_flight: 0,
             nonces: NonceStore::default(),
             paging_faults: Vec::new(),
+            graveyard: Graveyard::default(),
+            corruptions: HashMap::new(),
         }
     }
 
@@ -296,7 +304,8 @@ impl AccountState {
     pub(crate) fn add_vendors(&mut self, n: usize, now: DateTime<Utc>) -> Vec<String> {
         self.mutations += 1;
         let mut rng = generate::rng_for(self.spec.seed, "add_vendors", self.mutations);
-        let mut next_id = self.vendors.keys().next_back().map_or(1000, |last| last + generate::id_gap(&mut rng));
+        let last = self.vendors.keys().next_back().copied().max(self.max_deleted_vendor_id());
+        let mut next_id = last.map_or(1000, |last| last + generate::id_gap(&mut rng));
         let mut ids = Vec::with_capacity(n);
         for _ in 0..n {
             let v = generate::vendor(&mut rng, next_id, self.next_entity_no, now, now);
@@ -393,7 +402,7 @@ impl AccountState {
     pub(crate) fn add_transaction(&mut self, new: &NewTransaction, now: DateTime<Utc>) -> Result<String, NewTxnError> {
         let mutation = self.mutations + 1;
         let mut rng = generate::rng_for(self.spec.seed, "add_transaction", mutation);
-        let id = self.txns.last().map_or(generate_tx::FIRST_TRANSACTION_ID, |t| t.id + generate::id_gap(&mut rng));
+        let id = self.max_txn_id().map_or(generate_tx::FIRST_TRANSACTION_ID, |last| last + generate::id_gap(&mut rng));
         let k = new.kind().ok_or(NewTxnError::UnknownType)?.index();
         let refs = Refs {
             vendors: &self.vendors,
@@ -429,9 +438,11 @@ impl AccountState {
     pub(crate) fn add_employees(&mut self, n: usize, now: DateTime<Utc>) -> Vec<String> {
         self.mutations += 1;
         let mut rng = generate::rng_for(self.spec.seed, "add_employees", self.mutations);
+        let last_deleted = self.max_deleted_employee_id();
         let ids = generate_org::add_employees(
             &mut rng,
             &mut self.employees,
+            last_deleted,
             &self.departments,
             n,
             self.next_employee_no,
@@ -449,6 +460,12 @@ impl AccountState {
         let mutation = self.mutations;
         let mut rng = generate::rng_for(self.spec.seed, "modify_employees", mutation);
         generate_org::modify_employees(&mut rng, &mut self.employees, &self.departments, n, mutation, now)
+    }
+
+    /// A random stream of its own for the next mutation, named `purpose`.
+    pub(crate) fn mutation_rng(&mut self, purpose: &str) -> rand_chacha::ChaCha8Rng {
+        self.mutations += 1;
+        generate::rng_for(self.spec.seed, purpose, self.mutations)
     }
 
     /// Whether the role may see transactions of `kind` (Find Transaction aside).

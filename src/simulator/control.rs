@@ -6,6 +6,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::account::{default_anchor, AccountSpec, AccountState, SimVendor};
+use super::corruption::Corruption;
+use super::deletions::{SimDeletion, SimRecordType};
 use super::error::SimError;
 use super::faults::{FaultTarget, InjectedFault};
 use super::generate_tx::NewTxnError;
@@ -14,7 +16,7 @@ use super::org::{SimDepartment, SimEmployee};
 use super::paging_faults::PagingFault;
 use super::permissions::PermissionSet;
 use super::server::Simulator;
-use super::transactions::{NewTransaction, SimExpenseCategory, SimTransaction};
+use super::transactions::{NewTransaction, SimExpenseCategory, SimTransaction, TransactionKind};
 use crate::netsuite::{AccountId, Credentials};
 
 impl Simulator {
@@ -67,6 +69,29 @@ impl Simulator {
     pub fn modify_vendors(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
         let now = self.inner.clock.now_seconds();
         self.with_account(account, |a| a.modify_vendors(n, now))
+    }
+
+    /// Changes `n` vendors as [`Simulator::modify_vendors`] does (new email, every other one
+    /// a new company name) without touching their `lastModifiedDate`: a delta cannot see the
+    /// change, a full pull can. Returns their internal ids, ascending.
+    pub fn modify_vendors_silently(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.modify_vendors_silently(n, now))
+    }
+
+    /// Changes `n` transactions as [`Simulator::modify_transactions`] does (memo, first-line
+    /// amount, total) without touching their `lastModifiedDate`. Returns their internal ids,
+    /// ascending.
+    pub fn modify_transactions_silently(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.modify_transactions_silently(n, now))
+    }
+
+    /// Changes `n` employees as [`Simulator::modify_employees`] does without touching their
+    /// `lastModifiedDate`. Returns their internal ids, ascending.
+    pub fn modify_employees_silently(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.modify_employees_silently(n, now))
     }
 
     /// The account's transactions of every kind now, in internal-id order: the ground truth.
@@ -135,6 +160,126 @@ impl Simulator {
     pub fn modify_transactions(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
         let now = self.inner.clock.now_seconds();
         self.with_account(account, |a| a.modify_transactions(n, now))
+    }
+
+    /// Deletes `n` vendors (a deterministic choice; all of them if there are fewer), logging
+    /// each with `deletedDate` now (simulator clock, whole seconds). Their transactions stay
+    /// and name them without a name. Returns their internal ids, ascending.
+    pub fn delete_vendors(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        self.delete_some(account, SimRecordType::Vendor, n)
+    }
+
+    /// Deletes `n` transactions of `kind` (a deterministic choice), logging each as its
+    /// `DeletedRecordType` (`vendorBill`, `expenseReport`...) with `deletedDate` now. Returns
+    /// their internal ids, ascending.
+    pub fn delete_transactions(
+        &self,
+        account: &AccountId,
+        kind: TransactionKind,
+        n: usize,
+    ) -> Result<Vec<String>, SimError> {
+        self.delete_some(account, SimRecordType::of_transaction(kind), n)
+    }
+
+    /// Deletes `n` employees who supervise nobody (a deterministic choice), logging each with
+    /// `deletedDate` now. Their expense reports stay. Returns their internal ids, ascending.
+    pub fn delete_employees(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        self.delete_some(account, SimRecordType::Employee, n)
+    }
+
+    /// Deletes `n` departments without child departments (a deterministic choice). Not
+    /// logged: 2017_2's `getDeleted` cannot report departments. Returns their internal ids,
+    /// ascending.
+    pub fn delete_departments(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        self.delete_some(account, SimRecordType::Department, n)
+    }
+
+    /// Deletes `n` expense categories (a deterministic choice). Not logged: 2017_2's
+    /// `getDeleted` cannot report expense categories. Returns their internal ids, ascending.
+    pub fn delete_expense_categories(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        self.delete_some(account, SimRecordType::ExpenseCategory, n)
+    }
+
+    fn delete_some(&self, account: &AccountId, ty: SimRecordType, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.delete_some(ty, n, now))
+    }
+
+    /// Deletes the live record of `record_type` with `internal_id` (any of them, a supervisor
+    /// or a parent department too), logged when the type is a `DeletedRecordType`.
+    pub fn delete_record(
+        &self,
+        account: &AccountId,
+        record_type: SimRecordType,
+        internal_id: &str,
+    ) -> Result<(), SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.delete_one(record_type, internal_id, now))?
+            .map_err(|_| SimError::UnknownRecord { account: account.clone(), record_type, id: internal_id.to_string() })
+    }
+
+    /// Brings a deleted record back live, last modified now (for the types with a
+    /// `lastModifiedDate`). Its entry in the deletion log stays.
+    pub fn restore_deleted(
+        &self,
+        account: &AccountId,
+        record_type: SimRecordType,
+        internal_id: &str,
+    ) -> Result<(), SimError> {
+        let now = self.inner.clock.now_seconds();
+        self.with_account(account, |a| a.restore(record_type, internal_id, now))?.map_err(|_| SimError::NotDeleted {
+            account: account.clone(),
+            record_type,
+            id: internal_id.to_string(),
+        })
+    }
+
+    /// The account's deletion log, oldest first: what `getDeleted` reports (to a role that
+    /// may see every type).
+    pub fn deletions(&self, account: &AccountId) -> Result<Vec<SimDeletion>, SimError> {
+        self.with_account(account, |a| a.graveyard.log.clone())
+    }
+
+    /// Marks a live record corrupt: every search page that shows it writes it broken as
+    /// `corruption` says (several corruptions of one record add up), until
+    /// [`Simulator::uncorrupt_record`] or [`Simulator::clear_corruptions`]. The ground truth is
+    /// unchanged. Fails if the account has no live record of that type and id.
+    pub fn corrupt_record(
+        &self,
+        account: &AccountId,
+        record_type: SimRecordType,
+        internal_id: &str,
+        corruption: Corruption,
+    ) -> Result<(), SimError> {
+        let found = self.with_account(account, |a| {
+            let found = a.has_record(record_type, internal_id);
+            if found {
+                a.corruptions.entry((record_type, internal_id.to_string())).or_default().push(corruption);
+            }
+            found
+        })?;
+        if found {
+            Ok(())
+        } else {
+            Err(SimError::UnknownRecord { account: account.clone(), record_type, id: internal_id.to_string() })
+        }
+    }
+
+    /// Writes the record whole again (whether it was corrupt or not).
+    pub fn uncorrupt_record(
+        &self,
+        account: &AccountId,
+        record_type: SimRecordType,
+        internal_id: &str,
+    ) -> Result<(), SimError> {
+        self.with_account(account, |a| {
+            a.corruptions.remove(&(record_type, internal_id.to_string()));
+        })
+    }
+
+    /// Writes every record of the account whole again.
+    pub fn clear_corruptions(&self, account: &AccountId) -> Result<(), SimError> {
+        self.with_account(account, |a| a.corruptions.clear())
     }
 
     /// Replaces the role's permissions.

@@ -1,5 +1,6 @@
 //! Errors of the simulator's control API (the calls tests make, not the SOAP answers).
 
+use super::deletions::SimRecordType;
 use crate::netsuite::AccountId;
 
 /// Why a control call on the simulator failed.
@@ -28,4 +29,24 @@ pub enum SimError {
     /// A new transaction's total is not positive or has more than two decimal places.
     #[error("invalid transaction total {0}: it must be positive with at most two decimal places")]
     InvalidTotal(String),
+    /// No live record of this type has this internal id (to delete, corrupt...).
+    #[error("account {account} has no {} with internal id {id}", record_type.as_str())]
+    UnknownRecord {
+        /// The account.
+        account: AccountId,
+        /// The record type asked for.
+        record_type: SimRecordType,
+        /// The internal id given.
+        id: String,
+    },
+    /// No deleted record of this type has this internal id (to restore).
+    #[error("account {account} has no deleted {} with internal id {id}", record_type.as_str())]
+    NotDeleted {
+        /// The account.
+        account: AccountId,
+        /// The record type asked for.
+        record_type: SimRecordType,
+        /// The internal id given.
+        id: String,
+    },
 }

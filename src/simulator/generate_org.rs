@@ -633,12 +633,14 @@ fn supervisor_in(units: &Units, unit: usize, heads: &HashMap<usize, usize>, top:
 }
 
 /// Appends `n` new hires to `employees` (kept in id order), created, last modified and
-/// hired at `now`; `next_no` is the entity number of the first. Each joins a department
+/// hired at `now`; `next_no` is the entity number of the first. Their ids are above every
+/// employee's and above `last_deleted` (ids are never given twice). Each joins a department
 /// (mostly active ones) and reports to its head; a newcomer to a department without anyone
 /// becomes its head. Returns their internal ids.
 pub(crate) fn add_employees(
     rng: &mut ChaCha8Rng,
     employees: &mut Vec<SimEmployee>,
+    last_deleted: Option<u64>,
     departments: &[SimDepartment],
     n: usize,
     next_no: usize,
@@ -651,6 +653,7 @@ pub(crate) fn add_employees(
         .iter()
         .filter_map(|e| e.internal_id.parse::<u64>().ok())
         .max()
+        .max(last_deleted)
         .map_or(FIRST_EMPLOYEE_ID, |last| last + id_gap(rng));
     let mut ids = Vec::with_capacity(n);
     for k in 0..n {
@@ -911,7 +914,7 @@ mod tests {
         let mut es = employees(5, 300, anchor(), &ds);
         let now = anchor() + TimeDelta::days(3);
         let mut rng = rng_for(5, "t", 1);
-        let added = add_employees(&mut rng, &mut es, &ds, 25, 301, now);
+        let added = add_employees(&mut rng, &mut es, None, &ds, 25, 301, now);
         assert_eq!(added.len(), 25);
         assert_eq!(es.len(), 325);
         assert_eq!(es[300].entity_id, "EMP0301");

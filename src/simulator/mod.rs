@@ -1,6 +1,7 @@
-//! A NetSuite SOAP 2017_2 stand-in: an HTTP server that answers `search` and
-//! `searchMoreWithId` for generated accounts the way NetSuite does, so the client, the
-//! discovery loop and the daemon can be tested end to end without a NetSuite account.
+//! A NetSuite SOAP 2017_2 stand-in: an HTTP server that answers `search`,
+//! `searchMoreWithId` and `getDeleted` for generated accounts the way NetSuite does, so the
+//! client, the discovery loop and the daemon can be tested end to end without a NetSuite
+//! account, and against a NetSuite that misbehaves.
 //!
 //! What it models (see `../shared/NETSUITE.md` for the real server's rules):
 //! - several accounts, each generated deterministically from a seed ([`AccountSpec`]), with
@@ -9,6 +10,16 @@
 //!   and transactions (vendor bills, purchase orders, vendor credits, bill payments, checks,
 //!   vendor return authorizations, expense reports) with sublists whose lines sum to the
 //!   header total, that tests can add and modify too ([`Simulator::add_transaction`]);
+//! - deletions ([`Simulator::delete_vendors`], [`Simulator::delete_transactions`],
+//!   [`Simulator::delete_employees`], [`Simulator::delete_record`], also departments and
+//!   expense categories) with a per-account deletion log ([`SimDeletion`]) that `getDeleted`
+//!   answers from (`GetDeletedFilter` `deletedDate` and `type`, paged), and
+//!   [`Simulator::restore_deleted`] to bring a record back;
+//! - changes that do not touch `lastModifiedDate` ([`Simulator::modify_vendors_silently`],
+//!   also for transactions and employees), which only a full pull sees;
+//! - records with an unreadable field ([`Simulator::corrupt_record`], [`Corruption`]): a date
+//!   that is not a date, a missing field or `internalId`, a raw U+0001 in a text field
+//!   (XML 1.0-invalid on purpose), written so in every page until uncorrupted;
 //! - Token-Based Authentication: signature, consumer key, token, single-use nonces and a
 //!   five-minute clock skew window, all failing with the real "Invalid login attempt." fault;
 //! - `VendorSearchBasic`, `TransactionSearchBasic`, `ExpenseCategorySearchBasic`,
@@ -21,14 +32,15 @@
 //!   filter naming a type the role cannot see is refused; a plain transaction search
 //!   silently leaves such types out; lists: Vendors, Expense Categories, Employee Record and
 //!   Departments for their searches), a per-account concurrency limit with the
-//!   `WS_REQUEST_BLOCKED` fault, latency, and injected failures: SOAP faults, error statuses, HTTP errors, proxy HTML
-//!   pages, truncated bodies and dropped connections ([`InjectedFault`]);
+//!   `WS_REQUEST_BLOCKED` fault, latency, and injected failures, one per request: SOAP
+//!   faults, error statuses, HTTP errors, proxy HTML pages, truncated bodies, dropped
+//!   connections and a one-off short page ([`InjectedFault`]);
 //! - paging faults, switched on per account until cleared ([`PagingFault`],
 //!   [`Simulator::set_paging_faults`]): totals that shrink on a later page
 //!   (`ShrinkTotals`), a middle page always one row short (`ShortPage`), a page overlapping
 //!   the one before (`Overlap`), the wrong page answered (`WrongPageIndex`), a `totalPages`
 //!   that disagrees with `totalRecords` (`LyingTotalPages`), a searchId that always expires
-//!   (`AlwaysExpire`);
+//!   (`AlwaysExpire`); all but the last apply to `getDeleted` pages too;
 //! - a request log tests can read ([`Simulator::request_log`]).
 //!
 //! Order in which a request is handled, which decides what a test sees:
@@ -37,18 +49,25 @@
 //! 3. the passport is verified (an accepted passport's nonce is used up here);
 //! 4. the account's concurrency slot is taken, or `WS_REQUEST_BLOCKED` answers;
 //! 5. the next injected fault, if any, is taken, then latency is waited out;
-//! 6. the injected fault answers, or the operation runs.
+//! 6. the injected fault answers, or the operation runs (its answer shaped by the account's
+//!    paging faults and corrupt records).
 //!
 //! Answers where NetSuite's exact behaviour is not documented (choices made here):
 //! - unreadable XML, a SOAPAction that differs from the Body's operation, an operation other
-//!   than `search`/`searchMoreWithId`/`getDataCenterUrls`, a search record type not
-//!   simulated, an unknown or out-of-order search field, a field or operator not simulated,
-//!   a `type` value outside the 2017_2 `TransactionType` enum: a SOAP fault (HTTP 500) with faultcode `soapenv:Server.userException`, a
+//!   than `search`/`searchMoreWithId`/`getDeleted`/`getDataCenterUrls`, a search record
+//!   type not simulated, an unknown or out-of-order search field, a field or operator not
+//!   simulated, a `type` value outside the 2017_2 `TransactionType` enum: a SOAP fault
+//!   (HTTP 500) with faultcode `soapenv:Server.userException`, a
 //!   SAX-style faultstring (e.g. `org.xml.sax.SAXException: Invalid type: {ns}FooSearchBasic`,
 //!   as NetSuite answers an unknown search type) and no NetSuite detail;
 //! - `pageSize` outside 5..=1000: status error `INVALID_SEARCH_PAGE_SIZE`;
 //! - `pageIndex` out of range: status error `INVALID_PAGE_INDEX`;
 //! - unknown, expired, or another account's searchId: status error `INVALID_JOB_ID`;
+//! - `getDeleted`: a `type` value outside the 2017_2 `DeletedRecordType` enum, a filter field
+//!   out of order, `scriptId`: a SAX-style fault; page size from `searchPreferences` (else
+//!   1000); a `type` filter naming a type the role cannot see: `INSUFFICIENT_PERMISSION`
+//!   (a modelling choice; without one, such deletions are left out); departments and
+//!   expense categories are never logged (2017_2 cannot report them);
 //! - a role without the record's permission: status error `INSUFFICIENT_PERMISSION` with
 //!   NetSuite's "Permission Violation" wording; without SOAP Web Services permission: the
 //!   invalid-login fault;
@@ -60,14 +79,17 @@
 //! Times are written in US Pacific time with milliseconds and offset. A request whose client
 //! goes away before the answer is ready is not logged (its concurrency slot is released).
 //!
-//! Every response is written with quick-xml's writer, so every value is escaped.
+//! Every response is written with quick-xml's writer, so every value is escaped (only a
+//! record marked corrupt is altered after writing, on purpose).
 //! [`leanix`] is a separate stand-in for the LeanIX Integration API (tokens, LDIF runs).
 
 mod account;
 mod auth;
 mod clock;
 mod control;
+mod corruption;
 mod datetime;
+mod deletions;
 mod employee_search;
 mod error;
 mod expense_category_search;
@@ -76,6 +98,7 @@ mod fields;
 mod generate;
 mod generate_org;
 mod generate_tx;
+mod get_deleted;
 mod governance;
 pub mod leanix;
 mod log;
@@ -86,18 +109,22 @@ mod pipeline;
 mod reply;
 mod request;
 mod respond;
+mod respond_deleted;
 mod respond_org;
 mod respond_tx;
 pub mod running;
 mod search;
 mod server;
 mod sessions;
+mod silent;
 mod transaction_search;
 mod transactions;
 mod vendor_search;
 mod xml;
 
 pub use account::{AccountSpec, SimRef, SimVendor, DEFAULT_EXPENSE_CATEGORIES};
+pub use corruption::Corruption;
+pub use deletions::{SimDeletion, SimRecordType};
 pub use error::SimError;
 pub use faults::{FaultTarget, InjectedFault};
 pub use log::{LoggedRequest, Outcome};

@@ -11,11 +11,13 @@ use chrono::Utc;
 
 use super::auth;
 use super::faults::InjectedFault;
+use super::get_deleted::{self, DeletedAnswer, DeletedQuery};
 use super::governance::InFlight;
 use super::log::{LoggedRequest, Outcome};
 use super::reply::{accepts_gzip, Reply};
 use super::request::{self, RequestError, SearchPrefs, SoapRequest};
 use super::respond::{self, FaultDetail, SearchOp, BAD_GATEWAY_HTML};
+use super::respond_deleted;
 use super::search::{self, SearchAnswer, SearchSpec};
 use super::server::Simulator;
 use super::xml;
@@ -35,6 +37,13 @@ struct Entry {
 enum Call {
     Search(Box<SearchSpec>),
     More { search_id: String, page_index: i32 },
+    GetDeleted(Box<DeletedQuery>),
+}
+
+/// What an operation answered, before it is written.
+enum Answer {
+    Search(SearchAnswer),
+    Deleted(DeletedAnswer),
 }
 
 impl Simulator {
@@ -108,6 +117,14 @@ impl Simulator {
                 }
                 Err(m) => return Reply::unreadable(&m),
             },
+            "getDeleted" => match get_deleted::parse(&req.body) {
+                Ok(q) => {
+                    entry.type_filter = q.type_filter();
+                    entry.page_index = u32::try_from(q.page_index).ok();
+                    Call::GetDeleted(Box::new(q))
+                }
+                Err(m) => return Reply::unreadable(&m),
+            },
             other => return Reply::unreadable(&format!("No such operation '{other}' (not simulated)")),
         };
 
@@ -136,6 +153,7 @@ impl Simulator {
         let op = match call {
             Call::Search(_) => SearchOp::Search,
             Call::More { .. } => SearchOp::SearchMoreWithId,
+            Call::GetDeleted(_) => SearchOp::GetDeleted,
         };
         let mut truncate = false;
         let mut short = false;
@@ -175,7 +193,7 @@ impl Simulator {
         }
     }
 
-    /// Runs an authenticated search call. The lock is released before the XML is written.
+    /// Runs an authenticated call. The lock is released before the XML is written.
     fn run(
         &self,
         account: &AccountId,
@@ -194,19 +212,25 @@ impl Simulator {
                 return Reply::unreadable("the account disappeared while the request ran");
             };
             let answer = match call {
-                Call::Search(spec) => search::start(acct, &mut st.sessions, &mut st.ids, *spec, prefs, now),
+                Call::Search(spec) => {
+                    Answer::Search(search::start(acct, &mut st.sessions, &mut st.ids, *spec, prefs, now))
+                }
                 Call::More { search_id, page_index } => {
                     let (answer, spec) = search::more(acct, account, &mut st.sessions, &search_id, page_index, now);
                     if let Some(spec) = spec {
                         entry.search_type = Some(spec.type_name().to_string());
                         entry.type_filter = spec.type_filter();
                     }
-                    answer
+                    Answer::Search(answer)
                 }
+                Call::GetDeleted(q) => Answer::Deleted(get_deleted::run(acct, &q, prefs)),
             };
             (ns_id, answer)
         };
-        let mut answer = answer;
+        let mut answer = match answer {
+            Answer::Search(a) => a,
+            Answer::Deleted(d) => return deleted_reply(&ns_id, &d),
+        };
         let mut injected = false;
         if let SearchAnswer::Page(page) = &mut answer {
             injected |= page.faulted;
@@ -253,6 +277,20 @@ impl Simulator {
                 }),
             ),
         }
+    }
+}
+
+/// The reply to `getDeleted`: its answer, marked injected when a paging fault shaped it.
+fn deleted_reply(ns_id: &str, answer: &DeletedAnswer) -> Reply {
+    let (outcome, faulted) = match answer {
+        DeletedAnswer::Page(p) => (Outcome::Ok, p.faulted),
+        DeletedAnswer::Error { code, .. } => (Outcome::StatusError { code: code.clone() }, false),
+    };
+    let reply = Reply::xml(respond_deleted::get_deleted_result(ns_id, answer), outcome);
+    if faulted {
+        reply.injected()
+    } else {
+        reply
     }
 }
 

@@ -14,6 +14,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
 use super::account::{SimRef, SimVendor};
+use super::corruption::write_record;
 use super::datetime::format_xsd;
 use super::respond_org::{department, employee};
 use super::respond_tx::{expense_category, transaction, Tables};
@@ -34,13 +35,15 @@ const FALLBACK_FAULT: &str = concat!(
     r#"</soapenv:Fault></soapenv:Body></soapenv:Envelope>"#
 );
 
-/// Which operation a search result answers.
+/// Which operation a paged result answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SearchOp {
     /// `search`.
     Search,
     /// `searchMoreWithId`.
     SearchMoreWithId,
+    /// `getDeleted`.
+    GetDeleted,
 }
 
 impl SearchOp {
@@ -48,6 +51,15 @@ impl SearchOp {
         match self {
             SearchOp::Search => "searchResponse",
             SearchOp::SearchMoreWithId => "searchMoreWithIdResponse",
+            SearchOp::GetDeleted => "getDeletedResponse",
+        }
+    }
+
+    /// The result element inside the response (`platformCore:searchResult`...).
+    fn result_element(self) -> &'static str {
+        match self {
+            SearchOp::Search | SearchOp::SearchMoreWithId => "platformCore:searchResult",
+            SearchOp::GetDeleted => "platformCore:getDeletedResult",
         }
     }
 }
@@ -150,20 +162,30 @@ fn page_fields(w: &mut W, p: &Page) -> io::Result<()> {
     if p.rows.len() == 0 {
         return Ok(());
     }
+    // Each record goes through `write_record`, which breaks the corrupted ones.
+    let broken = |id: &str| p.corruptions.get(id);
     w.create_element("platformCore:recordList").write_inner_content(|w| match &p.rows {
-        PageRows::Vendors(vs) => vs.iter().try_for_each(|v| vendor(w, v)),
+        PageRows::Vendors(vs) => vs.iter().try_for_each(|v| write_record(w, broken(&v.internal_id), |w| vendor(w, v))),
         PageRows::Transactions { rows, with_lines, categories, departments } => {
             let tables = Tables { categories, departments };
-            rows.iter().try_for_each(|r| transaction(w, r, tables, *with_lines))
+            rows.iter().try_for_each(|r| {
+                write_record(w, broken(&r.txn.id.to_string()), |w| transaction(w, r, tables, *with_lines))
+            })
         }
-        PageRows::Employees(es) => es.iter().try_for_each(|e| employee(w, e)),
-        PageRows::Departments(ds) => ds.iter().try_for_each(|d| department(w, d)),
-        PageRows::ExpenseCategories(cs) => cs.iter().try_for_each(|c| expense_category(w, c)),
+        PageRows::Employees(es) => {
+            es.iter().try_for_each(|e| write_record(w, broken(&e.employee.internal_id), |w| employee(w, e)))
+        }
+        PageRows::Departments(ds) => {
+            ds.iter().try_for_each(|d| write_record(w, broken(&d.department.internal_id), |w| department(w, d)))
+        }
+        PageRows::ExpenseCategories(cs) => {
+            cs.iter().try_for_each(|c| write_record(w, broken(&c.internal_id), |w| expense_category(w, c)))
+        }
     })?;
     Ok(())
 }
 
-fn error_status(w: &mut W, code: &str, message: &str) -> io::Result<()> {
+pub(crate) fn error_status(w: &mut W, code: &str, message: &str) -> io::Result<()> {
     w.create_element("platformCore:status").with_attribute(("isSuccess", "false")).write_inner_content(|w| {
         w.create_element("platformCore:statusDetail").with_attribute(("type", "ERROR")).write_inner_content(|w| {
             leaf(w, "platformCore:code", code)?;
@@ -174,24 +196,36 @@ fn error_status(w: &mut W, code: &str, message: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// A `searchResponse` or `searchMoreWithIdResponse` carrying `answer`.
+/// A `searchResponse` or `searchMoreWithIdResponse` carrying `answer` (or, for an error, a
+/// `getDeletedResponse`).
 pub(crate) fn search_result(op: SearchOp, ns_id: &str, answer: &SearchAnswer) -> Vec<u8> {
     let capacity = match answer {
         SearchAnswer::Page(Page { rows, .. }) => 2048 + rows.len() * 1500 + rows.lines() * 700,
         SearchAnswer::Error { .. } => 2048,
     };
+    result_envelope(op, ns_id, capacity, |w| match answer {
+        SearchAnswer::Page(p) => page_fields(w, p),
+        SearchAnswer::Error { code, message } => error_status(w, code, message),
+    })
+}
+
+/// The response of `op`: `documentInfo` in the header; in the body, the operation's response
+/// element holding its result element, whose content `result` writes.
+pub(crate) fn result_envelope(
+    op: SearchOp,
+    ns_id: &str,
+    capacity: usize,
+    result: impl FnOnce(&mut W) -> io::Result<()>,
+) -> Vec<u8> {
     finish(envelope(
         capacity,
         |w| document_info(w, ns_id),
         |w| {
             w.create_element(op.response_element()).with_attribute(("xmlns", ns::MESSAGES)).write_inner_content(
                 |w| {
-                    w.create_element("platformCore:searchResult")
+                    w.create_element(op.result_element())
                         .with_attribute(("xmlns:platformCore", ns::CORE))
-                        .write_inner_content(|w| match answer {
-                            SearchAnswer::Page(p) => page_fields(w, p),
-                            SearchAnswer::Error { code, message } => error_status(w, code, message),
-                        })?;
+                        .write_inner_content(result)?;
                     Ok(())
                 },
             )?;

@@ -22,11 +22,14 @@
 //! `Lists -> Departments`; vendor searches `Lists -> Vendors` and expense category searches
 //! `Lists -> Expense Categories`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::account::{AccountState, SimRef, SimVendor};
+use super::corruption::Corruption;
+use super::deletions::SimRecordType;
 use super::employee_search::{DepartmentCriteria, EmployeeCriteria};
 use super::expense_category_search::ExpenseCategoryCriteria;
 use super::fields::CriteriaError;
@@ -230,11 +233,33 @@ pub(crate) struct Page {
     pub search_id: String,
     /// This page's rows.
     pub rows: PageRows,
-    /// Whether a paging fault ([`super::PagingFault`]) shaped this page.
+    /// Whether a paging fault ([`super::PagingFault`]) or a corrupted record shaped this
+    /// page.
     pub faulted: bool,
+    /// The corruptions of this page's records, by internal id.
+    pub corruptions: HashMap<String, Vec<Corruption>>,
 }
 
 impl PageRows {
+    /// The type and internal id of each row.
+    pub(crate) fn keys(&self) -> Vec<(SimRecordType, String)> {
+        match self {
+            PageRows::Vendors(v) => v.iter().map(|x| (SimRecordType::Vendor, x.internal_id.clone())).collect(),
+            PageRows::Transactions { rows, .. } => {
+                rows.iter().map(|r| (SimRecordType::of_transaction(r.txn.kind), r.txn.id.to_string())).collect()
+            }
+            PageRows::ExpenseCategories(v) => {
+                v.iter().map(|x| (SimRecordType::ExpenseCategory, x.internal_id.clone())).collect()
+            }
+            PageRows::Employees(v) => {
+                v.iter().map(|x| (SimRecordType::Employee, x.employee.internal_id.clone())).collect()
+            }
+            PageRows::Departments(v) => {
+                v.iter().map(|x| (SimRecordType::Department, x.department.internal_id.clone())).collect()
+            }
+        }
+    }
+
     /// Drops the page's last row (for [`super::InjectedFault::ShortPage`]).
     pub(crate) fn drop_last(&mut self) {
         match self {
@@ -291,15 +316,26 @@ fn page(
     let size = page_size.max(1) as usize;
     let window = |total: usize| paging_faults::cut(&account.paging_faults, page_index, size, total);
     match page_rows(account, spec, body_fields_only, window) {
-        Ok((c, rows)) => SearchAnswer::Page(Page {
-            total_records: c.total_records,
-            page_size,
-            total_pages: c.total_pages,
-            page_index: c.page_index,
-            search_id,
-            rows,
-            faulted: c.faulted,
-        }),
+        Ok((c, rows)) => {
+            let corruptions: HashMap<String, Vec<Corruption>> = if account.corruptions.is_empty() {
+                HashMap::new()
+            } else {
+                rows.keys()
+                    .into_iter()
+                    .filter_map(|key| account.corruptions.get(&key).map(|cs| (key.1, cs.clone())))
+                    .collect()
+            };
+            SearchAnswer::Page(Page {
+                total_records: c.total_records,
+                page_size,
+                total_pages: c.total_pages,
+                page_index: c.page_index,
+                search_id,
+                faulted: c.faulted || !corruptions.is_empty(),
+                rows,
+                corruptions,
+            })
+        }
         Err(InvalidPage(message)) => error("INVALID_PAGE_INDEX", message),
     }
 }
@@ -379,6 +415,18 @@ pub(crate) fn slice<'a, T>(items: &'a [T], cut: &Cut) -> &'a [T] {
     items.get(cut.start..cut.end.min(items.len())).unwrap_or(&[])
 }
 
+/// The page size `prefs` ask for (1000 when they name none), or the message of
+/// `INVALID_SEARCH_PAGE_SIZE` when it is outside 5..=1000.
+pub(crate) fn page_size_of(prefs: SearchPrefs) -> Result<u32, String> {
+    let requested = prefs.page_size.unwrap_or(DEFAULT_PAGE_SIZE as i32);
+    match u32::try_from(requested) {
+        Ok(size) if (MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&requested) => Ok(size),
+        _ => Err(format!(
+            "Invalid page size {requested}: the page size must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}."
+        )),
+    }
+}
+
 /// Runs a new search: checks the page size, stores the search, returns page 1.
 pub(crate) fn start(
     account: &AccountState,
@@ -388,16 +436,10 @@ pub(crate) fn start(
     prefs: SearchPrefs,
     now: DateTime<Utc>,
 ) -> SearchAnswer {
-    let requested = prefs.page_size.unwrap_or(DEFAULT_PAGE_SIZE as i32);
-    if !(MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&requested) {
-        return error(
-            "INVALID_SEARCH_PAGE_SIZE",
-            format!(
-                "Invalid page size {requested}: the page size must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}."
-            ),
-        );
-    }
-    let page_size = requested as u32;
+    let page_size = match page_size_of(prefs) {
+        Ok(size) => size,
+        Err(message) => return error("INVALID_SEARCH_PAGE_SIZE", message),
+    };
     if let Some(p) = spec.missing_permission(account) {
         return error("INSUFFICIENT_PERMISSION", p.violation_message());
     }
