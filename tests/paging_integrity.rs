@@ -114,7 +114,7 @@ async fn paging_fault(fault: PagingFault, expect_in_message: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn totals_that_shrink_on_a_later_page() {
-    paging_fault(PagingFault::ShrinkTotals { from_page: 3, total_pages: 3 }, "page 3").await;
+    paging_fault(PagingFault::ShrinkTotals { from_page: 3, total_pages: 3 }, "totalPages").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,7 +124,7 @@ async fn a_middle_page_that_stays_short() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_overlapping_the_one_before() {
-    paging_fault(PagingFault::Overlap { page: 3, rows: 10 }, "page 3").await;
+    paging_fault(PagingFault::Overlap { page: 3, rows: 10 }, "already received").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

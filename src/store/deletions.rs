@@ -75,7 +75,7 @@ pub struct Deletion {
 
 impl Store {
     /// Marks the reported deletions of `entity` in one transaction and queues them. A row
-    /// modified after its deletion date came back (same internal id) and stays live; ids
+    /// modified at or after its deletion date came back (same internal id) and stays live; ids
     /// not stored are ignored. Returns the ids marked.
     pub async fn apply_deletions(
         &self,
@@ -95,7 +95,7 @@ impl Store {
         let modified = if matches!(table, "departments" | "expense_categories") {
             "true"
         } else {
-            "(t.last_modified IS NULL OR t.last_modified <= d.at)"
+            "(t.last_modified IS NULL OR t.last_modified < d.at)"
         };
         let mut tx = self.pool.begin().await?;
         // `table` is one of the constants above, never text from outside.

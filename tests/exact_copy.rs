@@ -12,7 +12,7 @@ use netsuite_discovery::config::{SyncSettings, Tenant};
 use netsuite_discovery::discovery::{sync_tenant, RunSummary};
 use netsuite_discovery::netsuite::AccountId;
 use netsuite_discovery::simulator::{
-    AccountSpec, Corruption, RunningSimulator, SimConfig, Simulator, TransactionKind,
+    AccountSpec, Corruption, RunningSimulator, SimConfig, SimRecordType, Simulator, TransactionKind,
 };
 use netsuite_discovery::store::{RunStatus, Store};
 use tokio_util::sync::CancellationToken;
@@ -71,7 +71,12 @@ fn vendor_outcome(run: &RunSummary) -> &netsuite_discovery::store::EntityOutcome
 /// comes back is live again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletions_are_marked_queued_and_counted() {
-    let env = setup(|s| s.with_vendors(2_000).with_transactions(5_000).with_expense_reports(1_000), 1000, false).await;
+    let env = setup(
+        |s| s.with_vendors(2_000).with_employees(300).with_transactions(5_000).with_expense_reports(1_000),
+        1000,
+        false,
+    )
+    .await;
     let store = &env.db.store;
     let first = sync(store, &env.tenant).await;
     assert_eq!(first.status, RunStatus::Succeeded, "{first:?}");
@@ -89,10 +94,21 @@ async fn deletions_are_marked_queued_and_counted() {
         .await
         .unwrap();
     let vendors = env.sim.delete_vendors(&env.account, 20).unwrap();
-    let bills = env.sim.delete_transactions(&env.account, TransactionKind::VendorBill, bills_before.len() / 100).unwrap();
-    let reports =
-        env.sim.delete_transactions(&env.account, TransactionKind::ExpenseReport, (costs_before / 100) as usize).unwrap();
-    assert!(!bills.is_empty() && !reports.is_empty());
+    let bills = env
+        .sim
+        .delete_transactions(&env.account, TransactionKind::VendorBill, (bills_before.len() / 100).max(2))
+        .unwrap();
+    let reports = env
+        .sim
+        .delete_transactions(&env.account, TransactionKind::ExpenseReport, ((costs_before / 100) as usize).max(2))
+        .unwrap();
+    assert!(
+        !bills.is_empty() && !reports.is_empty(),
+        "bills {} of {}, reports {} of {costs_before}",
+        bills.len(),
+        bills_before.len(),
+        reports.len()
+    );
 
     let delta = sync(store, &env.tenant).await;
     assert_eq!(delta.status, RunStatus::Succeeded, "{delta:?}");
@@ -131,7 +147,8 @@ async fn deletions_are_marked_queued_and_counted() {
     assert_eq!(drift, 0);
 
     // A vendor that comes back is live again, and the next delta does not mark it again.
-    env.sim.restore_deleted(&env.account, "vendor", &vendors[0]).unwrap();
+    env.sim.advance_clock(Duration::from_secs(5));
+    env.sim.restore_deleted(&env.account, SimRecordType::Vendor, &vendors[0]).unwrap();
     let back = sync(store, &env.tenant).await;
     assert_eq!(back.status, RunStatus::Succeeded, "{back:?}");
     assert!(live_vendors(store).await.contains(&vendors[0]));
@@ -196,7 +213,12 @@ async fn an_unreadable_record_does_not_block_its_page() {
     let store = &env.db.store;
     let victim = env.sim.vendors(&env.account).unwrap()[4_321].internal_id.clone();
     env.sim
-        .corrupt_record(&env.account, "vendor", &victim, Corruption::BadDate { field: "lastModifiedDate".into() })
+        .corrupt_record(
+            &env.account,
+            SimRecordType::Vendor,
+            &victim,
+            Corruption::BadDate { field: "lastModifiedDate".into() },
+        )
         .unwrap();
     let run = sync(store, &env.tenant).await;
     assert_eq!(run.status, RunStatus::Degraded, "{run:?}");
@@ -229,7 +251,14 @@ async fn a_forbidden_control_character_rejects_its_record() {
     let env = setup(|s| s.with_vendors(300), 100, true).await;
     let store = &env.db.store;
     let victim = env.sim.vendors(&env.account).unwrap()[150].internal_id.clone();
-    env.sim.corrupt_record(&env.account, "vendor", &victim, Corruption::ControlChar { field: "companyName".into() }).unwrap();
+    env.sim
+        .corrupt_record(
+            &env.account,
+            SimRecordType::Vendor,
+            &victim,
+            Corruption::ControlChar { field: "companyName".into() },
+        )
+        .unwrap();
     let run = sync(store, &env.tenant).await;
     assert_eq!(run.status, RunStatus::Degraded, "{run:?}");
     assert_eq!(live_vendors(store).await.len(), 299);
