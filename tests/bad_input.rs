@@ -94,7 +94,7 @@ async fn transient_failures_are_retried_with_fresh_passports() {
     let run = sync_tenant(&db.store, &t, &settings, CancellationToken::new(), "test").await.unwrap();
     assert_eq!(run.status, RunStatus::Succeeded);
     assert_eq!(service_count(&db.store, "acme").await, 1_000);
-    assert_eq!(run.requests, 4 + 7, "4 pages and 7 failed attempts");
+    assert_eq!(run.requests, 4 + 1 + 7, "4 pages, 1 getDeleted and 7 failed attempts");
     // Every attempt carried its own nonce: the simulator refuses a reused one, and none was refused.
     assert!(sim.request_log().iter().all(|r| r.outcome.code() != Some("USER_ERROR")));
 }

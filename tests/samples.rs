@@ -144,7 +144,15 @@ fn other_real_responses() {
 
     let r = sample("netsweet/get_deleted__get_deleted_invoices.xml");
     assert_eq!((r.total_records, r.total_pages), (Some(3), Some(1)));
-    assert_eq!(ids(&r), ["1", "2", "3"]);
+    // getDeleted names its records with RecordRefs: deletions, not records.
+    assert!(r.records.is_empty());
+    let deleted: Vec<&str> = r.deleted.iter().map(|d| d.internal_id.as_str()).collect();
+    assert_eq!(deleted, ["1", "2", "3"]);
+    assert!(
+        r.deleted.iter().all(|d| d.record_type.as_deref() == Some("invoice") && d.deleted_at.is_some()),
+        "{:?}",
+        r.deleted
+    );
 
     let r = sample("netsweet/custom_fields__multi_select.xml");
     assert_eq!(ids(&r), ["9948394"]);

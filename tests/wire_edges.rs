@@ -113,7 +113,7 @@ async fn sync_over_gzip_stores_the_accounts_rows() {
     let t = vendor_tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 500);
     let run = sync_tenant(&db.store, &t, &sync_settings(), CancellationToken::new(), "test").await.unwrap();
     assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
-    assert_eq!(run.requests, 3);
+    assert_eq!(run.requests, 3 + 1, "3 pages and getDeleted");
     let truth = sim.vendors(&account()).unwrap();
     let rows: Vec<(String, Option<String>, Option<String>, bool)> = sqlx::query_as(
         "SELECT internal_id, company_name, email, is_inactive FROM services WHERE tenant_id = 'acme' ORDER BY internal_id::bigint",
