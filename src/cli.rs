@@ -1,8 +1,9 @@
-//! The command line: `migrate`, `sync`, `demo`, `simulator`. `main.rs` only parses and calls
-//! [`run`].
+//! The command line: `migrate`, `sync`, `check`, `push`, `outbox`, `status`, `run`, `demo`,
+//! `simulator`. `main.rs` only parses and calls [`run`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -31,11 +32,17 @@ pub enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Run one sync pass of one tenant (onboarding or delta), then exit. Exit code 0 when
-    /// everything was pulled, 2 when an entity degraded, 1 on failure.
+    /// everything was pulled, 2 when an entity degraded, 1 on failure. Takes the tenant's
+    /// lease like the daemon: while the daemon or another sync holds it, refuses (exit 1,
+    /// naming the holder) unless --wait is given.
     Sync {
         /// The tenant id (its file in tenants_dir).
         #[arg(long)]
         tenant: String,
+        /// Wait for the tenant's lease instead of refusing, at most this long ("90s", "10m";
+        /// 1h when given without a value).
+        #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "1h", value_parser = humantime::parse_duration)]
+        wait: Option<Duration>,
     },
     /// Verify a tenant's credentials and probe each enabled entity's permission (the
     /// "Integrate" button). Exit code 0 when every enabled entity is readable, 2 when some
@@ -170,6 +177,85 @@ pub fn cancel_on_signals(token: CancellationToken) {
     });
 }
 
+/// Takes `tenant_id`'s lease for `holder`. Without `wait`, a lease held by someone else is an
+/// error naming the holder; with it, polls (0.5 s, doubling to 15 s) until the lease is free,
+/// for at most `wait`.
+async fn take_lease(
+    store: &Store,
+    tenant_id: &str,
+    holder: &str,
+    ttl: Duration,
+    wait: Option<Duration>,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(500);
+    loop {
+        if store.try_acquire_lease(tenant_id, holder, ttl).await.context("taking the tenant's lease")? {
+            return Ok(());
+        }
+        let Some(current) = store.lease_holder(tenant_id).await.context("reading the tenant's lease")? else {
+            // Released (or expired) between the two statements: try again at once, but never
+            // in a tight loop.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let held = format!(
+            "tenant {tenant_id} is being synced by {} (lease taken at {}, expires in {} s unless renewed)",
+            current.holder,
+            current.acquired_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            current.expires_in.as_secs()
+        );
+        let Some(wait) = wait else {
+            anyhow::bail!("{held}: not starting a second sync of it; try again later, or use --wait");
+        };
+        let waited = started.elapsed();
+        if waited >= wait {
+            anyhow::bail!("{held}: gave up after waiting {}", humantime::format_duration(wait));
+        }
+        tracing::info!(tenant = %tenant_id, holder = %current.holder, "waiting for the tenant's lease");
+        let nap = pause.min(wait - waited);
+        tokio::select! {
+            _ = tokio::time::sleep(nap) => {}
+            _ = cancel.cancelled() => anyhow::bail!("{held}: interrupted while waiting for it"),
+        }
+        pause = (pause * 2).min(Duration::from_secs(15));
+    }
+}
+
+/// Renews the lease every third of its life while the sync runs; cancels `lost` when it is
+/// lost (taken by another holder after expiring) or could not be renewed for a whole `ttl`.
+fn lease_heartbeat(
+    store: Store,
+    tenant_id: String,
+    holder: String,
+    ttl: Duration,
+    lost: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last_ok = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(ttl / 3).await;
+            match store.renew_lease(&tenant_id, &holder, ttl).await {
+                Ok(true) => last_ok = tokio::time::Instant::now(),
+                Ok(false) => {
+                    tracing::error!(tenant = %tenant_id, "lease lost to another holder: stopping this sync");
+                    lost.cancel();
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(tenant = %tenant_id, error = %e, "lease heartbeat failed");
+                    if last_ok.elapsed() >= ttl {
+                        tracing::error!(tenant = %tenant_id, "lease expired without heartbeat: stopping this sync");
+                        lost.cancel();
+                        return;
+                    }
+                }
+            }
+        }
+    })
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(cli.config.as_deref())?;
@@ -181,14 +267,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sync { tenant } => {
+        Command::Sync { tenant, wait } => {
             let file = settings.tenants_dir.join(format!("{tenant}.toml"));
             let tenant = config::load_tenant_file(&file, &settings.sync)?;
             let store = Store::connect(&settings.database_url, 4).await.context("connecting to the database")?;
             store.migrate().await.context("applying migrations")?;
             let cancel = CancellationToken::new();
             cancel_on_signals(cancel.clone());
-            let summary = sync_tenant(&store, &tenant, &settings.sync, cancel, "cli").await?;
+            // The same lease as the daemon's, so that a sync never doubles the account's
+            // requests alongside the daemon or another sync.
+            let holder = format!("sync-{}", crate::daemon::supervisor::replica_name());
+            let ttl = settings.daemon.lease_ttl;
+            take_lease(&store, &tenant.id, &holder, ttl, wait, &cancel).await?;
+            let run_cancel = cancel.child_token();
+            let beat = lease_heartbeat(store.clone(), tenant.id.clone(), holder.clone(), ttl, run_cancel.clone());
+            let result = sync_tenant(&store, &tenant, &settings.sync, run_cancel, "cli").await;
+            beat.abort();
+            if let Err(e) = store.release_lease(&tenant.id, &holder).await {
+                tracing::warn!(tenant = %tenant.id, error = %e, "cannot release the lease (it will expire)");
+            }
+            let summary = result?;
             Ok(match summary.status {
                 RunStatus::Succeeded => ExitCode::SUCCESS,
                 RunStatus::Degraded => ExitCode::from(2),

@@ -18,6 +18,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
 pub use cursors::{Batch, Cursor, PageCommit, PullMode};
+pub use leases::LeaseHolder;
 pub use runs::{EntityOutcome, RunStatus};
 pub use services::UpsertCounts;
 
