@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod runs;
 pub mod services;
 pub mod spend;
+pub mod status;
 pub mod tenants;
 
 use std::time::Duration;
@@ -67,8 +68,11 @@ impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, ConnectError> {
         let opts: PgConnectOptions = url.parse().map_err(ConnectError::Url)?;
         let host = opts.get_host();
-        let target =
-            if host.starts_with('/') { format!("{host}/.s.PGSQL.{}", opts.get_port()) } else { format!("{host}:{}", opts.get_port()) };
+        let target = if host.starts_with('/') {
+            format!("{host}/.s.PGSQL.{}", opts.get_port())
+        } else {
+            format!("{host}:{}", opts.get_port())
+        };
         match tokio::time::timeout(CONNECT_TIMEOUT, opts.connect()).await {
             Err(_) => return Err(ConnectError::NoAnswer { target, after: CONNECT_TIMEOUT }),
             Ok(Err(source)) => return Err(ConnectError::Refused { target, source }),
