@@ -714,7 +714,10 @@ mod tests {
         std::fs::write(&wrong, text).unwrap();
         let e = load_tenant_file(&wrong, &defaults()).unwrap_err().to_string();
         assert!(
-            e.contains("acme-prod.toml") && e.contains("tenant_id") && e.contains("\"acme\"") && e.contains("acme.toml"),
+            e.contains("acme-prod.toml")
+                && e.contains("tenant_id")
+                && e.contains("\"acme\"")
+                && e.contains("acme.toml"),
             "{e}"
         );
         // load_tenants refuses the directory for it too.

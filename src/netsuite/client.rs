@@ -29,12 +29,7 @@ pub struct ClientConfig {
 impl ClientConfig {
     /// Defaults for an endpoint: page size 1000, 5 minute timeout, 64 MiB bodies.
     pub fn new(endpoint: impl Into<String>) -> Self {
-        Self {
-            endpoint: endpoint.into(),
-            page_size: 1000,
-            timeout: Duration::from_secs(300),
-            max_body_bytes: 64 << 20,
-        }
+        Self { endpoint: endpoint.into(), page_size: 1000, timeout: Duration::from_secs(300), max_body_bytes: 64 << 20 }
     }
 }
 
