@@ -1,8 +1,9 @@
-//! The command line: `migrate`, `sync`, `demo`, `simulator`. `main.rs` only parses and calls
-//! [`run`].
+//! The command line: `migrate`, `sync`, `check`, `push`, `outbox`, `status`, `run`, `demo`,
+//! `simulator`. `main.rs` only parses and calls [`run`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -31,11 +32,17 @@ pub enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Run one sync pass of one tenant (onboarding or delta), then exit. Exit code 0 when
-    /// everything was pulled, 2 when an entity degraded, 1 on failure.
+    /// everything was pulled, 2 when an entity degraded, 1 on failure. Takes the tenant's
+    /// lease like the daemon: while the daemon or another sync holds it, refuses (exit 1,
+    /// naming the holder) unless --wait is given.
     Sync {
         /// The tenant id (its file in tenants_dir).
         #[arg(long)]
         tenant: String,
+        /// Wait for the tenant's lease instead of refusing, at most this long ("90s", "10m";
+        /// 1h when given without a value).
+        #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "1h", value_parser = humantime::parse_duration)]
+        wait: Option<Duration>,
     },
     /// Verify a tenant's credentials and probe each enabled entity's permission (the
     /// "Integrate" button). Exit code 0 when every enabled entity is readable, 2 when some
@@ -56,6 +63,17 @@ pub enum Command {
         /// Only this tenant.
         #[arg(long)]
         tenant: Option<String>,
+    },
+    /// Whether each tenant's copy is exact: per entity the last run and its outcome, live and
+    /// deleted rows, the last drift check (NetSuite's count against ours), rejected records
+    /// and the outbox backlog; per tenant the next due run and the lease. Exit code 0.
+    Status {
+        /// Only this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// One JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
     },
     /// The daemon: keep every tenant of tenants_dir discovered (onboarding, then a delta on
     /// each tenant's schedule), with health and metrics on daemon.listen. SIGHUP reloads the
@@ -170,6 +188,85 @@ pub fn cancel_on_signals(token: CancellationToken) {
     });
 }
 
+/// Takes `tenant_id`'s lease for `holder`. Without `wait`, a lease held by someone else is an
+/// error naming the holder; with it, polls (0.5 s, doubling to 15 s) until the lease is free,
+/// for at most `wait`.
+async fn take_lease(
+    store: &Store,
+    tenant_id: &str,
+    holder: &str,
+    ttl: Duration,
+    wait: Option<Duration>,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(500);
+    loop {
+        if store.try_acquire_lease(tenant_id, holder, ttl).await.context("taking the tenant's lease")? {
+            return Ok(());
+        }
+        let Some(current) = store.lease_holder(tenant_id).await.context("reading the tenant's lease")? else {
+            // Released (or expired) between the two statements: try again at once, but never
+            // in a tight loop.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let held = format!(
+            "tenant {tenant_id} is being synced by {} (lease taken at {}, expires in {} s unless renewed)",
+            current.holder,
+            current.acquired_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            current.expires_in.as_secs()
+        );
+        let Some(wait) = wait else {
+            anyhow::bail!("{held}: not starting a second sync of it; try again later, or use --wait");
+        };
+        let waited = started.elapsed();
+        if waited >= wait {
+            anyhow::bail!("{held}: gave up after waiting {}", humantime::format_duration(wait));
+        }
+        tracing::info!(tenant = %tenant_id, holder = %current.holder, "waiting for the tenant's lease");
+        let nap = pause.min(wait - waited);
+        tokio::select! {
+            _ = tokio::time::sleep(nap) => {}
+            _ = cancel.cancelled() => anyhow::bail!("{held}: interrupted while waiting for it"),
+        }
+        pause = (pause * 2).min(Duration::from_secs(15));
+    }
+}
+
+/// Renews the lease every third of its life while the sync runs; cancels `lost` when it is
+/// lost (taken by another holder after expiring) or could not be renewed for a whole `ttl`.
+fn lease_heartbeat(
+    store: Store,
+    tenant_id: String,
+    holder: String,
+    ttl: Duration,
+    lost: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last_ok = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(ttl / 3).await;
+            match store.renew_lease(&tenant_id, &holder, ttl).await {
+                Ok(true) => last_ok = tokio::time::Instant::now(),
+                Ok(false) => {
+                    tracing::error!(tenant = %tenant_id, "lease lost to another holder: stopping this sync");
+                    lost.cancel();
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(tenant = %tenant_id, error = %e, "lease heartbeat failed");
+                    if last_ok.elapsed() >= ttl {
+                        tracing::error!(tenant = %tenant_id, "lease expired without heartbeat: stopping this sync");
+                        lost.cancel();
+                        return;
+                    }
+                }
+            }
+        }
+    })
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(cli.config.as_deref())?;
@@ -181,14 +278,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sync { tenant } => {
+        Command::Sync { tenant, wait } => {
             let file = settings.tenants_dir.join(format!("{tenant}.toml"));
             let tenant = config::load_tenant_file(&file, &settings.sync)?;
             let store = Store::connect(&settings.database_url, 4).await.context("connecting to the database")?;
             store.migrate().await.context("applying migrations")?;
             let cancel = CancellationToken::new();
             cancel_on_signals(cancel.clone());
-            let summary = sync_tenant(&store, &tenant, &settings.sync, cancel, "cli").await?;
+            // The same lease as the daemon's, so that a sync never doubles the account's
+            // requests alongside the daemon or another sync.
+            let holder = format!("sync-{}", crate::daemon::supervisor::replica_name());
+            let ttl = settings.daemon.lease_ttl;
+            take_lease(&store, &tenant.id, &holder, ttl, wait, &cancel).await?;
+            let run_cancel = cancel.child_token();
+            let beat = lease_heartbeat(store.clone(), tenant.id.clone(), holder.clone(), ttl, run_cancel.clone());
+            let result = sync_tenant(&store, &tenant, &settings.sync, run_cancel, "cli").await;
+            beat.abort();
+            if let Err(e) = store.release_lease(&tenant.id, &holder).await {
+                tracing::warn!(tenant = %tenant.id, error = %e, "cannot release the lease (it will expire)");
+            }
+            let summary = result?;
             Ok(match summary.status {
                 RunStatus::Succeeded => ExitCode::SUCCESS,
                 RunStatus::Degraded => ExitCode::from(2),
@@ -248,6 +357,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Status { tenant, json } => {
+            let store = Store::connect(&settings.database_url, 2).await.context("connecting to the database")?;
+            store.migrate().await.context("applying migrations")?;
+            let report = status::gather(&store, &settings, tenant.as_deref(), chrono::Utc::now()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", status::render(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run => {
             let shutdown = CancellationToken::new();
             cancel_on_signals(shutdown.clone());
@@ -268,5 +388,307 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => crate::demo::demo(args, &settings).await,
         Command::Simulator(args) => crate::demo::serve_simulator(args).await,
+    }
+}
+
+/// `status`: gathered from the database and the tenant files, printed as a table or JSON.
+mod status {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::fmt::Write as _;
+    use std::path::PathBuf;
+
+    use chrono::{DateTime, Utc};
+    use serde::Serialize;
+
+    use crate::config::{self, Settings, Tenant};
+    use crate::daemon::schedule::{next_due, TenantState};
+    use crate::discovery::{enabled_entities, Entity};
+    use crate::store::status::{EntityFacts, RunBrief};
+    use crate::store::Store;
+
+    /// Everything `status` prints.
+    #[derive(Debug, Serialize)]
+    pub struct Report {
+        /// When it was gathered.
+        pub generated_at: DateTime<Utc>,
+        /// One per tenant, by id.
+        pub tenants: Vec<TenantReport>,
+    }
+
+    /// One tenant.
+    #[derive(Debug, Serialize)]
+    pub struct TenantReport {
+        pub tenant_id: String,
+        /// From the database, else from the tenant file.
+        pub account_id: Option<String>,
+        /// Its file in tenants_dir, when there is one.
+        pub tenant_file: Option<PathBuf>,
+        /// Why the file could not be used (the next due run is then unknown).
+        pub file_error: Option<String>,
+        pub last_run: Option<RunBrief>,
+        /// When the daemon runs it next (now or past: due at once), per its schedule.
+        pub next_due: Option<DateTime<Utc>>,
+        pub lease: Option<Lease>,
+        pub entities: Vec<EntityReport>,
+    }
+
+    /// A held lease.
+    #[derive(Debug, Serialize)]
+    pub struct Lease {
+        pub holder: String,
+        pub acquired_at: DateTime<Utc>,
+        pub expires_in_seconds: u64,
+    }
+
+    /// One entity of a tenant.
+    #[derive(Debug, Serialize)]
+    pub struct EntityReport {
+        /// Whether the tenant file switches it on (unknown without a usable file).
+        pub enabled: Option<bool>,
+        #[serde(flatten)]
+        pub facts: EntityFacts,
+    }
+
+    /// The tenant files to look at: `<tenant>.toml`, or every `*.toml` of tenants_dir.
+    fn tenant_files(settings: &Settings, only: Option<&str>) -> Vec<PathBuf> {
+        if let Some(id) = only {
+            let f = settings.tenants_dir.join(format!("{id}.toml"));
+            return if f.is_file() { vec![f] } else { Vec::new() };
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&settings.tenants_dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+    }
+
+    /// Reads the database and the tenant files.
+    pub async fn gather(
+        store: &Store,
+        settings: &Settings,
+        only: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Report> {
+        // Tenant files by tenant id (the file name, which must be the id).
+        let mut files: BTreeMap<String, (PathBuf, Result<Tenant, String>)> = BTreeMap::new();
+        for f in tenant_files(settings, only) {
+            let Some(id) = f.file_stem().and_then(|s| s.to_str()).map(str::to_string) else { continue };
+            let loaded = config::load_tenant_file(&f, &settings.sync).map_err(|e| e.to_string());
+            files.insert(id, (f, loaded));
+        }
+        let known: BTreeMap<String, _> =
+            store.status_tenants(only).await?.into_iter().map(|t| (t.tenant_id.clone(), t)).collect();
+        let ids: BTreeSet<String> = files.keys().chain(known.keys()).cloned().collect();
+        if let (Some(id), true) = (only, ids.is_empty()) {
+            anyhow::bail!(
+                "tenant {id}: no tenant file {} and nothing stored for it",
+                settings.tenants_dir.join(format!("{id}.toml")).display()
+            );
+        }
+        let mut tenants = Vec::with_capacity(ids.len());
+        for id in ids {
+            let facts = known.get(&id);
+            let (tenant_file, tenant, file_error) = match files.remove(&id) {
+                Some((f, Ok(t))) => (Some(f), Some(t), None),
+                Some((f, Err(e))) => (Some(f), None, Some(e)),
+                None => (None, None, Some(format!("no tenant file in {}", settings.tenants_dir.display()))),
+            };
+            let enabled: Option<Vec<Entity>> = tenant.as_ref().map(enabled_entities);
+            // Entities: those enabled, then any other with something stored, in pull order.
+            let seen = store.status_entities_seen(&id).await?;
+            let mut names: Vec<String> = Entity::ALL
+                .iter()
+                .filter(|e| enabled.as_ref().is_some_and(|en| en.contains(e)) || seen.iter().any(|s| s == e.name()))
+                .map(|e| e.name().to_string())
+                .collect();
+            names.extend(seen.iter().filter(|s| !Entity::ALL.iter().any(|e| e.name() == s.as_str())).cloned());
+            let mut entities = Vec::with_capacity(names.len());
+            for name in &names {
+                let facts = store.entity_status(&id, name).await?;
+                let on = enabled.as_ref().map(|en| en.iter().any(|e| e.name() == name));
+                entities.push(EntityReport { enabled: on, facts });
+            }
+            let next = match (&tenant, &enabled) {
+                (Some(t), Some(en)) => {
+                    // The facts the daemon's worker schedules by.
+                    let onboarded = store.onboarded_entities(&id).await?;
+                    let state = TenantState {
+                        last_good: store.last_good_run(&id).await?,
+                        work_pending: store.has_open_pull(&id).await?
+                            || en.iter().any(|e| !onboarded.iter().any(|o| o == e.name())),
+                    };
+                    Some(next_due(&id, state, &t.schedule, now))
+                }
+                _ => None,
+            };
+            tenants.push(TenantReport {
+                account_id: facts
+                    .map(|f| f.account_id.clone())
+                    .or_else(|| tenant.as_ref().map(|t| t.credentials.account.as_str().to_string())),
+                last_run: facts.and_then(|f| f.last_run.clone()),
+                lease: facts.and_then(|f| f.lease.as_ref()).map(|l| Lease {
+                    holder: l.holder.clone(),
+                    acquired_at: l.acquired_at,
+                    expires_in_seconds: l.expires_in.as_secs(),
+                }),
+                tenant_id: id,
+                tenant_file,
+                file_error,
+                next_due: next,
+                entities,
+            });
+        }
+        Ok(Report { generated_at: now, tenants })
+    }
+
+    fn when(t: DateTime<Utc>) -> String {
+        t.format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    fn span(d: chrono::Duration) -> String {
+        let mins = d.num_minutes().max(0);
+        match (mins / (24 * 60), (mins / 60) % 24, mins % 60) {
+            (0, 0, m) => format!("{m}m"),
+            (0, h, m) => format!("{h}h {m}m"),
+            (days, h, _) => format!("{days}d {h}h"),
+        }
+    }
+
+    /// The report as aligned text (times in UTC).
+    pub fn render(r: &Report) -> String {
+        let mut out = String::new();
+        if r.tenants.is_empty() {
+            out.push_str("no tenants: no tenant files and nothing stored\n");
+        }
+        for t in &r.tenants {
+            let _ = writeln!(
+                out,
+                "tenant {}  account {}{}",
+                t.tenant_id,
+                t.account_id.as_deref().unwrap_or("-"),
+                t.tenant_file.as_ref().map(|f| format!("  file {}", f.display())).unwrap_or_default()
+            );
+            if let Some(e) = &t.file_error {
+                let _ = writeln!(out, "  tenant file: {e}");
+            }
+            let last = match &t.last_run {
+                Some(run) => format!(
+                    "{} UTC  {}  (trigger {}){}",
+                    when(run.started_at),
+                    run.status,
+                    run.trigger,
+                    run.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+                ),
+                None => "never".into(),
+            };
+            let _ = writeln!(out, "  last run   {last}");
+            let next = match t.next_due {
+                Some(due) if due <= r.generated_at => "due now".to_string(),
+                Some(due) => format!("{} UTC (in {})", when(due), span(due - r.generated_at)),
+                None => "unknown (no usable tenant file)".into(),
+            };
+            let _ = writeln!(out, "  next run   {next}");
+            let lease = match &t.lease {
+                Some(l) => format!(
+                    "held by {} since {} UTC (expires in {} s)",
+                    l.holder,
+                    when(l.acquired_at),
+                    l.expires_in_seconds
+                ),
+                None => "free".into(),
+            };
+            let _ = writeln!(out, "  lease      {lease}");
+            let _ = writeln!(
+                out,
+                "  {:<18} {:<16} {:<10} {:<5} {:>8} {:>8} {:>8}  {:<16} {:>19} {:>8} {:>8}  cursor",
+                "entity",
+                "last run",
+                "outcome",
+                "mode",
+                "records",
+                "live",
+                "deleted",
+                "drift checked",
+                "netsuite/ours",
+                "rejected",
+                "outbox",
+            );
+            let mut notes = Vec::new();
+            for e in &t.entities {
+                let f = &e.facts;
+                let (started, outcome, mode, records) = match &f.last_run {
+                    Some(run) => (when(run.started_at), run.status.clone(), run.mode.clone(), run.records.to_string()),
+                    None => ("never".into(), "-".into(), "-".into(), "-".into()),
+                };
+                let (checked, counts) = match &f.drift_check {
+                    Some(d) => (
+                        when(d.checked_at),
+                        format!("{}/{} {}", d.remote, d.local, if d.drift { "DRIFT" } else { "ok" }),
+                    ),
+                    None => ("never".into(), "-".into()),
+                };
+                // What the entity's next pull will be.
+                let cursor = if e.enabled == Some(false) {
+                    "off"
+                } else if f.pull_open {
+                    "resume"
+                } else if f.force_full {
+                    "forced-full"
+                } else {
+                    f.phase.as_deref().unwrap_or("onboarding")
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<18} {:<16} {:<10} {:<5} {:>8} {:>8} {:>8}  {:<16} {:>19} {:>8} {:>8}  {}",
+                    f.entity,
+                    started,
+                    outcome,
+                    mode,
+                    records,
+                    f.live,
+                    f.deleted,
+                    checked,
+                    counts,
+                    f.rejected,
+                    f.outbox_pending + f.outbox_in_flight,
+                    cursor
+                );
+                if let Some(run) = f.last_run.as_ref().filter(|r| r.error.is_some() || r.error_code.is_some()) {
+                    notes.push(format!(
+                        "{}: {}{}",
+                        f.entity,
+                        run.error_code.as_deref().unwrap_or("error"),
+                        run.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+                    ));
+                }
+                if f.force_full {
+                    notes.push(format!(
+                        "{}: next pull is full: {}",
+                        f.entity,
+                        f.force_full_reason.as_deref().unwrap_or("requested")
+                    ));
+                }
+                if f.pull_open {
+                    notes.push(format!(
+                        "{}: a pull is open (running or interrupted; the next run resumes it)",
+                        f.entity
+                    ));
+                }
+                if f.outbox_in_flight > 0 {
+                    notes.push(format!("{}: {} outbox changes in flight", f.entity, f.outbox_in_flight));
+                }
+            }
+            for n in notes {
+                let _ = writeln!(out, "  {n}");
+            }
+            out.push('\n');
+        }
+        out
     }
 }

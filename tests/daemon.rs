@@ -253,6 +253,14 @@ async fn health_and_metrics_endpoints() {
     };
     assert_eq!(get("/healthz").await.0, 200);
     assert_eq!(get("/readyz").await, (200, "ready\n".to_string()));
+    // The entity is onboarded when its last page commits; the run's own metrics follow when
+    // the run ends, the last-success gauge last of all.
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            get("/metrics").await.1.contains("last_successful_sync_timestamp_seconds{tenant=\"t0\"}")
+        })
+        .await
+    );
     let (status, text) = get("/metrics").await;
     assert_eq!(status, 200);
     for needle in [

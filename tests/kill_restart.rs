@@ -82,6 +82,12 @@ async fn sigkill_at_random_moments_then_restart_converges() {
         child.kill().expect("SIGKILL");
         child.wait().unwrap();
         kills += 1;
+        // The killed sync's tenant lease stays until it expires (daemon.lease_ttl), and the
+        // next sync refuses until then: let it expire now.
+        sqlx::query("UPDATE tenant_leases SET expires_at = now() - interval '1 second' WHERE tenant_id = 'acme'")
+            .execute(db.store.pool())
+            .await
+            .unwrap();
     }
     assert!(kills >= 8, "most moments fell inside the onboarding ({kills} kills, {finished_early} finished first)");
     let searches = sim.request_log().iter().filter(|r| r.operation.as_deref() == Some("search")).count();

@@ -10,7 +10,34 @@ fn interval(ttl: Duration) -> String {
     format!("{} milliseconds", ttl.as_millis())
 }
 
+/// Who holds a tenant's lease now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeaseHolder {
+    /// The holder's name (a daemon replica, or `sync-...` for a one-off `sync`).
+    pub holder: String,
+    /// Since when it holds the lease.
+    pub acquired_at: chrono::DateTime<chrono::Utc>,
+    /// How long until the lease expires unless renewed, by the database's clock.
+    pub expires_in: Duration,
+}
+
 impl Store {
+    /// The live (unexpired) lease of `tenant_id`, if any.
+    pub async fn lease_holder(&self, tenant_id: &str) -> Result<Option<LeaseHolder>, sqlx::Error> {
+        let row: Option<(String, chrono::DateTime<chrono::Utc>, f64)> = sqlx::query_as(
+            "SELECT holder, acquired_at, extract(epoch FROM expires_at - now())::float8
+             FROM tenant_leases WHERE tenant_id = $1 AND expires_at >= now()",
+        )
+        .bind(tenant_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(holder, acquired_at, secs)| LeaseHolder {
+            holder,
+            acquired_at,
+            expires_in: Duration::from_secs_f64(secs.max(0.0)),
+        }))
+    }
+
     /// Takes the lease of `tenant_id` for `holder` if it is free, expired, or already
     /// `holder`'s. True when `holder` holds it now.
     pub async fn try_acquire_lease(&self, tenant_id: &str, holder: &str, ttl: Duration) -> Result<bool, sqlx::Error> {

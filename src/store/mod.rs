@@ -11,6 +11,7 @@ pub mod rejected;
 pub mod runs;
 pub mod services;
 pub mod spend;
+pub mod status;
 pub mod tenants;
 
 use std::time::Duration;
@@ -20,6 +21,7 @@ use sqlx::{ConnectOptions, Connection, PgPool};
 
 pub use cursors::{Batch, Cursor, PageCommit, PageOutcome, PageShape, PullClose, PullMode, Rejected};
 pub use deletions::Deletion;
+pub use leases::LeaseHolder;
 pub use runs::{EntityOutcome, RunStatus};
 pub use services::UpsertCounts;
 
