@@ -112,13 +112,14 @@ async fn status_shows_runs_rows_drift_rejects_outbox_and_schedule() {
     .await
     .unwrap();
     assert!(backlog > 3, "the sync queued the vendors, the deletions added 3: {backlog}");
-    // Rows whose producing code is not written yet: drift checks (the latest wins), rejected
+    // Rows set by hand: drift checks (the latest wins; the invoices one is later than the
+    // check the second run made itself), rejected
     // records, a forced full pull.
     sqlx::query(
         "INSERT INTO reconciliations (tenant_id, entity, checked_at, remote, local, drift) VALUES
            ('acme', 'vendors', '2026-01-01 00:00:00+00', 1, 1, false),
            ('acme', 'vendors', '2026-01-02 03:04:00+00', 305, 297, true),
-           ('acme', 'invoices', '2026-01-02 03:05:00+00', 40, 40, false)",
+           ('acme', 'invoices', now() + interval '1 hour', 40, 40, false)",
     )
     .execute(store.pool())
     .await
