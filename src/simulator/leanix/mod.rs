@@ -57,18 +57,22 @@
 //! `createdAt`, the 400 for `limit` 0, and that the rate limit (off by default) counts every
 //! authenticated request of the server in fixed minutes of the simulator clock.
 
+mod configurations;
 mod control;
 mod error;
 pub mod faults;
 mod handlers;
+mod juel;
 mod ldif;
 mod log;
 mod runs;
 mod server;
 mod wire;
+mod workspace;
 
 pub use error::LeanixSimError;
 pub use faults::{Endpoint, FaultTarget, LeanixFault};
 pub use log::LeanixRequest;
 pub use runs::{DeliveredItem, RunStatus, SimRun, StatusAdvance};
+pub use workspace::{SimFactSheet, SimMetricPoint, SimRelation, SimWarning};
 pub use server::{LeanixSim, LeanixSimConfig, RunningLeanix, DEFAULT_API_TOKEN, INTEGRATION_API_PATH, TOKEN_PATH};
