@@ -74,6 +74,7 @@ fn main() {
                     workspace: None,
                     batch_size: push_settings.batch_size,
                     api_token: SecretString::from(DEFAULT_API_TOKEN.to_string()),
+                    manage_configuration: true,
                 }),
             };
             let store = fresh_db().await;
