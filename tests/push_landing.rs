@@ -375,3 +375,32 @@ async fn deleted_vendors_are_archived_in_leanix() {
         .unwrap();
     assert_eq!(ldif_types, BTreeSet::from(["ServiceDeleted".to_string()]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_owned_configuration_is_checked_not_replaced() {
+    let spec = AccountSpec::new(account(), 46).with_vendors(30);
+    let mut w = world(spec, false, 1000).await;
+    if let Some(p) = w.tenant.push.as_mut() {
+        p.manage_configuration = false;
+    }
+    let db = fresh_db().await;
+    sync(&db.store, &w.tenant).await;
+    // None in the workspace: the pass stops before sending anything, the changes stay pending.
+    let err = try_push(&db.store, &w, &push_settings()).await.unwrap_err();
+    assert!(matches!(err, PushError::Configuration(_)), "{err}");
+    assert!(err.to_string().contains("manage_configuration is false"), "{err}");
+    assert!(w.sim().configurations().is_empty() && w.sim().runs().is_empty());
+    assert_eq!(count(&db.store, "SELECT count(*) FROM outbox WHERE state = 'pending'").await, 30);
+    // The admin installs one (its own processors): used as it is, never replaced.
+    let mut own: serde_json::Value =
+        serde_json::from_str(netsuite_discovery::push::configuration::BUILT_IN).unwrap();
+    own["connectorType"] = "netsuite-discovery".into();
+    own["connectorId"] = "netsuite-discovery-acme".into();
+    own["connectorVersion"] = "1.0.0".into();
+    own["processingDirection"] = "inbound".into();
+    own["processors"][2]["processorDescription"] = "the admin's own words".into();
+    w.sim().put_configuration(own.clone()).unwrap();
+    let s = push(&db.store, &w).await;
+    assert_eq!((s.configuration, s.items), (Some(Setup::Present), 30));
+    assert_eq!(w.sim().configurations(), [own]);
+}
