@@ -826,3 +826,20 @@ async fn ignored_items_and_server_errors_with_retry_after() {
     assert_eq!(a.status, 503);
     assert_eq!(a.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("7"));
 }
+
+#[tokio::test]
+async fn content_no_processor_takes_is_ignored_with_a_warning() {
+    let sim = start_sim(LeanixSimConfig::default().with_polls_to_finish(1)).await;
+    let api = Api::new(&sim).await;
+    sim.put_configuration(shipped_configuration()).unwrap();
+    let content = vec![
+        json!({"type": "Servic", "id": "v:1", "data": {"name": "typo in the type"}}),
+        json!({"type": "Service", "id": "v:2", "data": {"name": "Acme"}}),
+    ];
+    let id = run_to_end(&api, &ldif("b1", content)).await;
+    let w = api.warnings(&id, "").await.body;
+    assert_eq!(w.as_array().unwrap().len(), 1, "{w}");
+    assert_eq!(w[0]["content"], "v:1");
+    assert!(w[0]["message"].as_str().unwrap().contains("Servic"));
+    assert_eq!(sim.fact_sheets().len(), 1);
+}

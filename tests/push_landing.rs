@@ -274,12 +274,28 @@ async fn warned_items_stay_rejected_with_the_message_until_the_version_changes()
     let again = push(&db.store, &w).await;
     assert_eq!((again.requeued, again.items, again.runs_created), (0, 0, 0));
 
-    // A new connectorVersion (the configuration changed): installed, and the 3 are sent again.
+    // The configuration deleted in the workspace: the next pass installs it again first, and
+    // what was rejected is tried again (one of them is rejected once more).
+    w.sim().clear_configurations();
+    w.sim().push_faults(Endpoint::Start, vec![LeanixFault::ignore_items(1, "still not allowed")]);
+    let reinstalled = push(&db.store, &w).await;
+    assert_eq!(reinstalled.configuration, Some(Setup::Installed));
+    assert_eq!((reinstalled.requeued, reinstalled.items, reinstalled.rejected), (3, 2, 1), "{reinstalled:?}");
+    let text: String = sqlx::query_scalar("SELECT rejection FROM outbox WHERE state = 'rejected'")
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    assert!(text.contains("still not allowed"), "{text}");
+
+    // A new connectorVersion (the configuration changed): installed, and the last one is sent again.
     let mut v2 = push_settings();
     v2.connector_version = "1.1.0".into();
     let third = try_push(&db.store, &w, &v2).await.unwrap();
     assert_eq!(third.configuration, Some(Setup::Installed));
-    assert_eq!((third.requeued, third.items, third.rejected), (3, 3, 0), "{third:?}");
+    assert_eq!((third.requeued, third.items, third.rejected), (1, 1, 0), "{third:?}");
+    // Same version again: nothing to send.
+    let fourth = try_push(&db.store, &w, &v2).await.unwrap();
+    assert_eq!((fourth.configuration, fourth.requeued, fourth.runs_created), (Some(Setup::Unchanged), 0, 0));
     assert_eq!(count(&db.store, "SELECT count(*) FROM outbox WHERE state <> 'delivered'").await, 0);
     assert_eq!(w.sim().fact_sheets().len(), 300);
 }

@@ -96,17 +96,21 @@ pub fn for_target(document: &Value, settings: &PushSettings, target: &PushTarget
     Value::Object(out)
 }
 
-/// Whether `remote` holds every field of `ours` with the same value (fields LeanIX adds are
-/// not compared; a missing `processingMode` counts as `partial`, a missing
+/// Whether `remote` holds every field of `ours` with the same value, at every level (fields
+/// LeanIX adds to a stored configuration or its processors are not compared; arrays must
+/// have the same length; a missing `processingMode` counts as `partial`, a missing
 /// `sequentialExecution` as false).
 pub fn same(remote: &Value, ours: &Value) -> bool {
-    let Value::Object(o) = ours else { return false };
-    o.iter().all(|(k, v)| match (remote.get(k), k.as_str()) {
-        (Some(r), _) => r == v,
-        (None, "processingMode") => v == "partial",
-        (None, "sequentialExecution") => v == false,
-        (None, _) => v.is_null(),
-    })
+    match (remote, ours) {
+        (Value::Object(r), Value::Object(o)) => o.iter().all(|(k, v)| match (r.get(k), k.as_str()) {
+            (Some(rv), _) => same(rv, v),
+            (None, "processingMode") => v == "partial",
+            (None, "sequentialExecution") => v == false,
+            (None, _) => v.is_null(),
+        }),
+        (Value::Array(r), Value::Array(o)) => r.len() == o.len() && r.iter().zip(o).all(|(a, b)| same(a, b)),
+        (r, o) => r == o,
+    }
 }
 
 /// Makes sure the workspace has the daemon's configuration for `target` (installs or
@@ -162,8 +166,13 @@ mod tests {
         remote.as_object_mut().unwrap().remove("processingMode");
         remote.as_object_mut().unwrap().remove("sequentialExecution");
         assert!(same(&remote, &ours));
+        remote["processors"][0]["enabled"] = json!(true);
+        assert!(same(&remote, &ours), "a field LeanIX adds to a processor is not a difference");
         remote["processors"][0]["processorName"] = json!("b");
         assert!(!same(&remote, &ours));
+        let mut shorter = ours.clone();
+        shorter["processors"] = json!([]);
+        assert!(!same(&shorter, &ours));
     }
 
     #[test]

@@ -11,6 +11,9 @@
 //! kept). An `open` batch is first looked for in LeanIX's run list by its description, so a
 //! run created by a POST whose answer was lost is adopted, not created again.
 //!
+//! Rejected items are queued again when the connectorVersion differs from the one they were
+//! rejected under, or when this pass installed or changed the configuration.
+//!
 //! Every LeanIX call follows one retry policy, and the pass has a deadline: when the
 //! attempts are used up or the deadline comes, the pass stops and the batch in hand stays
 //! pending (open) for the next pass.
@@ -146,8 +149,11 @@ async fn pass(
     cancel: &CancellationToken,
     summary: &mut PushSummary,
 ) -> Result<(), PushError> {
-    summary.configuration = Some(configuration::ensure(client, settings, target).await?);
-    summary.requeued = store.requeue_rejected(tenant_id, &settings.connector_version).await?;
+    let setup = configuration::ensure(client, settings, target).await?;
+    summary.configuration = Some(setup);
+    // A configuration installed or changed now may take what the old one (or none) rejected.
+    let changed = matches!(setup, Setup::Installed | Setup::Updated);
+    summary.requeued = store.requeue_rejected(tenant_id, &settings.connector_version, changed).await?;
     if summary.requeued > 0 {
         info!(requeued = summary.requeued, version = %settings.connector_version, "items LeanIX rejected under another connectorVersion are queued again");
     }

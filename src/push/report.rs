@@ -33,7 +33,7 @@ pub fn render(r: &OutboxReport) -> String {
     } else {
         let _ = writeln!(
             out,
-            "rejected by LeanIX (kept; sent again once connector_version changes; latest {} shown):",
+            "rejected by LeanIX (kept; sent again when connector_version changes or the configuration is installed again; latest {} shown):",
             r.rejected.len().min(REPORT_REJECTED as usize)
         );
         for x in &r.rejected {

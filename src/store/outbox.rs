@@ -319,14 +319,16 @@ impl Store {
     }
 
     /// Queues again the rejected changes of a tenant that were sent under another
-    /// connectorVersion than `version` (the configuration changed since). Returns how many.
-    pub async fn requeue_rejected(&self, tenant_id: &str, version: &str) -> Result<u64, sqlx::Error> {
+    /// connectorVersion than `version`, or all of them when `all` (the configuration was
+    /// installed or changed in the workspace since). Returns how many.
+    pub async fn requeue_rejected(&self, tenant_id: &str, version: &str, all: bool) -> Result<u64, sqlx::Error> {
         Ok(sqlx::query(
             "UPDATE outbox SET state = 'pending', batch_id = NULL
-             WHERE tenant_id = $1 AND state = 'rejected' AND rejected_version IS DISTINCT FROM $2",
+             WHERE tenant_id = $1 AND state = 'rejected' AND ($3 OR rejected_version IS DISTINCT FROM $2)",
         )
         .bind(tenant_id)
         .bind(version)
+        .bind(all)
         .execute(&self.pool)
         .await?
         .rows_affected())

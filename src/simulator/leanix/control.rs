@@ -163,6 +163,11 @@ impl LeanixSim {
         Ok(())
     }
 
+    /// Removes every processor configuration (as an admin deleting them would).
+    pub fn clear_configurations(&self) {
+        self.lock().configurations.clear();
+    }
+
     /// Inserts `config`, or replaces the one of its connector key.
     pub(crate) fn install(&self, config: super::configurations::Configuration) {
         let mut st = self.lock();

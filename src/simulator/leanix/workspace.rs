@@ -151,12 +151,14 @@ impl Workspace {
                 });
             }
         }
+        let mut handled = vec![false; items.len()];
         for p in &config.processors {
-            for item in items.iter().skip(skip) {
+            for (i, item) in items.iter().enumerate().skip(skip) {
                 let s = scope(item, ldif);
                 if !p.filter.matches(&s) {
                     continue;
                 }
+                handled[i] = true;
                 if let Err(message) = self.apply_one(p, &s) {
                     warnings.push(SimWarning {
                         content: Some(s.id.to_string()),
@@ -166,6 +168,16 @@ impl Workspace {
                     });
                 }
             }
+        }
+        // Content no processor's filter matches is ignored, with a warning naming it.
+        for (item, _) in items.iter().zip(&handled).skip(skip).filter(|(_, h)| !**h) {
+            let s = scope(item, ldif);
+            warnings.push(SimWarning {
+                content: Some(s.id.to_string()),
+                message: format!("no processor of the configuration takes content of type {:?}", s.item_type),
+                processor: None,
+                status: "WARNING".into(),
+            });
         }
         warnings
     }
