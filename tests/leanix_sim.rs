@@ -706,14 +706,19 @@ async fn configurations_are_put_listed_filtered_and_deleted() {
     let all = api.send(reqwest::Method::GET, "/configurations", None).await.body;
     assert_eq!(all.as_array().unwrap().len(), 2);
     let one = api
-        .send(reqwest::Method::GET, "/configurations?connectorId=tenant-a&connectorVersion=1.0.0&processingDirection=inbound", None)
+        .send(
+            reqwest::Method::GET,
+            "/configurations?connectorId=tenant-a&connectorVersion=1.0.0&processingDirection=inbound",
+            None,
+        )
         .await
         .body;
     assert_eq!(one.as_array().unwrap().len(), 1);
     assert_eq!(one[0]["processors"][0]["processorName"], "renamed");
     assert_eq!(api.send(reqwest::Method::GET, "/configurations?connectorId=other", None).await.body, json!([]));
     // Deleted by its four connector fields.
-    let key = "connectorType=netsuite-discovery&connectorId=tenant-a&connectorVersion=2.0.0&processingDirection=inbound";
+    let key =
+        "connectorType=netsuite-discovery&connectorId=tenant-a&connectorVersion=2.0.0&processingDirection=inbound";
     assert_eq!(api.send(reqwest::Method::DELETE, "/configurations?connectorId=tenant-a", None).await.status, 400);
     assert_eq!(api.send(reqwest::Method::DELETE, &format!("/configurations?{key}"), None).await.status, 200);
     assert_eq!(api.send(reqwest::Method::DELETE, &format!("/configurations?{key}"), None).await.status, 404);
@@ -784,7 +789,10 @@ async fn the_configuration_writes_fact_sheets_relations_metrics_and_archives() {
     );
     let points = sim.metric_points();
     assert_eq!(points.len(), 1);
-    assert_eq!((points[0].value, points[0].tags["invoice"].as_str(), points[0].tags["currency"].as_str()), (12.5, "i:1", "EUR"));
+    assert_eq!(
+        (points[0].value, points[0].tags["invoice"].as_str(), points[0].tags["currency"].as_str()),
+        (12.5, "i:1", "EUR")
+    );
     // Warnings name the items no processor could use: a parent not there, a point without time.
     let w = api.warnings(&id, "").await.body;
     let named: Vec<&str> = w.as_array().unwrap().iter().map(|x| x["content"].as_str().unwrap()).collect();
@@ -819,7 +827,10 @@ async fn ignored_items_and_server_errors_with_retry_after() {
     let id = run_to_end(&api, &ldif("b1", items("x", 5))).await;
     let w = api.warnings(&id, "").await.body;
     assert_eq!(w.as_array().unwrap().len(), 2);
-    assert_eq!((w[1]["content"].as_str(), w[1]["message"].as_str()), (Some("ns:1234:vendor:x1"), Some("value not allowed")));
+    assert_eq!(
+        (w[1]["content"].as_str(), w[1]["message"].as_str()),
+        (Some("ns:1234:vendor:x1"), Some("value not allowed"))
+    );
     assert_eq!(sim.fact_sheets().len(), 3, "the ignored items were not written");
     sim.push_faults(FaultTarget::Any, vec![LeanixFault::server_error_retry_after(503, 7)]);
     let a = api.send(reqwest::Method::GET, "/configurations", None).await;

@@ -15,7 +15,9 @@ use common::{fresh_db, sync_settings, tenant};
 use netsuite_discovery::config::{PushSettings, PushTarget, Settings, Tenant};
 use netsuite_discovery::discovery::sync_tenant;
 use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::push::{client_for, push_tenant, setup_configuration, LeanixError, PushError, PushSummary, Setup};
+use netsuite_discovery::push::{
+    client_for, push_tenant, setup_configuration, LeanixError, PushError, PushSummary, Setup,
+};
 use netsuite_discovery::simulator::leanix::{
     Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, RunningLeanix, DEFAULT_API_TOKEN,
 };
@@ -221,7 +223,11 @@ async fn configuration_installed_once_and_workspace_equals_postgres() {
     assert_eq!(w.sim().runs().len(), runs_before);
     let log = w.sim().request_log();
     assert!(log.iter().all(|r| r.method == "GET" || r.endpoint == Endpoint::Token), "only reads: {log:?}");
-    assert_eq!(log.iter().filter(|r| r.endpoint == Endpoint::Configurations).count(), 1, "one look at the configuration");
+    assert_eq!(
+        log.iter().filter(|r| r.endpoint == Endpoint::Configurations).count(),
+        1,
+        "one look at the configuration"
+    );
 
     // `push --setup` on a workspace that has it: nothing sent.
     let target = w.target();
@@ -387,7 +393,9 @@ async fn deleted_vendors_are_archived_in_leanix() {
         .sim()
         .runs()
         .last()
-        .map(|r| r.ldif["content"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap().to_string()).collect())
+        .map(|r| {
+            r.ldif["content"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap().to_string()).collect()
+        })
         .unwrap();
     assert_eq!(ldif_types, BTreeSet::from(["ServiceDeleted".to_string()]));
 }
@@ -408,8 +416,7 @@ async fn an_admin_owned_configuration_is_checked_not_replaced() {
     assert!(w.sim().configurations().is_empty() && w.sim().runs().is_empty());
     assert_eq!(count(&db.store, "SELECT count(*) FROM outbox WHERE state = 'pending'").await, 30);
     // The admin installs one (its own processors): used as it is, never replaced.
-    let mut own: serde_json::Value =
-        serde_json::from_str(netsuite_discovery::push::configuration::BUILT_IN).unwrap();
+    let mut own: serde_json::Value = serde_json::from_str(netsuite_discovery::push::configuration::BUILT_IN).unwrap();
     own["connectorType"] = "netsuite-discovery".into();
     own["connectorId"] = "netsuite-discovery-acme".into();
     own["connectorVersion"] = "1.0.0".into();

@@ -186,7 +186,9 @@ impl LeanixClient {
     /// An error when the deadline has passed.
     pub fn check_deadline(&self) -> Result<(), LeanixError> {
         match self.deadline() {
-            Some(d) if tokio::time::Instant::now() >= d => Err(LeanixError::Deadline("no time left in this pass".into())),
+            Some(d) if tokio::time::Instant::now() >= d => {
+                Err(LeanixError::Deadline("no time left in this pass".into()))
+            }
             _ => Ok(()),
         }
     }
@@ -373,14 +375,18 @@ impl LeanixClient {
         connector_id: &str,
         version: Option<&str>,
     ) -> Result<Vec<Value>, LeanixError> {
-        let mut query = vec![("connectorType", connector_type), ("connectorId", connector_id), ("processingDirection", "inbound")];
+        let mut query =
+            vec![("connectorType", connector_type), ("connectorId", connector_id), ("processingDirection", "inbound")];
         if let Some(v) = version {
             query.push(("connectorVersion", v));
         }
         match self.call(Method::GET, "/configurations", &query, None, true).await? {
             Value::Array(a) => Ok(a),
             Value::Null => Ok(Vec::new()),
-            other => Err(LeanixError::Decode(format!("configurations: expected an array, got {}", snippet(other.to_string().as_bytes())))),
+            other => Err(LeanixError::Decode(format!(
+                "configurations: expected an array, got {}",
+                snippet(other.to_string().as_bytes())
+            ))),
         }
     }
 

@@ -121,8 +121,9 @@ pub async fn ensure(
     target: &PushTarget,
 ) -> Result<Setup, ConfigurationError> {
     let ours = for_target(&processors_document(settings)?, settings, target);
-    let existing =
-        client.configurations(&settings.connector_type, &target.connector_id, Some(&settings.connector_version)).await?;
+    let existing = client
+        .configurations(&settings.connector_type, &target.connector_id, Some(&settings.connector_version))
+        .await?;
     let matching: Vec<&Value> = existing
         .iter()
         .filter(|c| c.get("connectorVersion").and_then(Value::as_str) == Some(settings.connector_version.as_str()))

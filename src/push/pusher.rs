@@ -133,7 +133,9 @@ pub async fn push_tenant(
             items = summary.items,
             "push pass deadline reached: the batch in hand stays pending for the next pass"
         ),
-        Err(e) => warn!(error = %e, items = summary.items, "push pass stopped: the batch in hand stays pending for the next pass"),
+        Err(e) => {
+            warn!(error = %e, items = summary.items, "push pass stopped: the batch in hand stays pending for the next pass")
+        }
     }
     result.map(|()| summary)
 }
@@ -205,7 +207,8 @@ pub fn rejected_items(
         };
         let text = |k: &str| w.get(k).and_then(Value::as_str).unwrap_or_default();
         let processor = w.get("processor").and_then(|p| p.get("name")).and_then(Value::as_str);
-        let mut m = format!("{}: {}", if text("status").is_empty() { "WARNING" } else { text("status") }, text("message"));
+        let mut m =
+            format!("{}: {}", if text("status").is_empty() { "WARNING" } else { text("status") }, text("message"));
         if let Some(p) = processor {
             m.push_str(&format!(" (processor {p})"));
         }

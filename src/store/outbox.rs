@@ -116,11 +116,14 @@ pub struct OutboxReport {
     pub counts: Vec<(String, String, String, i64)>,
     /// Age in seconds of the oldest pending change, per tenant.
     pub oldest_pending: Vec<(String, f64)>,
-    /// Dead-lettered batches: (tenant, batch id, entity, items, error, warnings).
-    pub dead: Vec<(String, Uuid, String, i32, Option<String>, Option<serde_json::Value>)>,
+    /// Dead-lettered batches.
+    pub dead: Vec<DeadLetter>,
     /// Rejected changes (the most recent first, at most [`REPORT_REJECTED`]).
     pub rejected: Vec<RejectedRow>,
 }
+
+/// A dead-lettered batch: (tenant, batch id, entity, items, error, warnings).
+pub type DeadLetter = (String, Uuid, String, i32, Option<String>, Option<serde_json::Value>);
 
 /// How many rejected changes the `outbox` report lists.
 pub const REPORT_REJECTED: i64 = 200;

@@ -62,7 +62,7 @@ impl Filter {
                 return false;
             }
         }
-        self.advanced.as_ref().is_none_or(|a| a.truthy(scope))
+        self.advanced.as_ref().map_or(true, |a| a.truthy(scope))
     }
 }
 

@@ -136,7 +136,9 @@ impl LeanixFault {
             | LeanixFault::Unauthorized
             | LeanixFault::Delay(_) => true,
             LeanixFault::BadRequest { .. } | LeanixFault::DropAfterCreate => endpoint == Endpoint::Create,
-            LeanixFault::FailRun { .. } | LeanixFault::IgnoreItems { .. } => starts_run && matches!(endpoint, Endpoint::Start | Endpoint::Create),
+            LeanixFault::FailRun { .. } | LeanixFault::IgnoreItems { .. } => {
+                starts_run && matches!(endpoint, Endpoint::Start | Endpoint::Create)
+            }
             LeanixFault::DuplicateStart => endpoint == Endpoint::Start,
         }
     }

@@ -454,12 +454,8 @@ impl LeanixSim {
     /// `GET /configurations`: every configuration whose fields equal the filter's.
     fn list_configurations(&self, filter: &[(String, String)]) -> Reply {
         let st = self.lock();
-        let list: Vec<Value> = st
-            .configurations
-            .iter()
-            .filter(|c| matches_filter(&c.value, filter))
-            .map(|c| c.value.clone())
-            .collect();
+        let list: Vec<Value> =
+            st.configurations.iter().filter(|c| matches_filter(&c.value, filter)).map(|c| c.value.clone()).collect();
         Reply::json(StatusCode::OK, &Value::Array(list))
     }
 

@@ -39,7 +39,9 @@ fn path(text: &str) -> Result<Vec<String>, String> {
     match keys.first().map(String::as_str) {
         Some("content") if keys.len() == 2 && (keys[1] == "id" || keys[1] == "type") => Ok(keys),
         Some("data" | "header") if keys.len() >= 2 && keys.iter().all(valid_key) => Ok(keys),
-        _ => Err(format!("unsupported expression {text:?} (the simulator knows content.id, content.type, data.*, header.*)")),
+        _ => Err(format!(
+            "unsupported expression {text:?} (the simulator knows content.id, content.type, data.*, header.*)"
+        )),
     }
 }
 
@@ -76,7 +78,7 @@ pub(crate) fn parse(text: &str) -> Result<Expr, String> {
     Ok(Expr { parts })
 }
 
-fn lookup<'a>(scope: &'a Scope<'_>, path: &[String]) -> Value {
+fn lookup(scope: &Scope<'_>, path: &[String]) -> Value {
     match path[0].as_str() {
         "content" if path[1] == "id" => Value::String(scope.id.to_string()),
         "content" => Value::String(scope.item_type.to_string()),
@@ -160,7 +162,10 @@ mod tests {
         assert_eq!(parse("${data.name}").unwrap().eval(&s), json!("Acme"));
         assert_eq!(parse("${data.n.x}").unwrap().eval(&s), json!(3));
         assert_eq!(parse("${data.missing}").unwrap().eval(&s), Value::Null);
-        assert_eq!(parse("Vendor ${data.name} (${content.id})").unwrap().text(&s).unwrap(), "Vendor Acme (ns:1:vendor:7)");
+        assert_eq!(
+            parse("Vendor ${data.name} (${content.id})").unwrap().text(&s).unwrap(),
+            "Vendor Acme (ns:1:vendor:7)"
+        );
         assert!(parse("${!empty data.name}").unwrap().truthy(&s));
         assert!(!parse("${!empty data.parent}").unwrap().truthy(&s));
         assert!(parse("${empty data.parent}").unwrap().truthy(&s));

@@ -94,5 +94,5 @@ pub use error::LeanixSimError;
 pub use faults::{Endpoint, FaultTarget, LeanixFault};
 pub use log::LeanixRequest;
 pub use runs::{DeliveredItem, RunStatus, SimRun, StatusAdvance};
-pub use workspace::{SimFactSheet, SimMetricPoint, SimRelation, SimWarning};
 pub use server::{LeanixSim, LeanixSimConfig, RunningLeanix, DEFAULT_API_TOKEN, INTEGRATION_API_PATH, TOKEN_PATH};
+pub use workspace::{SimFactSheet, SimMetricPoint, SimRelation, SimWarning};

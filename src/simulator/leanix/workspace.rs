@@ -246,11 +246,16 @@ impl Workspace {
                     }
                 }
                 let text = |k: &str| -> Result<String, String> {
-                    v.get(k).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("metrics: {k} is required"))
+                    v.get(k)
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("metrics: {k} is required"))
                 };
                 let number = text("fieldValueNumber")?;
-                let value: f64 =
-                    number.trim().parse().map_err(|_| format!("metrics: fieldValueNumber {number:?} is not a number"))?;
+                let value: f64 = number
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("metrics: fieldValueNumber {number:?} is not a number"))?;
                 let mut tags = vec![(text("tagKey")?, text("tagValue")?)];
                 if let Some(Value::Object(extra)) = v.get("tags") {
                     if let (Some(k), Some(val)) =
