@@ -1,6 +1,7 @@
 //! Push benchmark (`cargo bench --bench push`): 100,000 changed records (vendors discovered
-//! from the NetSuite simulator) delivered to the LeanIX simulator; checks every item arrived
-//! exactly once and prints how many runs it took and how long. Then the same under injected
+//! from the NetSuite simulator) delivered to the LeanIX simulator, which applies the daemon's
+//! processor configuration (installed by the first pass); checks every item arrived exactly
+//! once and landed as a fact sheet, and prints how many runs it took and how long. Then the same under injected
 //! LeanIX faults, compared with the fault-free delivered set.
 //!
 //! Needs Postgres (TEST_DATABASE_URL / DATABASE_URL, else 127.0.0.1:5432).
@@ -77,6 +78,7 @@ fn main() {
                     workspace: None,
                     batch_size: push_settings.batch_size,
                     api_token: SecretString::from(DEFAULT_API_TOKEN.to_string()),
+                    manage_configuration: true,
                 }),
             };
             let store = fresh_db().await;
@@ -118,6 +120,9 @@ fn main() {
             );
             assert_eq!(delivered.len(), 100_000, "every item delivered once");
             assert_eq!(unique.len(), 100_000, "no duplicate");
+            // The installed processor configuration made one Provider fact sheet per vendor.
+            let providers = lx.simulator().fact_sheets().iter().filter(|f| f.fs_type == "Provider" && !f.archived).count();
+            assert_eq!(providers, 100_000, "every vendor landed as a fact sheet");
             sets.push(unique);
             lx.shutdown().await.ok();
         }

@@ -52,13 +52,21 @@ pub enum Command {
         #[arg(long)]
         tenant: String,
     },
-    /// Deliver a tenant's queued changes to LeanIX once (one push pass), then exit.
+    /// Deliver a tenant's queued changes to LeanIX once (one push pass), then exit. The pass
+    /// first installs or updates the daemon's processor configuration in the workspace
+    /// (unless the tenant sets `manage_configuration = false`). Exit code 0 when everything
+    /// landed, 2 when items were rejected or dead-lettered, 1 on failure.
     Push {
         /// The tenant id (its file in tenants_dir); its `[push]` must be enabled.
         #[arg(long)]
         tenant: String,
+        /// Only install or update the processor configuration (GET, then PUT
+        /// /configurations when missing or different); push nothing.
+        #[arg(long)]
+        setup: bool,
     },
-    /// Show the outbox: changes by state and entity, the oldest pending age, dead letters.
+    /// Show the outbox: changes by state and entity, the oldest pending age, the changes
+    /// LeanIX rejected with its messages, dead letters with their errors and warnings.
     Outbox {
         /// Only this tenant.
         #[arg(long)]
@@ -311,7 +319,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", report.render());
             Ok(ExitCode::from(report.exit_code()))
         }
-        Command::Push { tenant } => {
+        Command::Push { tenant, setup } => {
             let file = settings.tenants_dir.join(format!("{tenant}.toml"));
             let tenant = config::load_tenant_file(&file, &settings.sync)?;
             let Some(target) = tenant.push.clone() else {
@@ -320,6 +328,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::connect(&settings.database_url, 4).await.context("connecting to the database")?;
             store.migrate().await.context("applying migrations")?;
             let client = crate::push::client_for(&target, &settings.push)?;
+            if setup {
+                let done = crate::push::setup_configuration(&client, &settings.push, &target).await?;
+                println!(
+                    "processor configuration for connectorId {} version {}: {}",
+                    target.connector_id,
+                    settings.push.connector_version,
+                    match done {
+                        crate::push::Setup::Installed => "installed",
+                        crate::push::Setup::Updated => "updated",
+                        crate::push::Setup::Unchanged => "already installed, unchanged",
+                        crate::push::Setup::Present => "present (managed by a workspace admin)",
+                    }
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             let cancel = CancellationToken::new();
             cancel_on_signals(cancel.clone());
             let summary = crate::push::push_tenant(
@@ -333,10 +356,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await?;
             println!(
-                "pushed {} items in {} batches ({} runs created, {} adopted), {} dead-lettered",
-                summary.items, summary.batches, summary.runs_created, summary.runs_adopted, summary.dead
+                "pushed {} items in {} batches ({} runs created, {} adopted), {} rejected by LeanIX, {} dead-lettered{}",
+                summary.items,
+                summary.batches,
+                summary.runs_created,
+                summary.runs_adopted,
+                summary.rejected,
+                summary.dead,
+                match summary.configuration {
+                    Some(crate::push::Setup::Installed) => "; processor configuration installed",
+                    Some(crate::push::Setup::Updated) => "; processor configuration updated",
+                    _ => "",
+                }
             );
-            Ok(if summary.dead > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+            Ok(if summary.dead > 0 || summary.rejected > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::Outbox { tenant } => {
             let store = Store::connect(&settings.database_url, 2).await.context("connecting to the database")?;
@@ -349,12 +382,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for (t, age) in &r.oldest_pending {
                 println!("oldest pending change of {t}: {age:.0} s old");
             }
-            if r.dead.is_empty() {
-                println!("dead letters: none");
-            }
-            for (t, b, e, n, err) in &r.dead {
-                println!("dead letter: tenant {t} batch {b} ({n} {e}): {}", err.as_deref().unwrap_or(""));
-            }
+            print!("{}", crate::push::report::render(&r));
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { tenant, json } => {

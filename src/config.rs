@@ -60,8 +60,22 @@ pub struct PushSettings {
     /// Runs tried for one batch when LeanIX ends them FAILED, before the batch is
     /// dead-lettered with its warnings.
     pub max_run_attempts: u32,
-    /// Attempts of one HTTP call on 429/5xx/transport errors (honouring `Retry-After`).
+    /// Attempts of one LeanIX call (every call: token, create, start, status, list, warnings,
+    /// configurations) on 429/5xx/transport errors before the pass gives up.
     pub max_http_attempts: u32,
+    /// First wait before a retry when LeanIX sends no `Retry-After`, in milliseconds
+    /// (doubling per attempt, full jitter).
+    pub retry_base_ms: u64,
+    /// Longest such wait, in milliseconds.
+    pub retry_max_ms: u64,
+    /// A push pass stops when this much time has passed: the batch in hand stays pending
+    /// for the next pass (a `Retry-After` that would end past it ends the pass at once).
+    #[serde(with = "humantime_serde")]
+    pub pass_deadline: Duration,
+    /// The processor configuration installed in LeanIX: a JSON file like
+    /// `config/leanix/processors.json` (the built-in copy of that file when not set).
+    #[serde(default)]
+    pub processor_configuration: Option<PathBuf>,
     /// First wait between status polls, in milliseconds (growing by half each poll).
     pub poll_base_ms: u64,
     /// Longest wait between status polls, in milliseconds.
@@ -305,6 +319,10 @@ pub struct PushFile {
     pub api_token_env: Option<String>,
     /// File holding the API token.
     pub api_token_file: Option<PathBuf>,
+    /// Install or update the daemon's processor configuration in the workspace before
+    /// pushing (default true); false when a workspace admin owns it (the daemon then only
+    /// checks that one exists).
+    pub manage_configuration: Option<bool>,
 }
 
 /// A tenant's resolved push target.
@@ -320,6 +338,8 @@ pub struct PushTarget {
     pub batch_size: u32,
     /// The API token (a secret).
     pub api_token: SecretString,
+    /// Whether the daemon installs and updates its processor configuration.
+    pub manage_configuration: bool,
 }
 
 /// A tenant file as written.
@@ -555,6 +575,7 @@ impl TenantFile {
                 workspace: p.workspace.clone(),
                 batch_size,
                 api_token: SecretString::from(token),
+                manage_configuration: p.manage_configuration.unwrap_or(true),
             })
         } else {
             None

@@ -86,6 +86,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
             workspace: None,
             batch_size: settings.push.batch_size,
             api_token: secrecy::SecretString::from(crate::simulator::leanix::DEFAULT_API_TOKEN.to_string()),
+            manage_configuration: true,
         }),
     };
     let target = tenant.push.clone().context("demo tenant pushes")?;

@@ -666,3 +666,191 @@ async fn hundred_thousand_items_in_batches_and_in_parallel() {
     assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
     eprintln!("100,000 items in 40 batches: {elapsed:?}");
 }
+
+/// The daemon's shipped processor configuration for connector `tenant-a`, version 1.0.0.
+fn shipped_configuration() -> Value {
+    let mut c: Value = serde_json::from_str(include_str!("../config/leanix/processors.json")).unwrap();
+    c["connectorType"] = json!("netsuite-discovery");
+    c["connectorId"] = json!("tenant-a");
+    c["connectorVersion"] = json!("1.0.0");
+    c["processingDirection"] = json!("inbound");
+    c
+}
+
+#[tokio::test]
+async fn configurations_are_put_listed_filtered_and_deleted() {
+    let sim = start_sim(LeanixSimConfig::default()).await;
+    let api = Api::new(&sim).await;
+    let put = |body: Value| {
+        let api = &api;
+        async move { api.send(reqwest::Method::PUT, "/configurations", Some(serde_json::to_vec(&body).unwrap())).await }
+    };
+    assert_eq!(api.send(reqwest::Method::GET, "/configurations", None).await.body, json!([]));
+    // Refused, naming what is wrong or not simulated.
+    let mut bad = shipped_configuration();
+    bad.as_object_mut().unwrap().remove("connectorId");
+    bad["processors"][0]["processorType"] = json!("inboundSubscription");
+    let a = put(bad).await;
+    assert_eq!(a.status, 400);
+    let msg = a.body["errorMessage"].as_str().unwrap();
+    assert!(msg.contains("connectorId is required") && msg.contains("inboundSubscription"), "{msg}");
+    assert!(sim.configurations().is_empty());
+    // Installed (204), replaced on the same key, listed with filters.
+    assert_eq!(put(shipped_configuration()).await.status, 204);
+    let mut changed = shipped_configuration();
+    changed["processors"][0]["processorName"] = json!("renamed");
+    assert_eq!(put(changed).await.status, 204);
+    let mut other = shipped_configuration();
+    other["connectorVersion"] = json!("2.0.0");
+    assert_eq!(put(other).await.status, 204);
+    let all = api.send(reqwest::Method::GET, "/configurations", None).await.body;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let one = api
+        .send(
+            reqwest::Method::GET,
+            "/configurations?connectorId=tenant-a&connectorVersion=1.0.0&processingDirection=inbound",
+            None,
+        )
+        .await
+        .body;
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    assert_eq!(one[0]["processors"][0]["processorName"], "renamed");
+    assert_eq!(api.send(reqwest::Method::GET, "/configurations?connectorId=other", None).await.body, json!([]));
+    // Deleted by its four connector fields.
+    let key =
+        "connectorType=netsuite-discovery&connectorId=tenant-a&connectorVersion=2.0.0&processingDirection=inbound";
+    assert_eq!(api.send(reqwest::Method::DELETE, "/configurations?connectorId=tenant-a", None).await.status, 400);
+    assert_eq!(api.send(reqwest::Method::DELETE, &format!("/configurations?{key}"), None).await.status, 200);
+    assert_eq!(api.send(reqwest::Method::DELETE, &format!("/configurations?{key}"), None).await.status, 404);
+    assert_eq!(sim.configurations().len(), 1);
+    assert!(sim.request_log().iter().any(|r| r.endpoint == Endpoint::Configurations && r.method == "PUT"));
+}
+
+async fn run_to_end(api: &Api, doc: &Value) -> String {
+    let id = api.create_ok(doc).await;
+    assert_eq!(api.start(&id).await.status, 200);
+    assert_eq!(api.poll_to_end(&id).await.last().unwrap(), "FINISHED");
+    id
+}
+
+#[tokio::test]
+async fn without_a_matching_configuration_a_run_has_no_effect() {
+    let sim = start_sim(LeanixSimConfig::default().with_polls_to_finish(1)).await;
+    let api = Api::new(&sim).await;
+    let mut other = shipped_configuration();
+    other["connectorVersion"] = json!("0.9.0");
+    sim.put_configuration(other).unwrap();
+    let id = run_to_end(&api, &ldif("b1", items("a", 3))).await;
+    assert!(sim.fact_sheets().is_empty(), "no configuration for 1.0.0: nothing written");
+    let w = api.warnings(&id, "").await.body;
+    assert_eq!(w.as_array().unwrap().len(), 3, "one warning per item: {w}");
+    assert_eq!(w[0]["content"], "ns:1234:vendor:a0");
+    assert!(w[0]["message"].as_str().unwrap().contains("No processor configuration"));
+    assert_eq!(w[0]["status"], "ERROR");
+    assert!(!sim.run(&id).unwrap().applied);
+}
+
+#[tokio::test]
+async fn the_configuration_writes_fact_sheets_relations_metrics_and_archives() {
+    let sim = start_sim(LeanixSimConfig::default().with_polls_to_finish(1)).await;
+    let api = Api::new(&sim).await;
+    sim.put_configuration(shipped_configuration()).unwrap();
+    let dept = |id: &str, parent: Option<&str>| {
+        json!({"type": "Department", "id": format!("d:{id}"), "data": {"name": format!("Dept {id}"),
+               "departmentId": id, "parentExternalId": parent.map(|p| format!("d:{p}"))}})
+    };
+    // A child before its parent in one run: fact sheets (run 0) come before relations (run 1).
+    let content = vec![
+        dept("2", Some("1")),
+        dept("1", None),
+        dept("3", Some("9")),
+        json!({"type": "Employee", "id": "e:1", "data": {"name": "Ann Lee", "departmentExternalId": "d:2"}}),
+        json!({"type": "Service", "id": "v:1", "data": {"name": "Acme", "entityId": "ACME"}}),
+        json!({"type": "Service", "id": "v:2", "data": {"name": null, "entityId": null}}),
+        json!({"type": "Invoice", "id": "i:1", "data": {"time": "2026-01-02T00:00:00Z", "amount": "12.50",
+               "currency": "EUR"}}),
+        json!({"type": "Invoice", "id": "i:2", "data": {"time": null, "amount": "1.00", "currency": "EUR"}}),
+    ];
+    let id = run_to_end(&api, &ldif("b1", content)).await;
+    let sheets = sim.fact_sheets();
+    let names: Vec<(&str, &str, &str)> =
+        sheets.iter().map(|f| (f.fs_type.as_str(), f.external_id.as_str(), f.name().unwrap_or(""))).collect();
+    assert!(names.contains(&("Organization", "d:2", "Dept 2")));
+    assert!(names.contains(&("Employee", "e:1", "Ann Lee")));
+    assert!(names.contains(&("Provider", "v:1", "Acme")));
+    assert!(names.contains(&("Provider", "v:2", "v:2")), "the name falls back to the external id");
+    let rels: Vec<(String, String, String)> = sim.relations().into_iter().map(|r| (r.rel_type, r.from, r.to)).collect();
+    assert_eq!(
+        rels,
+        [
+            ("relEmployeeToOrganization".into(), "e:1".into(), "d:2".into()),
+            ("relToParent".into(), "d:2".into(), "d:1".into()),
+        ]
+    );
+    let points = sim.metric_points();
+    assert_eq!(points.len(), 1);
+    assert_eq!(
+        (points[0].value, points[0].tags["invoice"].as_str(), points[0].tags["currency"].as_str()),
+        (12.5, "i:1", "EUR")
+    );
+    // Warnings name the items no processor could use: a parent not there, a point without time.
+    let w = api.warnings(&id, "").await.body;
+    let named: Vec<&str> = w.as_array().unwrap().iter().map(|x| x["content"].as_str().unwrap()).collect();
+    assert_eq!(named, ["d:3", "i:2"], "{w}");
+    assert_eq!(w[0]["processor"]["name"], "Department parents");
+
+    // Deletions archive; the relations of an archived fact sheet go with it; a deleted
+    // invoice's point becomes 0.
+    let deletions = vec![
+        json!({"type": "DepartmentDeleted", "id": "d:1", "data": {}}),
+        json!({"type": "ServiceDeleted", "id": "v:9", "data": {}}),
+        json!({"type": "InvoiceDeleted", "id": "i:1", "data": {"time": "2026-01-02T00:00:00Z", "currency": "EUR"}}),
+    ];
+    let id = run_to_end(&api, &ldif("b2", deletions)).await;
+    assert_eq!(api.warnings(&id, "").await.body, json!([]));
+    let archived: Vec<String> = sim.fact_sheets().into_iter().filter(|f| f.archived).map(|f| f.external_id).collect();
+    assert_eq!(archived, ["d:1"]);
+    assert!(sim.relations().iter().all(|r| r.rel_type != "relToParent"));
+    assert_eq!(sim.metric_points()[0].value, 0.0);
+    // The same external id sent again makes a new fact sheet (LeanIX documents this).
+    run_to_end(&api, &ldif("b3", vec![dept("1", None)])).await;
+    let d1: Vec<bool> = sim.fact_sheets().into_iter().filter(|f| f.external_id == "d:1").map(|f| f.archived).collect();
+    assert_eq!(d1, [true, false]);
+}
+
+#[tokio::test]
+async fn ignored_items_and_server_errors_with_retry_after() {
+    let sim = start_sim(LeanixSimConfig::default().with_polls_to_finish(1)).await;
+    let api = Api::new(&sim).await;
+    sim.put_configuration(shipped_configuration()).unwrap();
+    sim.push_faults(Endpoint::Start, vec![LeanixFault::ignore_items(2, "value not allowed")]);
+    let id = run_to_end(&api, &ldif("b1", items("x", 5))).await;
+    let w = api.warnings(&id, "").await.body;
+    assert_eq!(w.as_array().unwrap().len(), 2);
+    assert_eq!(
+        (w[1]["content"].as_str(), w[1]["message"].as_str()),
+        (Some("ns:1234:vendor:x1"), Some("value not allowed"))
+    );
+    assert_eq!(sim.fact_sheets().len(), 3, "the ignored items were not written");
+    sim.push_faults(FaultTarget::Any, vec![LeanixFault::server_error_retry_after(503, 7)]);
+    let a = api.send(reqwest::Method::GET, "/configurations", None).await;
+    assert_eq!(a.status, 503);
+    assert_eq!(a.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("7"));
+}
+
+#[tokio::test]
+async fn content_no_processor_takes_is_ignored_with_a_warning() {
+    let sim = start_sim(LeanixSimConfig::default().with_polls_to_finish(1)).await;
+    let api = Api::new(&sim).await;
+    sim.put_configuration(shipped_configuration()).unwrap();
+    let content = vec![
+        json!({"type": "Servic", "id": "v:1", "data": {"name": "typo in the type"}}),
+        json!({"type": "Service", "id": "v:2", "data": {"name": "Acme"}}),
+    ];
+    let id = run_to_end(&api, &ldif("b1", content)).await;
+    let w = api.warnings(&id, "").await.body;
+    assert_eq!(w.as_array().unwrap().len(), 1, "{w}");
+    assert_eq!(w[0]["content"], "v:1");
+    assert!(w[0]["message"].as_str().unwrap().contains("Servic"));
+    assert_eq!(sim.fact_sheets().len(), 1);
+}

@@ -28,6 +28,8 @@ fn push_settings() -> PushSettings {
     let mut s = Settings::load(None).unwrap().push;
     s.poll_base_ms = 5;
     s.poll_max_ms = 20;
+    s.retry_base_ms = 5;
+    s.retry_max_ms = 50;
     s
 }
 
@@ -60,6 +62,7 @@ async fn world(batch_size: u32) -> World {
         workspace: None,
         batch_size,
         api_token: SecretString::from(DEFAULT_API_TOKEN.to_string()),
+        manage_configuration: true,
     });
     World { ns, _ns_running: ns_running, lx, tenant: t }
 }

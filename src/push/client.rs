@@ -1,8 +1,14 @@
 //! The LeanIX Integration API client: an access token from the API token (cached, renewed
-//! shortly before expiry or on a 401), synchronization runs created, started, polled and their
-//! warnings read. Calls that cannot create anything twice are retried on 429 (honouring
-//! `Retry-After`), 5xx and transport errors; creating a run is retried only on 429, since a
-//! lost answer may hide a run that exists (the pusher looks it up by its description).
+//! shortly before expiry or on a 401), synchronization runs created, started, polled and
+//! their warnings read, processor configurations read and written.
+//!
+//! One retry policy ([`RetryPolicy`]) for every call: 429, 5xx and transport errors are tried
+//! again at most `max_attempts` times, after the `Retry-After` LeanIX sent (429 and 5xx) or
+//! else an exponential back-off with full jitter; a deadline set for the pass
+//! ([`LeanixClient::set_deadline`]) ends the retries early when a wait would pass it. Creating
+//! a run is tried again here only on 429 (nothing was created); on a 5xx or a lost answer the
+//! pusher looks the run up by its description before sending it again, waiting by the same
+//! policy ([`LeanixClient::pause`]).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -31,6 +37,9 @@ pub enum LeanixError {
     /// The answer could not be read.
     #[error("unreadable LeanIX answer: {0}")]
     Decode(String),
+    /// The pass's deadline came (or a wait LeanIX asked for would pass it).
+    #[error("push pass deadline reached: {0}")]
+    Deadline(String),
 }
 
 impl LeanixError {
@@ -39,7 +48,7 @@ impl LeanixError {
         match self {
             LeanixError::Http { status, .. } => *status == 429 || *status >= 500,
             LeanixError::Transport(_) => true,
-            LeanixError::Decode(_) => false,
+            LeanixError::Decode(_) | LeanixError::Deadline(_) => false,
         }
     }
 
@@ -49,6 +58,7 @@ impl LeanixError {
             LeanixError::Http { status, .. } => format!("http_{status}"),
             LeanixError::Transport(_) => "transport".into(),
             LeanixError::Decode(_) => "decode".into(),
+            LeanixError::Deadline(_) => "deadline".into(),
         }
     }
 }
@@ -73,13 +83,45 @@ pub enum Started {
     Already,
 }
 
+/// When and how long to wait before a LeanIX call is sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts of one call, the first included.
+    pub max_attempts: u32,
+    /// First back-off ceiling (doubling per attempt) when LeanIX sends no `Retry-After`.
+    pub base: Duration,
+    /// Largest back-off ceiling.
+    pub max: Duration,
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempt + 1` after `error` ended attempt `attempt` (counting
+    /// from 1), or `None` when the call must not be sent again (not transient, or attempts
+    /// used up). `Retry-After` of a 429 or 5xx is taken as it is; otherwise a random wait up
+    /// to `base * 2^(attempt-1)`, at most `max`.
+    pub fn wait(&self, attempt: u32, error: &LeanixError) -> Option<Duration> {
+        if !error.is_transient() || attempt >= self.max_attempts {
+            return None;
+        }
+        if let LeanixError::Http { status, retry_after: Some(d), .. } = error {
+            if *status == 429 || *status >= 500 {
+                return Some(*d);
+            }
+        }
+        let ceiling = self.base.saturating_mul(1u32 << (attempt.saturating_sub(1)).min(16)).min(self.max);
+        let ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Some(Duration::from_millis(rand::thread_rng().gen_range(0..=ms)))
+    }
+}
+
 /// The client of one LeanIX workspace (one API token).
 pub struct LeanixClient {
     http: reqwest::Client,
     base: String,
     api_token: SecretString,
     token: Mutex<Option<(String, Instant)>>,
-    max_attempts: u32,
+    policy: RetryPolicy,
+    deadline: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl std::fmt::Debug for LeanixClient {
@@ -109,7 +151,7 @@ impl LeanixClient {
         base_url: &str,
         api_token: SecretString,
         timeout: Duration,
-        max_attempts: u32,
+        policy: RetryPolicy,
     ) -> Result<Self, LeanixError> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -121,8 +163,56 @@ impl LeanixClient {
             base: base_url.trim_end_matches('/').to_string(),
             api_token,
             token: Mutex::new(None),
-            max_attempts: max_attempts.max(1),
+            policy: RetryPolicy { max_attempts: policy.max_attempts.max(1), ..policy },
+            deadline: Mutex::new(None),
         })
+    }
+
+    /// The retry policy.
+    pub fn policy(&self) -> RetryPolicy {
+        self.policy
+    }
+
+    /// Sets (or clears) the deadline of the pass: no call is sent, and no wait begins that
+    /// would end, after it.
+    pub fn set_deadline(&self, deadline: Option<tokio::time::Instant>) {
+        *self.deadline.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = deadline;
+    }
+
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        *self.deadline.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// An error when the deadline has passed.
+    pub fn check_deadline(&self) -> Result<(), LeanixError> {
+        match self.deadline() {
+            Some(d) if tokio::time::Instant::now() >= d => {
+                Err(LeanixError::Deadline("no time left in this pass".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits as the policy says after `error` ended attempt `attempt` of the call `what`;
+    /// the error back when the call must not be sent again, a deadline error when the wait
+    /// would pass the deadline.
+    pub async fn pause(&self, what: &str, attempt: u32, error: LeanixError) -> Result<(), LeanixError> {
+        let Some(wait) = self.policy.wait(attempt, &error) else {
+            return Err(error);
+        };
+        if let Some(d) = self.deadline() {
+            if tokio::time::Instant::now() + wait > d {
+                return Err(LeanixError::Deadline(format!(
+                    "{what}: {} after attempt {attempt}, and waiting {} ms would pass the deadline",
+                    error.label(),
+                    wait.as_millis()
+                )));
+            }
+        }
+        tracing::warn!(call = what, attempt, error = %error.label(), wait_ms = wait.as_millis() as u64, "LeanIX call failed, retrying");
+        metrics::counter!("leanix_retries_total", "call" => what.to_string(), "error" => error.label()).increment(1);
+        tokio::time::sleep(wait).await;
+        Ok(())
     }
 
     fn cached_token(&self) -> Option<String> {
@@ -167,23 +257,29 @@ impl LeanixClient {
         Ok(token.to_string())
     }
 
-    /// One call with the bearer token: a 401 renews the token once; transient errors are
-    /// retried (all of them when `idempotent`, only 429 otherwise) with back-off honouring
-    /// `Retry-After`.
+    /// One call with the bearer token: a 401 renews the token once; transient errors (of the
+    /// call or of fetching the token) are sent again by the policy (all of them when
+    /// `idempotent`, only 429 otherwise).
     async fn call(
         &self,
         method: Method,
         path: &str,
+        query: &[(&str, &str)],
         body: Option<&Value>,
         idempotent: bool,
     ) -> Result<Value, LeanixError> {
         let url = format!("{}/services/integration-api/v1{path}", self.base);
+        let what = path.split('?').next().unwrap_or(path);
         let mut attempt = 1;
         let mut renewed = false;
         loop {
+            self.check_deadline()?;
             let result = async {
                 let token = self.access_token().await?;
                 let mut req = self.http.request(method.clone(), &url).bearer_auth(token);
+                if !query.is_empty() {
+                    req = req.query(query);
+                }
                 if let Some(b) = body {
                     req = req.json(b);
                 }
@@ -207,22 +303,11 @@ impl LeanixClient {
                     renewed = true;
                 }
                 Err(e) => {
-                    let retry = match &e {
-                        LeanixError::Http { status: 429, .. } => true,
-                        other => idempotent && other.is_transient(),
-                    };
-                    if !retry || attempt >= self.max_attempts {
+                    let again = idempotent || matches!(e, LeanixError::Http { status: 429, .. });
+                    if !again {
                         return Err(e);
                     }
-                    let wait = match &e {
-                        LeanixError::Http { retry_after: Some(d), .. } => *d,
-                        _ => {
-                            let ceiling = 200u64.saturating_mul(1 << attempt.min(10)).min(10_000);
-                            Duration::from_millis(rand::thread_rng().gen_range(0..=ceiling))
-                        }
-                    };
-                    tracing::warn!(path, attempt, error = %e.label(), wait_ms = wait.as_millis() as u64, "LeanIX call failed, retrying");
-                    tokio::time::sleep(wait).await;
+                    self.pause(what, attempt, e).await?;
                     attempt += 1;
                 }
             }
@@ -231,7 +316,7 @@ impl LeanixClient {
 
     /// Creates a synchronization run (not started) with `ldif`.
     pub async fn create_run(&self, ldif: &Value) -> Result<RunInfo, LeanixError> {
-        let v = self.call(Method::POST, "/synchronizationRuns?start=false", Some(ldif), false).await?;
+        let v = self.call(Method::POST, "/synchronizationRuns", &[("start", "false")], Some(ldif), false).await?;
         // One public client reads an object, a derived OpenAPI says an array: accept both.
         let obj = match &v {
             Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
@@ -242,7 +327,7 @@ impl LeanixClient {
 
     /// Starts a run; a 400 (already started) counts as started.
     pub async fn start_run(&self, id: &str) -> Result<Started, LeanixError> {
-        match self.call(Method::POST, &format!("/synchronizationRuns/{id}/start"), None, true).await {
+        match self.call(Method::POST, &format!("/synchronizationRuns/{id}/start"), &[], None, true).await {
             Ok(_) => Ok(Started::Now),
             Err(LeanixError::Http { status: 400, .. }) => Ok(Started::Already),
             Err(e) => Err(e),
@@ -251,34 +336,68 @@ impl LeanixClient {
 
     /// The status of a run.
     pub async fn status(&self, id: &str) -> Result<String, LeanixError> {
-        let v = self.call(Method::GET, &format!("/synchronizationRuns/{id}/status"), None, true).await?;
+        let v = self.call(Method::GET, &format!("/synchronizationRuns/{id}/status"), &[], None, true).await?;
         v.get("status")
             .and_then(Value::as_str)
             .map(str::to_string)
             .ok_or_else(|| LeanixError::Decode(format!("no status in {v}")))
     }
 
-    /// Every warning of a run (read 100 at a time).
+    /// Every warning of a run, read 100 at a time (`offset` a multiple of `limit`, as
+    /// documented), at most [`MAX_WARNING_PAGES`] pages.
     pub async fn warnings(&self, id: &str) -> Result<Vec<Value>, LeanixError> {
         let mut out = Vec::new();
-        loop {
-            let path = format!("/synchronizationRuns/{id}/warnings?offset={}&limit=100", out.len());
-            let page = match self.call(Method::GET, &path, None, true).await? {
+        for page in 0..MAX_WARNING_PAGES {
+            let offset = (page * WARNINGS_PAGE).to_string();
+            let limit = WARNINGS_PAGE.to_string();
+            let path = format!("/synchronizationRuns/{id}/warnings");
+            let answer = self.call(Method::GET, &path, &[("offset", &offset), ("limit", &limit)], None, true).await?;
+            let items = match answer {
                 Value::Array(a) => a,
                 Value::Object(o) => o.get("data").and_then(Value::as_array).cloned().unwrap_or_default(),
                 _ => Vec::new(),
             };
-            let n = page.len();
-            out.extend(page);
-            if n < 100 {
+            let n = items.len();
+            out.extend(items);
+            if n < WARNINGS_PAGE {
                 return Ok(out);
             }
         }
+        tracing::warn!(run = id, read = out.len(), "a run has more warnings than are read; the rest is not looked at");
+        Ok(out)
+    }
+
+    /// The processor configurations LeanIX holds for this connector (inbound), any version
+    /// when `version` is `None`.
+    pub async fn configurations(
+        &self,
+        connector_type: &str,
+        connector_id: &str,
+        version: Option<&str>,
+    ) -> Result<Vec<Value>, LeanixError> {
+        let mut query =
+            vec![("connectorType", connector_type), ("connectorId", connector_id), ("processingDirection", "inbound")];
+        if let Some(v) = version {
+            query.push(("connectorVersion", v));
+        }
+        match self.call(Method::GET, "/configurations", &query, None, true).await? {
+            Value::Array(a) => Ok(a),
+            Value::Null => Ok(Vec::new()),
+            other => Err(LeanixError::Decode(format!(
+                "configurations: expected an array, got {}",
+                snippet(other.to_string().as_bytes())
+            ))),
+        }
+    }
+
+    /// Inserts or updates a processor configuration (`PUT /configurations`).
+    pub async fn put_configuration(&self, configuration: &Value) -> Result<(), LeanixError> {
+        self.call(Method::PUT, "/configurations", &[], Some(configuration), true).await.map(|_| ())
     }
 
     /// The runs LeanIX knows, with their descriptions.
     pub async fn list_runs(&self) -> Result<Vec<RunInfo>, LeanixError> {
-        let v = self.call(Method::GET, "/synchronizationRuns", None, true).await?;
+        let v = self.call(Method::GET, "/synchronizationRuns", &[], None, true).await?;
         let items = match &v {
             Value::Array(a) => a.clone(),
             Value::Object(o) => o.get("data").and_then(Value::as_array).cloned().unwrap_or_default(),
@@ -287,6 +406,12 @@ impl LeanixClient {
         Ok(items.iter().filter_map(run_info).collect())
     }
 }
+
+/// Warnings read per request (the documented maximum).
+const WARNINGS_PAGE: usize = 100;
+
+/// Pages of warnings read at most per run.
+pub const MAX_WARNING_PAGES: usize = 1000;
 
 fn run_info(v: &Value) -> Option<RunInfo> {
     Some(RunInfo {

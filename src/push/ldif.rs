@@ -1,12 +1,15 @@
 //! LDIF documents: the required header fields LeanIX documents, and our own choices for
-//! content types, external ids and data fields (kept in `PushSettings` and here, in one place).
+//! content types, external ids and data fields (kept in `PushSettings` and here, in one place;
+//! `config/leanix/processors.json` maps them onto fact sheets, relations and metrics). A
+//! deletion travels as its own content type (`ServiceDeleted`, ...) with the record's last
+//! content.
 
 use serde_json::{json, Map, Value};
 
 use crate::config::{PushSettings, PushTarget};
 use crate::store::outbox::Claimed;
 
-/// The LDIF content type of an outbox entity.
+/// The LDIF content type of an outbox entity's upserts.
 pub fn content_type(entity: &str) -> &'static str {
     match entity {
         "departments" => "Department",
@@ -14,6 +17,18 @@ pub fn content_type(entity: &str) -> &'static str {
         "services" => "Service",
         "invoices" => "Invoice",
         _ => "Cost",
+    }
+}
+
+/// The LDIF content type of an outbox entity's deletions (`DepartmentDeleted`, ...): the
+/// processor configuration archives their fact sheets (or zeroes their metric points).
+pub fn deleted_content_type(entity: &str) -> &'static str {
+    match entity {
+        "departments" => "DepartmentDeleted",
+        "employees" => "EmployeeDeleted",
+        "services" => "ServiceDeleted",
+        "invoices" => "InvoiceDeleted",
+        _ => "CostDeleted",
     }
 }
 
@@ -36,8 +51,49 @@ fn record_type(entity: &str, row: &Value) -> String {
     }
 }
 
-/// The fact sheet's data, from the stored row (amounts arrive as exact decimal text).
-fn data(entity: &str, row: &Value) -> Value {
+/// The external id of another record a row refers to (`None` when it refers to none).
+fn reference(settings: &PushSettings, account: &str, record_type: &str, row: &Value, key: &str) -> Value {
+    match text(row, key) {
+        Value::String(id) if !id.is_empty() => {
+            Value::String(format!("{}:{}:{}:{}", settings.id_prefix, account, record_type, id))
+        }
+        _ => Value::Null,
+    }
+}
+
+/// A date (`YYYY-MM-DD`) as the instant a metric point needs (`YYYY-MM-DDT00:00:00Z`).
+fn point_time(row: &Value) -> Value {
+    match row.get("tran_date").and_then(Value::as_str) {
+        Some(d) if d.len() >= 10 => Value::String(format!("{}T00:00:00Z", &d[..10])),
+        _ => Value::Null,
+    }
+}
+
+/// The fact sheet's data, from the stored row (amounts arrive as exact decimal text), with
+/// the external ids of the records it refers to (parent department, department, vendor,
+/// employee) for the relation processors.
+fn data(settings: &PushSettings, account: &str, entity: &str, row: &Value) -> Value {
+    let mut d = base_data(entity, row);
+    let refs: &[(&str, &str, &str)] = match entity {
+        "departments" => &[("parentExternalId", "department", "parent_internal_id")],
+        "employees" => &[("departmentExternalId", "department", "department_internal_id")],
+        "invoices" => &[("vendorExternalId", "vendor", "vendor_internal_id")],
+        "costs" => &[("employeeExternalId", "employee", "employee_internal_id")],
+        _ => &[],
+    };
+    if let Value::Object(m) = &mut d {
+        for (key, record_type, column) in refs {
+            m.insert((*key).to_string(), reference(settings, account, record_type, row, column));
+        }
+        if matches!(entity, "invoices" | "costs") {
+            m.insert("time".into(), point_time(row));
+        }
+    }
+    d
+}
+
+/// The record's own fields, named after SMP's file-import columns.
+fn base_data(entity: &str, row: &Value) -> Value {
     let v = |k: &str| text(row, k);
     match entity {
         "departments" => json!({
@@ -95,9 +151,9 @@ pub fn document(
         .iter()
         .map(|i| {
             json!({
-                "type": content_type(entity),
+                "type": if i.deleted { deleted_content_type(entity) } else { content_type(entity) },
                 "id": external_id(settings, account, entity, i),
-                "data": data(entity, &i.row),
+                "data": data(settings, account, entity, &i.row),
             })
         })
         .collect();

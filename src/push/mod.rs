@@ -6,11 +6,14 @@
 //! the run list instead of being pushed twice.
 
 pub mod client;
+pub mod configuration;
 pub mod ldif;
 pub mod pusher;
+pub mod report;
 
-pub use client::{LeanixClient, LeanixError};
-pub use pusher::{push_tenant, PushError, PushSummary};
+pub use client::{LeanixClient, LeanixError, RetryPolicy};
+pub use configuration::Setup;
+pub use pusher::{push_tenant, setup_configuration, PushError, PushSummary};
 
 use crate::config::{PushSettings, PushTarget};
 
@@ -20,6 +23,10 @@ pub fn client_for(target: &PushTarget, settings: &PushSettings) -> Result<Leanix
         &target.base_url,
         target.api_token.clone(),
         std::time::Duration::from_secs(settings.request_timeout_seconds),
-        settings.max_http_attempts,
+        RetryPolicy {
+            max_attempts: settings.max_http_attempts,
+            base: std::time::Duration::from_millis(settings.retry_base_ms),
+            max: std::time::Duration::from_millis(settings.retry_max_ms),
+        },
     )
 }

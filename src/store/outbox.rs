@@ -78,8 +78,35 @@ pub struct Claimed {
     pub id: i64,
     /// NetSuite internal id of the record.
     pub internal_id: String,
-    /// The record's content (raw JSON plus our columns) as it is now.
+    /// The record's content (raw JSON plus our columns) as it is now; a deleted record's
+    /// row is still there (marked, never erased).
     pub row: serde_json::Value,
+    /// Whether the change is a deletion (the record is gone from NetSuite).
+    pub deleted: bool,
+}
+
+/// An item LeanIX did not take: its record and LeanIX's message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    /// NetSuite internal id of the record.
+    pub internal_id: String,
+    /// LeanIX's warning(s) about it.
+    pub message: String,
+}
+
+/// A rejected change as the `outbox` command shows it.
+#[derive(Clone, Debug)]
+pub struct RejectedRow {
+    /// Tenant.
+    pub tenant_id: String,
+    /// Entity.
+    pub entity: String,
+    /// NetSuite internal id.
+    pub internal_id: String,
+    /// The connectorVersion it was rejected under.
+    pub version: Option<String>,
+    /// LeanIX's message.
+    pub message: Option<String>,
 }
 
 /// Counts of the outbox for the `outbox` command.
@@ -89,8 +116,40 @@ pub struct OutboxReport {
     pub counts: Vec<(String, String, String, i64)>,
     /// Age in seconds of the oldest pending change, per tenant.
     pub oldest_pending: Vec<(String, f64)>,
-    /// Dead-lettered batches: (tenant, batch id, entity, items, error).
-    pub dead: Vec<(String, Uuid, String, i32, Option<String>)>,
+    /// Dead-lettered batches.
+    pub dead: Vec<DeadLetter>,
+    /// Rejected changes (the most recent first, at most [`REPORT_REJECTED`]).
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// A dead-lettered batch: (tenant, batch id, entity, items, error, warnings).
+pub type DeadLetter = (String, Uuid, String, i32, Option<String>, Option<serde_json::Value>);
+
+/// How many rejected changes the `outbox` report lists.
+pub const REPORT_REJECTED: i64 = 200;
+
+/// The rows of a batch with their current content: one per record (its latest change).
+fn batch_rows_sql(table: &str) -> String {
+    format!(
+        "SELECT DISTINCT ON (o.internal_id) o.id, o.internal_id, o.op = 'delete' AS deleted, {} AS row
+         FROM outbox o JOIN {table} t ON t.tenant_id = o.tenant_id AND t.internal_id = o.internal_id
+         WHERE o.batch_id = $1 ORDER BY o.internal_id, o.id DESC",
+        row_json(table)
+    )
+}
+
+fn claimed(rows: Vec<sqlx::postgres::PgRow>) -> Result<Vec<Claimed>, sqlx::Error> {
+    let mut claimed = Vec::with_capacity(rows.len());
+    for r in rows {
+        claimed.push(Claimed {
+            id: r.try_get("id")?,
+            internal_id: r.try_get("internal_id")?,
+            row: r.try_get("row")?,
+            deleted: r.try_get("deleted")?,
+        });
+    }
+    claimed.sort_by_key(|c| c.id);
+    Ok(claimed)
 }
 
 impl Store {
@@ -124,22 +183,8 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         }
-        let sql = format!(
-            "SELECT DISTINCT ON (o.internal_id) o.id, o.internal_id, {} AS row
-             FROM outbox o JOIN {table} t ON t.tenant_id = o.tenant_id AND t.internal_id = o.internal_id
-             WHERE o.batch_id = $1 ORDER BY o.internal_id, o.id DESC",
-            row_json(table)
-        );
-        let rows = sqlx::query(&sql).bind(batch).fetch_all(&mut *tx).await?;
-        let mut claimed = Vec::with_capacity(rows.len());
-        for r in rows {
-            claimed.push(Claimed {
-                id: r.try_get("id")?,
-                internal_id: r.try_get("internal_id")?,
-                row: r.try_get("row")?,
-            });
-        }
-        claimed.sort_by_key(|c| c.id);
+        let rows = sqlx::query(&batch_rows_sql(table)).bind(batch).fetch_all(&mut *tx).await?;
+        let claimed = claimed(rows)?;
         sqlx::query(
             "INSERT INTO push_batches (batch_id, tenant_id, entity, state, items, description) VALUES ($1, $2, $3, 'open', $4, $5)",
         )
@@ -157,23 +202,8 @@ impl Store {
     /// The rows of a batch claimed earlier (to resume it after a restart).
     pub async fn batch_rows(&self, batch: Uuid, entity: &str) -> Result<Vec<Claimed>, sqlx::Error> {
         let Some((_, table)) = PUSHED.iter().find(|(e, _)| *e == entity) else { return Ok(Vec::new()) };
-        let sql = format!(
-            "SELECT DISTINCT ON (o.internal_id) o.id, o.internal_id, {} AS row
-             FROM outbox o JOIN {table} t ON t.tenant_id = o.tenant_id AND t.internal_id = o.internal_id
-             WHERE o.batch_id = $1 ORDER BY o.internal_id, o.id DESC",
-            row_json(table)
-        );
-        let rows = sqlx::query(&sql).bind(batch).fetch_all(&self.pool).await?;
-        let mut claimed = Vec::with_capacity(rows.len());
-        for r in rows {
-            claimed.push(Claimed {
-                id: r.try_get("id")?,
-                internal_id: r.try_get("internal_id")?,
-                row: r.try_get("row")?,
-            });
-        }
-        claimed.sort_by_key(|c| c.id);
-        Ok(claimed)
+        let rows = sqlx::query(&batch_rows_sql(table)).bind(batch).fetch_all(&self.pool).await?;
+        claimed(rows)
     }
 
     /// Batches of a tenant left open, created or started (by a pusher that stopped).
@@ -224,7 +254,7 @@ impl Store {
         .await
     }
 
-    /// Marks a batch finished and its changes delivered, in one transaction.
+    /// Marks a batch finished and all its changes delivered, in one transaction.
     pub async fn finish_batch(&self, batch: Uuid) -> Result<(), sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE outbox SET state = 'delivered', delivered_at = now() WHERE batch_id = $1")
@@ -236,6 +266,75 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await
+    }
+
+    /// Settles a batch whose run FINISHED, in one transaction: the items LeanIX warned about
+    /// become `rejected` with its message and the `version` (connectorVersion) they were sent
+    /// under; the rest is `delivered`, and so are older rejected changes of the records
+    /// delivered now (their newer content landed). The warnings are kept on the batch.
+    /// Returns how many changes were delivered.
+    pub async fn settle_batch(
+        &self,
+        batch: Uuid,
+        rejected: &[Rejected],
+        version: &str,
+        warnings: &serde_json::Value,
+    ) -> Result<u64, sqlx::Error> {
+        let ids: Vec<&str> = rejected.iter().map(|r| r.internal_id.as_str()).collect();
+        let messages: Vec<&str> = rejected.iter().map(|r| r.message.as_str()).collect();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'rejected', rejection = r.message, rejected_version = $4
+             FROM UNNEST($2::text[], $3::text[]) AS r(internal_id, message)
+             WHERE outbox.batch_id = $1 AND outbox.internal_id = r.internal_id",
+        )
+        .bind(batch)
+        .bind(&ids)
+        .bind(&messages)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        let delivered = sqlx::query(
+            "UPDATE outbox SET state = 'delivered', delivered_at = now() WHERE batch_id = $1 AND state = 'in_flight'",
+        )
+        .bind(batch)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE outbox o SET state = 'delivered', delivered_at = now()
+             FROM outbox d
+             WHERE d.batch_id = $1 AND d.state = 'delivered' AND o.state = 'rejected'
+               AND o.tenant_id = d.tenant_id AND o.entity = d.entity AND o.internal_id = d.internal_id AND o.id < d.id",
+        )
+        .bind(batch)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE push_batches SET state = 'finished', warnings = $2, updated_at = now() WHERE batch_id = $1",
+        )
+        .bind(batch)
+        .bind(warnings)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(delivered)
+    }
+
+    /// Queues again the rejected changes of a tenant that were sent under another
+    /// connectorVersion than `version`, or all of them when `all` (the configuration was
+    /// installed or changed in the workspace since). Returns how many.
+    pub async fn requeue_rejected(&self, tenant_id: &str, version: &str, all: bool) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::query(
+            "UPDATE outbox SET state = 'pending', batch_id = NULL
+             WHERE tenant_id = $1 AND state = 'rejected' AND ($3 OR rejected_version IS DISTINCT FROM $2)",
+        )
+        .bind(tenant_id)
+        .bind(version)
+        .bind(all)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
     }
 
     /// Dead-letters a batch with the error (and warnings) kept.
@@ -276,13 +375,32 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let dead = sqlx::query_as(
-            "SELECT tenant_id, batch_id, entity, items, error FROM push_batches
+            "SELECT tenant_id, batch_id, entity, items, error, warnings FROM push_batches
              WHERE state = 'dead' AND ($1::text IS NULL OR tenant_id = $1) ORDER BY updated_at",
         )
         .bind(tenant_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(OutboxReport { counts, oldest_pending, dead })
+        let rejected = sqlx::query(
+            "SELECT tenant_id, entity, internal_id, rejected_version, rejection FROM outbox
+             WHERE state = 'rejected' AND ($1::text IS NULL OR tenant_id = $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(tenant_id)
+        .bind(REPORT_REJECTED)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(RejectedRow {
+                tenant_id: r.try_get("tenant_id")?,
+                entity: r.try_get("entity")?,
+                internal_id: r.try_get("internal_id")?,
+                version: r.try_get("rejected_version")?,
+                message: r.try_get("rejection")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(OutboxReport { counts, oldest_pending, dead, rejected })
     }
 }
 

@@ -10,6 +10,7 @@ use super::faults::{FaultTarget, LeanixFault};
 use super::log::LeanixRequest;
 use super::runs::{DeliveredItem, RunStatus, SimRun, StatusAdvance};
 use super::server::LeanixSim;
+use super::workspace::{SimFactSheet, SimMetricPoint, SimRelation, SimWarning};
 
 impl LeanixSim {
     /// Accepts one more API token at the token endpoint.
@@ -95,7 +96,7 @@ impl LeanixSim {
     pub fn add_warnings(&self, id: &str, warnings: Vec<String>) -> Result<(), LeanixSimError> {
         let now = self.clock_now();
         self.lock()
-            .with_run(id, now, |run, _, _| run.warnings.extend(warnings))
+            .with_run(id, now, |run, _, _| run.warnings.extend(warnings.into_iter().map(SimWarning::run_level)))
             .ok_or_else(|| LeanixSimError::UnknownRun(id.to_string()))
     }
 
@@ -147,5 +148,53 @@ impl LeanixSim {
     /// rate-limit minute passes.
     pub fn advance_clock(&self, by: Duration) {
         self.inner.clock.advance(by);
+    }
+
+    /// The processor configurations installed, oldest first, as `GET /configurations`
+    /// lists them.
+    pub fn configurations(&self) -> Vec<serde_json::Value> {
+        self.lock().configurations.iter().map(|c| c.value.clone()).collect()
+    }
+
+    /// Installs a processor configuration as `PUT /configurations` does (for tests that
+    /// drive the API by hand); the problems, when it is refused.
+    pub fn put_configuration(&self, value: serde_json::Value) -> Result<(), Vec<String>> {
+        self.install(super::configurations::parse(value)?);
+        Ok(())
+    }
+
+    /// Removes every processor configuration (as an admin deleting them would).
+    pub fn clear_configurations(&self) {
+        self.lock().configurations.clear();
+    }
+
+    /// Inserts `config`, or replaces the one of its connector key.
+    pub(crate) fn install(&self, config: super::configurations::Configuration) {
+        let mut st = self.lock();
+        match st.configurations.iter_mut().find(|c| c.key == config.key) {
+            Some(existing) => *existing = config,
+            None => st.configurations.push(config),
+        }
+    }
+
+    /// Every fact sheet the runs wrote, active and archived, in creation order.
+    pub fn fact_sheets(&self) -> Vec<SimFactSheet> {
+        let mut st = self.lock();
+        st.catch_up_all(self.clock_now());
+        st.workspace.fact_sheets()
+    }
+
+    /// Every relation between active fact sheets, by external ids.
+    pub fn relations(&self) -> Vec<SimRelation> {
+        let mut st = self.lock();
+        st.catch_up_all(self.clock_now());
+        st.workspace.relations()
+    }
+
+    /// Every metric point written.
+    pub fn metric_points(&self) -> Vec<SimMetricPoint> {
+        let mut st = self.lock();
+        st.catch_up_all(self.clock_now());
+        st.workspace.metric_points()
     }
 }

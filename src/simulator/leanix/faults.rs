@@ -31,13 +31,15 @@ pub enum Endpoint {
     Warnings,
     /// `GET /services/integration-api/v1/synchronizationRuns`.
     List,
+    /// `GET`, `PUT` or `DELETE /services/integration-api/v1/configurations`.
+    Configurations,
     /// Any other path: answered 404, never given a fault.
     Other,
 }
 
 impl Endpoint {
     /// A short name for logs: `token`, `create`, `start`, `status`, `warnings`, `list`,
-    /// `other`.
+    /// `configurations`, `other`.
     pub fn as_str(self) -> &'static str {
         match self {
             Endpoint::Token => "token",
@@ -46,6 +48,7 @@ impl Endpoint {
             Endpoint::Status => "status",
             Endpoint::Warnings => "warnings",
             Endpoint::List => "list",
+            Endpoint::Configurations => "configurations",
             Endpoint::Other => "other",
         }
     }
@@ -70,6 +73,24 @@ pub enum LeanixFault {
     /// This HTTP status (500, 502, 503...) with a JSON error body; a status outside
     /// 500..=599 becomes 500. Nothing is done. Applies to every endpoint.
     ServerError(u16),
+    /// Like [`LeanixFault::ServerError`], with a `Retry-After` header of this many seconds.
+    /// Applies to every endpoint.
+    ServerErrorRetryAfter {
+        /// HTTP status (outside 500..=599: 500).
+        status: u16,
+        /// The `Retry-After` value in seconds.
+        retry_after_secs: u64,
+    },
+    /// The run this request starts is processed as usual, except that its first `count`
+    /// content items are left out, each with a warning carrying `message`, and the run still
+    /// ends `FINISHED` (LeanIX's "simply ignored" content). Applies to starting a run, and to
+    /// creating one with `?start=true`.
+    IgnoreItems {
+        /// How many items, from the first, are left out.
+        count: usize,
+        /// The warning's message.
+        message: String,
+    },
     /// HTTP 401, as if the access token had expired: the access token the request carried
     /// stops being accepted, so the client has to fetch a new one. On the token endpoint:
     /// 401 as if the API token were refused (it stays valid). Applies to every endpoint.
@@ -111,10 +132,13 @@ impl LeanixFault {
         match self {
             LeanixFault::TooManyRequests { .. }
             | LeanixFault::ServerError(_)
+            | LeanixFault::ServerErrorRetryAfter { .. }
             | LeanixFault::Unauthorized
             | LeanixFault::Delay(_) => true,
             LeanixFault::BadRequest { .. } | LeanixFault::DropAfterCreate => endpoint == Endpoint::Create,
-            LeanixFault::FailRun { .. } => starts_run && matches!(endpoint, Endpoint::Start | Endpoint::Create),
+            LeanixFault::FailRun { .. } | LeanixFault::IgnoreItems { .. } => {
+                starts_run && matches!(endpoint, Endpoint::Start | Endpoint::Create)
+            }
             LeanixFault::DuplicateStart => endpoint == Endpoint::Start,
         }
     }
@@ -127,6 +151,16 @@ impl LeanixFault {
     /// A [`LeanixFault::FailRun`] with these warnings.
     pub fn fail_run<S: Into<String>>(warnings: impl IntoIterator<Item = S>) -> Self {
         LeanixFault::FailRun { warnings: warnings.into_iter().map(Into::into).collect() }
+    }
+
+    /// A [`LeanixFault::IgnoreItems`].
+    pub fn ignore_items(count: usize, message: impl Into<String>) -> Self {
+        LeanixFault::IgnoreItems { count, message: message.into() }
+    }
+
+    /// A [`LeanixFault::ServerErrorRetryAfter`].
+    pub fn server_error_retry_after(status: u16, secs: u64) -> Self {
+        LeanixFault::ServerErrorRetryAfter { status, retry_after_secs: secs }
     }
 
     /// A [`LeanixFault::TooManyRequests`] with `Retry-After: secs`.

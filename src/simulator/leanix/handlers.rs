@@ -11,6 +11,7 @@ use axum::Router;
 use chrono::TimeDelta;
 use serde_json::{json, Value};
 
+use super::configurations::{self, KEY_FIELDS};
 use super::faults::{Endpoint, LeanixFault};
 use super::ldif;
 use super::log::LeanixRequest;
@@ -29,6 +30,9 @@ enum Call {
     Start { id: String },
     Status { id: String },
     Warnings { id: String, offset: usize, limit: usize },
+    ListConfigurations { filter: Vec<(String, String)> },
+    PutConfiguration,
+    DeleteConfiguration { filter: Vec<(String, String)> },
 }
 
 /// The routes, on `sim`.
@@ -40,6 +44,10 @@ pub(crate) fn router(sim: LeanixSim, max_body_bytes: usize) -> Router {
         .route(&format!("{runs}/{{id}}/start"), post(start))
         .route(&format!("{runs}/{{id}}/status"), get(status))
         .route(&format!("{runs}/{{id}}/warnings"), get(warnings))
+        .route(
+            &format!("{INTEGRATION_API_PATH}/configurations"),
+            get(list_configurations).put(put_configuration).delete(delete_configuration),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(sim)
@@ -87,6 +95,36 @@ async fn warnings(
 ) -> Reply {
     let call = paging(uri.query()).map(|(offset, limit)| Call::Warnings { id, offset, limit });
     sim.handle(Endpoint::Warnings, call, &method, &uri, &headers, Bytes::new()).await
+}
+
+/// The filter parameters `GET` and `DELETE /configurations` take.
+fn configuration_filter(query: Option<&str>) -> Vec<(String, String)> {
+    let pairs = wire::pairs(query.unwrap_or_default());
+    KEY_FIELDS
+        .iter()
+        .chain(["processingMode"].iter())
+        .filter_map(|k| wire::param(&pairs, k).map(|v| (k.to_string(), v.to_string())))
+        .collect()
+}
+
+async fn list_configurations(State(sim): State<LeanixSim>, method: Method, uri: Uri, headers: HeaderMap) -> Reply {
+    let call = Call::ListConfigurations { filter: configuration_filter(uri.query()) };
+    sim.handle(Endpoint::Configurations, Ok(call), &method, &uri, &headers, Bytes::new()).await
+}
+
+async fn put_configuration(
+    State(sim): State<LeanixSim>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    sim.handle(Endpoint::Configurations, Ok(Call::PutConfiguration), &method, &uri, &headers, body).await
+}
+
+async fn delete_configuration(State(sim): State<LeanixSim>, method: Method, uri: Uri, headers: HeaderMap) -> Reply {
+    let call = Call::DeleteConfiguration { filter: configuration_filter(uri.query()) };
+    sim.handle(Endpoint::Configurations, Ok(call), &method, &uri, &headers, Bytes::new()).await
 }
 
 async fn not_found(State(sim): State<LeanixSim>, method: Method, uri: Uri) -> Reply {
@@ -228,6 +266,15 @@ impl LeanixSim {
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 return Reply::error(status, "Simulated server error").injected();
             }
+            Some(LeanixFault::ServerErrorRetryAfter { status, retry_after_secs }) => {
+                let status = StatusCode::from_u16(status)
+                    .ok()
+                    .filter(|s| s.is_server_error())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let mut reply = Reply::error(status, "Simulated server error");
+                reply.retry_after = Some(retry_after_secs);
+                return reply.injected();
+            }
             Some(LeanixFault::Unauthorized) => {
                 if let (Some(t), true) = (&bearer, endpoint != Endpoint::Token) {
                     self.lock().access_tokens.remove(t);
@@ -244,6 +291,9 @@ impl LeanixSim {
                 Call::Start { id } => self.start_run(&id, other),
                 Call::Status { id } => self.run_status(&id),
                 Call::Warnings { id, offset, limit } => self.run_warnings(&id, offset, limit),
+                Call::ListConfigurations { filter } => self.list_configurations(&filter),
+                Call::PutConfiguration => self.answer_put_configuration(body),
+                Call::DeleteConfiguration { filter } => self.delete_configuration(&filter),
             },
         };
         match delayed {
@@ -312,11 +362,8 @@ impl LeanixSim {
         st.run_index.insert(id.clone(), idx);
         st.runs.push(run);
         if start {
-            let fail = match &fault {
-                Some(LeanixFault::FailRun { warnings }) => Some(warnings.clone()),
-                _ => None,
-            };
-            st.start_run(&id, now, fail);
+            let (fail, ignore) = run_faults(fault.as_ref());
+            st.start_run(&id, now, fail, ignore);
         }
         if fault == Some(LeanixFault::DropAfterCreate) {
             return Reply::dropped().injected().for_run(&id).noted("run created, answer dropped");
@@ -352,11 +399,8 @@ impl LeanixSim {
         if already {
             return Reply::error(StatusCode::BAD_REQUEST, &already_started(id)).injected_if(fault.is_some());
         }
-        let fail = match &fault {
-            Some(LeanixFault::FailRun { warnings }) => Some(warnings.clone()),
-            _ => None,
-        };
-        st.start_run(id, now, fail);
+        let (fail, ignore) = run_faults(fault.as_ref());
+        st.start_run(id, now, fail, ignore);
         match fault {
             Some(LeanixFault::DuplicateStart) => Reply::error(StatusCode::BAD_REQUEST, &already_started(id))
                 .injected()
@@ -396,7 +440,7 @@ impl LeanixSim {
                 .enumerate()
                 .skip(offset)
                 .take(limit)
-                .map(|(i, m)| json!({"id": i + 1, "runId": run.id, "message": m}))
+                .map(|(i, w)| w.to_json(i + 1, &run.id))
                 .collect::<Vec<Value>>()
         });
         match page {
@@ -404,6 +448,61 @@ impl LeanixSim {
             None => unknown_run(id),
         }
     }
+}
+
+impl LeanixSim {
+    /// `GET /configurations`: every configuration whose fields equal the filter's.
+    fn list_configurations(&self, filter: &[(String, String)]) -> Reply {
+        let st = self.lock();
+        let list: Vec<Value> =
+            st.configurations.iter().filter(|c| matches_filter(&c.value, filter)).map(|c| c.value.clone()).collect();
+        Reply::json(StatusCode::OK, &Value::Array(list))
+    }
+
+    /// `PUT /configurations`: inserts or replaces the configuration of its connector key; 204.
+    fn answer_put_configuration(&self, body: &[u8]) -> Reply {
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(e) => return Reply::error(StatusCode::BAD_REQUEST, &format!("the body is not JSON: {e}")),
+        };
+        let config = match configurations::parse(value) {
+            Ok(c) => c,
+            Err(problems) => {
+                let message = format!("Invalid processor configuration: {}", problems.join("; "));
+                return Reply::json(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"status": "ERROR", "errorMessage": message, "errors": problems}),
+                )
+                .noted(&message);
+            }
+        };
+        self.install(config);
+        Reply::empty(StatusCode::NO_CONTENT)
+    }
+
+    /// `DELETE /configurations`: removes the configurations matching the filter (all four
+    /// connector fields required); 404 when none.
+    fn delete_configuration(&self, filter: &[(String, String)]) -> Reply {
+        if KEY_FIELDS.iter().any(|k| !filter.iter().any(|(f, _)| f == k)) {
+            return Reply::error(StatusCode::BAD_REQUEST, "Not all necessary fields are set in parameters");
+        }
+        let mut st = self.lock();
+        let before = st.configurations.len();
+        st.configurations.retain(|c| !matches_filter(&c.value, filter));
+        if st.configurations.len() == before {
+            return Reply::error(StatusCode::NOT_FOUND, "No such processor configuration found");
+        }
+        Reply::empty(StatusCode::OK)
+    }
+}
+
+/// Whether `config` has every field of `filter` with the value given (`processingMode`
+/// defaults to `partial`).
+fn matches_filter(config: &Value, filter: &[(String, String)]) -> bool {
+    filter.iter().all(|(k, v)| {
+        let have = config.get(k).and_then(Value::as_str).unwrap_or(if k == "processingMode" { "partial" } else { "" });
+        have == v
+    })
 }
 
 impl Reply {
@@ -415,6 +514,16 @@ impl Reply {
         } else {
             self
         }
+    }
+}
+
+/// What a fault does to the run a request starts: its FAILED warnings, its items left out.
+#[allow(clippy::type_complexity)]
+fn run_faults(fault: Option<&LeanixFault>) -> (Option<Vec<String>>, Option<(usize, String)>) {
+    match fault {
+        Some(LeanixFault::FailRun { warnings }) => (Some(warnings.clone()), None),
+        Some(LeanixFault::IgnoreItems { count, message }) => (None, Some((*count, message.clone()))),
+        _ => (None, None),
     }
 }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use super::ldif::Ldif;
+use super::workspace::SimWarning;
 
 /// The status of a synchronization run, as the Integration API spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -130,10 +131,15 @@ pub struct SimRun {
     pub content_items: usize,
     /// Status polls answered for it so far.
     pub status_polls: usize,
-    /// Its warnings, as the warnings endpoint lists them.
+    /// The messages of its warnings, as the warnings endpoint lists them.
     pub warnings: Vec<String>,
+    /// Its warnings in full (content item, processor, status).
+    pub warning_items: Vec<SimWarning>,
     /// Whether its content was delivered (it reached `FINISHED`).
     pub delivered: bool,
+    /// Whether a processor configuration was applied to its content (it reached `FINISHED`
+    /// and one matched).
+    pub applied: bool,
 }
 
 /// One content item of a run that reached `FINISHED`.
@@ -171,11 +177,17 @@ pub(crate) struct Run {
     /// Status polls answered.
     pub polls: usize,
     /// Warnings that appear when the run reaches a final status.
-    pub final_warnings: Vec<String>,
+    pub final_warnings: Vec<SimWarning>,
     /// Warnings the endpoint lists.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<SimWarning>,
     /// Whether the content was delivered.
     pub delivered: bool,
+    /// Whether the workspace processed the content (after delivery).
+    pub processed: bool,
+    /// Whether a configuration matched when it was processed.
+    pub applied: bool,
+    /// The first this-many items are left out with this warning (a fault).
+    pub ignore_items: Option<(usize, String)>,
 }
 
 impl Run {
@@ -198,6 +210,9 @@ impl Run {
             final_warnings: Vec::new(),
             warnings: Vec::new(),
             delivered: false,
+            processed: false,
+            applied: false,
+            ignore_items: None,
         }
     }
 
@@ -227,7 +242,7 @@ impl Run {
                 }
                 None => script.push(RunStatus::Failed),
             }
-            self.final_warnings.extend(warnings);
+            self.final_warnings.extend(warnings.into_iter().map(SimWarning::run_level));
         }
         self.started_at = Some(now);
         let first = script[0];
@@ -326,8 +341,10 @@ impl Run {
             started_at: self.started_at,
             content_items: self.content_items,
             status_polls: self.polls,
-            warnings: self.warnings.clone(),
+            warnings: self.warnings.iter().map(|w| w.message.clone()).collect(),
+            warning_items: self.warnings.clone(),
             delivered: self.delivered,
+            applied: self.applied,
         }
     }
 
@@ -410,7 +427,7 @@ mod tests {
             r.poll(now, StatusAdvance::PerPoll, &mut out);
         }
         assert_eq!(r.status, RunStatus::Failed);
-        assert_eq!(r.warnings, ["bad"]);
+        assert_eq!(r.warnings, [SimWarning::run_level("bad")]);
         assert!(out.is_empty());
     }
 

@@ -13,13 +13,16 @@ use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use super::configurations::{self, Configuration};
 use super::faults::FaultPlan;
 use super::handlers;
 use super::log::LeanixRequest;
 use super::runs::{DeliveredItem, Run, RunStatus, StatusAdvance};
+use super::workspace::{SimWarning, Workspace};
 use crate::simulator::clock::SimClock;
 
 /// Path of the token endpoint.
@@ -133,6 +136,10 @@ pub(crate) struct State {
     pub run_index: HashMap<String, usize>,
     /// Items of finished runs, in delivery order.
     pub delivered: Vec<DeliveredItem>,
+    /// Processor configurations installed, oldest first.
+    pub configurations: Vec<Configuration>,
+    /// Fact sheets, relations and metrics the runs wrote.
+    pub workspace: Workspace,
     /// Scripted faults and rates.
     pub faults: FaultPlan,
     /// Script of runs started without a queued one.
@@ -174,13 +181,62 @@ impl State {
         let idx = *self.run_index.get(id)?;
         let run = self.runs.get_mut(idx)?;
         run.catch_up(now, self.advance, &mut self.delivered);
-        Some(f(run, &mut self.delivered, self.advance))
+        let out = f(run, &mut self.delivered, self.advance);
+        self.process(idx);
+        Some(out)
     }
 
-    /// Starts run `id`, with the next queued script (or the default one).
-    pub(crate) fn start_run(&mut self, id: &str, now: DateTime<Utc>, fail: Option<Vec<String>>) {
+    /// Applies the matching processor configuration to the content of run `idx` once it was
+    /// delivered (reached `FINISHED`); without one, every item is left out with a warning and
+    /// the workspace is not touched.
+    fn process(&mut self, idx: usize) {
+        let Some(run) = self.runs.get_mut(idx) else { return };
+        if !run.delivered || run.processed {
+            return;
+        }
+        run.processed = true;
+        let key = configurations::key_of(&run.ldif);
+        match self.configurations.iter().find(|c| c.key == key) {
+            Some(config) => {
+                let warnings = self.workspace.apply(config, &run.ldif, run.ignore_items.as_ref());
+                run.applied = true;
+                run.warnings.extend(warnings);
+            }
+            None => {
+                let message = format!(
+                    "No processor configuration for connectorType {:?}, connectorId {:?}, connectorVersion {:?}, \
+                     processingDirection {:?}: content not processed",
+                    key[0], key[1], key[2], key[3]
+                );
+                let items = run.ldif.get("content").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                let warnings: Vec<SimWarning> = items
+                    .iter()
+                    .map(|item| SimWarning {
+                        content: item.get("id").and_then(Value::as_str).map(str::to_string),
+                        message: message.clone(),
+                        processor: None,
+                        status: "ERROR".into(),
+                    })
+                    .collect();
+                run.warnings.extend(warnings);
+            }
+        }
+    }
+
+    /// Starts run `id`, with the next queued script (or the default one); `ignore` leaves
+    /// the first items out with a warning when it is processed.
+    pub(crate) fn start_run(
+        &mut self,
+        id: &str,
+        now: DateTime<Utc>,
+        fail: Option<Vec<String>>,
+        ignore: Option<(usize, String)>,
+    ) {
         let script = self.queued_scripts.pop_front().unwrap_or_else(|| self.default_script.clone());
-        self.with_run(id, now, |run, delivered, _| run.start(now, script, fail, delivered));
+        self.with_run(id, now, |run, delivered, _| {
+            run.ignore_items = ignore;
+            run.start(now, script, fail, delivered)
+        });
     }
 
     /// Moves every run along the clock (for [`StatusAdvance::Every`]).
@@ -188,8 +244,9 @@ impl State {
         if matches!(self.advance, StatusAdvance::PerPoll) {
             return;
         }
-        for run in &mut self.runs {
-            run.catch_up(now, self.advance, &mut self.delivered);
+        for idx in 0..self.runs.len() {
+            self.runs[idx].catch_up(now, self.advance, &mut self.delivered);
+            self.process(idx);
         }
     }
 }
@@ -230,6 +287,8 @@ impl LeanixSim {
             runs: Vec::new(),
             run_index: HashMap::new(),
             delivered: Vec::new(),
+            configurations: Vec::new(),
+            workspace: Workspace::default(),
             faults: FaultPlan::new(config.seed),
             default_script: config.status_script,
             queued_scripts: VecDeque::new(),

@@ -50,6 +50,11 @@ impl Reply {
             .noted(&message)
     }
 
+    /// An answer without a body (e.g. 204).
+    pub(crate) fn empty(status: StatusCode) -> Self {
+        Self { status, body: Some(Vec::new()), retry_after: None, injected: false, note: None, run_id: None }
+    }
+
     /// 429, with `Retry-After` when given.
     pub(crate) fn too_many_requests(retry_after: Option<u64>) -> Self {
         let mut r = Self::error(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
