@@ -10,7 +10,6 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use common::{fresh_db, sync_settings, tenant};
 use netsuite_discovery::config::{PushSettings, PushTarget, Settings, Tenant};
 use netsuite_discovery::discovery::sync_tenant;
@@ -42,7 +41,7 @@ fn push_settings() -> PushSettings {
 }
 
 struct World {
-    _ns: Simulator,
+    ns: Simulator,
     _ns_running: RunningSimulator,
     lx: RunningLeanix,
     tenant: Tenant,
@@ -76,7 +75,7 @@ async fn world(spec: AccountSpec, hris: bool, batch_size: u32) -> World {
         api_token: SecretString::from(DEFAULT_API_TOKEN.to_string()),
         manage_configuration: true,
     });
-    World { _ns: ns, _ns_running: ns_running, lx, tenant: t }
+    World { ns, _ns_running: ns_running, lx, tenant: t }
 }
 
 async fn sync(store: &Store, t: &Tenant) {
@@ -373,14 +372,13 @@ async fn deleted_vendors_are_archived_in_leanix() {
     push(&db.store, &w).await;
     assert_workspace_equals_postgres(&db.store, w.sim()).await;
 
-    // 1% of vendors deleted (the NetSuite side marks them the same way after getDeleted).
-    let ids: Vec<String> = sqlx::query_scalar("SELECT internal_id FROM services ORDER BY internal_id")
-        .fetch_all(db.store.pool())
-        .await
-        .unwrap();
-    let gone: Vec<String> = ids.iter().step_by(100).cloned().collect();
+    // 1% of vendors deleted in NetSuite: the next sync's getDeleted marks them, the push
+    // archives their fact sheets.
+    let gone = w.ns.delete_vendors(&account(), 5).unwrap();
     assert_eq!(gone.len(), 5);
-    assert_eq!(db.store.mark_deleted(TENANT, "vendors", &gone, Utc::now()).await.unwrap(), 5);
+    sync(&db.store, &w.tenant).await;
+    let marked: i64 = count(&db.store, "SELECT count(*) FROM services WHERE deleted_at IS NOT NULL").await;
+    assert_eq!(marked, 5);
     let s = push(&db.store, &w).await;
     assert_eq!((s.items, s.rejected), (5, 0), "{s:?}");
     let archived: BTreeSet<String> =
