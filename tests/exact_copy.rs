@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{fresh_db, sync_settings, vendor_tenant, TestDb};
 use netsuite_discovery::config::{SyncSettings, Tenant};
