@@ -40,28 +40,39 @@ impl Store {
         tx.commit().await
     }
 
-    /// Rows stored for a tenant, per table (services, invoices and their lines, costs and
+    /// Live rows (not marked deleted) stored for a tenant, per table (services, invoices and their lines, costs and
     /// their lines, expense categories, departments, employees).
     pub async fn table_counts(&self, tenant_id: &str) -> Result<Vec<(&'static str, i64)>, sqlx::Error> {
         let mut out = Vec::new();
         for (name, sql) in [
-            ("services", "SELECT count(*) FROM services WHERE tenant_id = $1"),
-            ("invoices", "SELECT count(*) FROM invoices WHERE tenant_id = $1"),
-            ("invoice_lines", "SELECT count(*) FROM invoice_lines WHERE tenant_id = $1"),
-            ("costs", "SELECT count(*) FROM costs WHERE tenant_id = $1"),
-            ("cost_lines", "SELECT count(*) FROM cost_lines WHERE tenant_id = $1"),
-            ("expense_categories", "SELECT count(*) FROM expense_categories WHERE tenant_id = $1"),
-            ("departments", "SELECT count(*) FROM departments WHERE tenant_id = $1"),
-            ("employees", "SELECT count(*) FROM employees WHERE tenant_id = $1"),
+            ("services", "SELECT count(*) FROM services WHERE tenant_id = $1 AND deleted_at IS NULL"),
+            ("invoices", "SELECT count(*) FROM invoices WHERE tenant_id = $1 AND deleted_at IS NULL"),
+            (
+                "invoice_lines",
+                "SELECT count(*) FROM invoice_lines l JOIN invoices h USING (tenant_id, internal_id)
+                 WHERE l.tenant_id = $1 AND h.deleted_at IS NULL",
+            ),
+            ("costs", "SELECT count(*) FROM costs WHERE tenant_id = $1 AND deleted_at IS NULL"),
+            (
+                "cost_lines",
+                "SELECT count(*) FROM cost_lines l JOIN costs h USING (tenant_id, internal_id)
+                 WHERE l.tenant_id = $1 AND h.deleted_at IS NULL",
+            ),
+            (
+                "expense_categories",
+                "SELECT count(*) FROM expense_categories WHERE tenant_id = $1 AND deleted_at IS NULL",
+            ),
+            ("departments", "SELECT count(*) FROM departments WHERE tenant_id = $1 AND deleted_at IS NULL"),
+            ("employees", "SELECT count(*) FROM employees WHERE tenant_id = $1 AND deleted_at IS NULL"),
         ] {
             out.push((name, sqlx::query_scalar(sql).bind(tenant_id).fetch_one(&self.pool).await?));
         }
         Ok(out)
     }
 
-    /// Number of services stored for a tenant.
+    /// Number of live services stored for a tenant.
     pub async fn count_services(&self, tenant_id: &str) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT count(*) FROM services WHERE tenant_id = $1")
+        sqlx::query_scalar("SELECT count(*) FROM services WHERE tenant_id = $1 AND deleted_at IS NULL")
             .bind(tenant_id)
             .fetch_one(&self.pool)
             .await
