@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod error;
 pub mod ns;
 pub mod parse;
+pub mod oauth1;
 pub mod passport;
 pub mod records;
 pub mod search;
