@@ -214,10 +214,11 @@ async fn cancelled_pull_resumes_and_converges() {
 /// converges (INVALID_JOB_ID is recovered, not fatal).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_search_id_reruns_the_search() {
-    let env = setup(1_000, 200).await;
+    let env = setup(2_000, 100).await;
     let store = &env.db.store;
     env.sim.set_latency(Duration::from_millis(60));
-    common::sync_cancelled_after(store, &env.tenant, 400).await;
+    let cut = common::sync_cancelled_after(store, &env.tenant, 400).await;
+    assert_eq!(cut.status, RunStatus::Cancelled, "cancelled before the end: {cut:?}");
     env.sim.set_latency(Duration::ZERO);
     env.sim.advance_clock(Duration::from_secs(16 * 60));
     env.sim.clear_request_log();
@@ -225,10 +226,10 @@ async fn expired_search_id_reruns_the_search() {
     assert_eq!(resumed.status, RunStatus::Succeeded, "{resumed:?}");
     let log = env.sim.request_log();
     let search_at = log.iter().position(|r| r.operation.as_deref() == Some("search")).expect("the search ran again");
-    assert!(search_at >= 1, "the expired searchId was tried first");
+    assert!(search_at >= 1, "the expired searchId was tried first: {:?}", log.iter().map(|r| (r.operation.clone(), r.page_index, r.outcome.code().map(String::from))).collect::<Vec<_>>());
     assert!(log[..search_at].iter().all(|r| r.outcome.code() == Some("INVALID_JOB_ID")), "{:?}", &log[..search_at]);
     assert_eq!(log.iter().filter(|r| r.operation.as_deref() == Some("search")).count(), 1);
-    assert_eq!(service_count(store, "acme").await, 1_000);
+    assert_eq!(service_count(store, "acme").await, 2_000);
 }
 
 /// A page that comes back short (rows moved while paging) restarts the search from page 1:

@@ -9,7 +9,7 @@ use crate::netsuite::{
 use crate::store::Batch;
 
 /// One kind of NetSuite record we pull: how to search it, read it and store it.
-pub trait EntitySpec {
+pub trait EntitySpec: 'static {
     /// Our name for it (cursor, run and status rows): `vendors`, `invoices`...
     const NAME: &'static str;
     /// The typed record.

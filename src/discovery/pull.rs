@@ -23,6 +23,7 @@ use chrono::{Duration as ChronoDuration, Months, NaiveDate, Utc};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 use tracing::{debug, info, warn};
 use uuid::Uuid;
 
@@ -584,23 +585,20 @@ async fn page_through<E: EntitySpec>(
             got: "none".into(),
         }));
     };
-    let stop = ctx.stop.clone();
-    let id_ref = id.as_str();
-    let pages = futures::stream::iter(done + 1..=shape.total_pages)
-        .take_while(move |_| std::future::ready(!stop.is_cancelled()))
-        .map(|p| async move {
-            let r = ctx
-                .governor
-                .call(&ctx.cancel, "searchMoreWithId", || {
-                    ctx.client.search_more_with_id(E::search_type(), E::body_fields_only(), id_ref, p)
-                })
-                .await;
-            (p, r)
-        })
-        .buffer_unordered(ctx.page_concurrency.max(1));
-    futures::pin_mut!(pages);
+    // Fetching and writing overlap: a task of its own fetches (and parses) pages, several at a
+    // time, into a bounded channel; this loop checks and commits them. Memory stays bounded by
+    // the pages in flight plus the channel. Leaving this function ends the fetching.
+    let in_flight = ctx.page_concurrency.max(1);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(in_flight);
+    let _fetcher = AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(
+        ctx.clone(),
+        id.clone(),
+        done + 1,
+        shape.total_pages,
+        tx,
+    )));
     let mut ahead: BTreeSet<u32> = BTreeSet::new();
-    while let Some((p, result)) = pages.next().await {
+    while let Some((p, result)) = rx.recv().await {
         let page = match result {
             Ok(page) => page,
             Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => {
@@ -652,6 +650,38 @@ async fn page_through<E: EntitySpec>(
         return Err(SyncError::Cancelled);
     }
     Ok(Step::Complete(Position { search_id, shape, done }))
+}
+
+/// Fetches pages `from..=to` of search `id`, up to the context's concurrency at a time, and
+/// sends each answer (in the order they arrive) to `out`; stops at the soft stop or when the
+/// receiver is gone.
+async fn fetch_pages<E: EntitySpec>(
+    ctx: PullContext,
+    id: String,
+    from: u32,
+    to: u32,
+    out: tokio::sync::mpsc::Sender<(u32, Result<SearchPage<RawRecord>, RetryError>)>,
+) {
+    let stop = ctx.stop.clone();
+    let (ctx, id) = (&ctx, id.as_str());
+    let pages = futures::stream::iter(from..=to)
+        .take_while(move |_| std::future::ready(!stop.is_cancelled()))
+        .map(|p| async move {
+            let r = ctx
+                .governor
+                .call(&ctx.cancel, "searchMoreWithId", || {
+                    ctx.client.search_more_with_id(E::search_type(), E::body_fields_only(), id, p)
+                })
+                .await;
+            (p, r)
+        })
+        .buffer_unordered(ctx.page_concurrency.max(1));
+    futures::pin_mut!(pages);
+    while let Some(item) = pages.next().await {
+        if out.send(item).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// A page converted: the typed records, every key received, the records that could not be read.
