@@ -15,7 +15,10 @@ COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
 COPY benches ./benches
-RUN cargo build --release --locked --bin netsuite-discovery
+# The stand-ins' crate is a workspace member, so its sources are here, but the lean build
+# leaves it out of the binary (no `demo`/`simulator` commands in the image).
+COPY simulator ./simulator
+RUN cargo build --release --locked --no-default-features --bin netsuite-discovery
 
 FROM debian:bookworm-slim AS runtime
 # hadolint ignore=DL3008

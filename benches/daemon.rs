@@ -11,12 +11,24 @@ use std::time::{Duration, Instant};
 
 use netsuite_discovery::config::{Categories, Product, Schedule, SyncSettings, Tenant};
 use netsuite_discovery::discovery::sync_tenant;
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{AccountSpec, SimConfig, Simulator};
 use netsuite_discovery::store::Store;
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, SimConfig, Simulator};
 use secrecy::ExposeSecret;
 use sqlx::Executor;
 use tokio_util::sync::CancellationToken;
+
+/// The client's credentials for a simulator account (the simulator hands out plain strings).
+fn client_creds(c: nsd_simulator::Credentials) -> netsuite_discovery::netsuite::Credentials {
+    use secrecy::SecretString;
+    netsuite_discovery::netsuite::Credentials {
+        account: netsuite_discovery::netsuite::AccountId::parse(c.account.as_str()).expect("account"),
+        consumer_key: SecretString::from(c.consumer_key),
+        consumer_secret: SecretString::from(c.consumer_secret),
+        token_id: SecretString::from(c.token_id),
+        token_secret: SecretString::from(c.token_secret),
+    }
+}
 
 fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL")
@@ -67,7 +79,7 @@ async fn parallel_pages() {
     let tenant = Tenant {
         id: "bench".into(),
         source: "bench.toml".into(),
-        credentials: sim.credentials(&account).expect("creds"),
+        credentials: client_creds(sim.credentials(&account).expect("creds")),
         endpoint: running.endpoint(),
         page_size: 5,
         product: Product::Eam,
@@ -117,7 +129,7 @@ async fn idle_daemon() {
     for i in 0..100 {
         let account = AccountId::parse(&format!("{}", 5_000_000 + i)).expect("account");
         sim.add_account(AccountSpec::new(account.clone(), i).with_vendors(20)).expect("account");
-        let creds = sim.credentials(&account).expect("creds");
+        let creds = client_creds(sim.credentials(&account).expect("creds"));
         let mut text = format!(
             "tenant_id = \"t{i:03}\"\naccount_id = \"{account}\"\nendpoint = \"{}\"\nallow_insecure_endpoint = true\nproduct = \"eam\"\n[credentials]\n",
             running.endpoint()

@@ -14,10 +14,23 @@ use std::time::{Duration, Instant};
 use netsuite_discovery::netsuite::envelope::{search_request, SearchPreferences};
 use netsuite_discovery::netsuite::parse::parse_response;
 use netsuite_discovery::netsuite::search::{SearchQuery, SearchType};
-use netsuite_discovery::netsuite::{AccountId, TokenPassport, Vendor};
-use netsuite_discovery::simulator::{AccountSpec, SimConfig, Simulator};
+use netsuite_discovery::netsuite::{TokenPassport, Vendor};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, SimConfig, Simulator};
 use secrecy::ExposeSecret;
 use sqlx::Executor;
+
+/// The client's credentials for a simulator account (the simulator hands out plain strings).
+fn client_creds(c: nsd_simulator::Credentials) -> netsuite_discovery::netsuite::Credentials {
+    use secrecy::SecretString;
+    netsuite_discovery::netsuite::Credentials {
+        account: netsuite_discovery::netsuite::AccountId::parse(c.account.as_str()).expect("account"),
+        consumer_key: SecretString::from(c.consumer_key),
+        consumer_secret: SecretString::from(c.consumer_secret),
+        token_id: SecretString::from(c.token_id),
+        token_secret: SecretString::from(c.token_secret),
+    }
+}
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
@@ -49,7 +62,7 @@ async fn parse_transactions() {
     let sim = Simulator::new(SimConfig::default());
     sim.add_account(AccountSpec::new(account.clone(), 1).with_vendors(300).with_transactions(3_000)).expect("account");
     let running = sim.clone().spawn().await.expect("simulator");
-    let creds = sim.credentials(&account).expect("creds");
+    let creds = client_creds(sim.credentials(&account).expect("creds"));
     let query = SearchQuery {
         search_type: SearchType::Transaction,
         criteria: vec![Criterion::AnyOfEnum {
@@ -108,7 +121,7 @@ async fn parse_throughput() {
     let sim = Simulator::new(SimConfig::default());
     sim.add_account(AccountSpec::new(account.clone(), 1).with_vendors(1_000)).expect("account");
     let running = sim.clone().spawn().await.expect("simulator");
-    let creds = sim.credentials(&account).expect("creds");
+    let creds = client_creds(sim.credentials(&account).expect("creds"));
     let body = search_request(
         &TokenPassport::fresh(&creds),
         SearchPreferences { body_fields_only: true, page_size: 1000 },
@@ -180,7 +193,7 @@ async fn onboarding(label: &str, spec: AccountSpec, product: &str) {
     let sim = Simulator::new(SimConfig::default());
     sim.add_account(spec).expect("account");
     let running = sim.clone().spawn().await.expect("simulator");
-    let creds = sim.credentials(&account).expect("creds");
+    let creds = client_creds(sim.credentials(&account).expect("creds"));
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(
         dir.path().join("bench.toml"),

@@ -11,14 +11,26 @@ use std::time::Instant;
 
 use netsuite_discovery::config::{Categories, Product, PushTarget, Schedule, Settings, SyncSettings, Tenant};
 use netsuite_discovery::discovery::sync_tenant;
-use netsuite_discovery::netsuite::AccountId;
 use netsuite_discovery::push::{client_for, push_tenant};
-use netsuite_discovery::simulator::leanix::{Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, DEFAULT_API_TOKEN};
-use netsuite_discovery::simulator::{AccountSpec, SimConfig, Simulator};
 use netsuite_discovery::store::Store;
+use nsd_simulator::leanix::{Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, DEFAULT_API_TOKEN};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, SimConfig, Simulator};
 use secrecy::SecretString;
 use sqlx::Executor;
 use tokio_util::sync::CancellationToken;
+
+/// The client's credentials for a simulator account (the simulator hands out plain strings).
+fn client_creds(c: nsd_simulator::Credentials) -> netsuite_discovery::netsuite::Credentials {
+    use secrecy::SecretString;
+    netsuite_discovery::netsuite::Credentials {
+        account: netsuite_discovery::netsuite::AccountId::parse(c.account.as_str()).expect("account"),
+        consumer_key: SecretString::from(c.consumer_key),
+        consumer_secret: SecretString::from(c.consumer_secret),
+        token_id: SecretString::from(c.token_id),
+        token_secret: SecretString::from(c.token_secret),
+    }
+}
 
 fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL")
@@ -66,7 +78,7 @@ fn main() {
             let tenant = Tenant {
                 id: "bench".into(),
                 source: "bench.toml".into(),
-                credentials: ns.credentials(&account).expect("creds"),
+                credentials: client_creds(ns.credentials(&account).expect("creds")),
                 endpoint: ns_running.endpoint(),
                 page_size: 1000,
                 product: Product::Eam,

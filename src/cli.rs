@@ -94,106 +94,11 @@ pub enum Command {
         url: String,
     },
     /// Run the whole path on a built-in simulated account: onboarding, changes, a delta.
-    Demo(DemoArgs),
+    #[cfg(feature = "stand-ins")]
+    Demo(crate::demo::DemoArgs),
     /// Serve the NetSuite simulator standalone (prints test credentials at start).
-    Simulator(SimulatorArgs),
-}
-
-/// Options of `demo`.
-#[derive(Debug, clap::Args)]
-pub struct DemoArgs {
-    /// Vendors in the simulated account.
-    #[arg(long, default_value_t = 10_000)]
-    pub vendors: usize,
-    /// Seed of the simulated account.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Search page size.
-    #[arg(long, default_value_t = 1000)]
-    pub page_size: u32,
-    /// Vendor-side transactions (bills, orders, credits, payments, checks) over 3 years.
-    #[arg(long, default_value_t = 50_000)]
-    pub transactions: usize,
-    /// Expense reports over 3 years.
-    #[arg(long, default_value_t = 5_000)]
-    pub expense_reports: usize,
-    /// Employees (expense report owners; pulled when --hris is given).
-    #[arg(long, default_value_t = 500)]
-    pub employees: usize,
-    /// Departments (pulled when --hris is given).
-    #[arg(long, default_value_t = 40)]
-    pub departments: usize,
-    /// Switch the HRIS category on for the demo tenant.
-    #[arg(long)]
-    pub hris: bool,
-    /// Vendors the simulator adds before the delta.
-    #[arg(long, default_value_t = 25)]
-    pub add: usize,
-    /// Vendors the simulator modifies before the delta.
-    #[arg(long, default_value_t = 10)]
-    pub modify: usize,
-}
-
-/// Options of `simulator`.
-#[derive(Debug, clap::Args)]
-pub struct SimulatorArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: std::net::SocketAddr,
-    /// Seed of the generated account.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Account id of the generated account.
-    #[arg(long, default_value = "1234567_SB1")]
-    pub account: String,
-    /// Vendors in the account.
-    #[arg(long, default_value_t = 1000)]
-    pub vendors: usize,
-    /// Vendor-side transactions over 3 years.
-    #[arg(long, default_value_t = 5000)]
-    pub transactions: usize,
-    /// Expense reports over 3 years.
-    #[arg(long, default_value_t = 500)]
-    pub expense_reports: usize,
-    /// Employees.
-    #[arg(long, default_value_t = 200)]
-    pub employees: usize,
-    /// Departments (a hierarchy).
-    #[arg(long, default_value_t = 20)]
-    pub departments: usize,
-    /// Latency added to every request, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// Concurrent requests allowed per account.
-    #[arg(long, default_value_t = 5)]
-    pub concurrency_limit: usize,
-}
-
-/// Waits for SIGINT or SIGTERM, then cancels `token`.
-pub fn cancel_on_signals(token: CancellationToken) {
-    tokio::spawn(async move {
-        let ctrl_c = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot listen for SIGTERM");
-                    let _ = ctrl_c.await;
-                    token.cancel();
-                    return;
-                }
-            };
-            tokio::select! {
-                _ = ctrl_c => {}
-                _ = term.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = ctrl_c.await;
-        tracing::info!("shutdown requested");
-        token.cancel();
-    });
+    #[cfg(feature = "stand-ins")]
+    Simulator(crate::demo::SimulatorArgs),
 }
 
 /// Takes `tenant_id`'s lease for `holder`. Without `wait`, a lease held by someone else is an
@@ -292,7 +197,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::connect(&settings.database_url, 4).await.context("connecting to the database")?;
             store.migrate().await.context("applying migrations")?;
             let cancel = CancellationToken::new();
-            cancel_on_signals(cancel.clone());
+            crate::sys::cancel_on_signals(cancel.clone());
             // The same lease as the daemon's, so that a sync never doubles the account's
             // requests alongside the daemon or another sync.
             let holder = format!("sync-{}", crate::daemon::supervisor::replica_name());
@@ -344,7 +249,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let cancel = CancellationToken::new();
-            cancel_on_signals(cancel.clone());
+            crate::sys::cancel_on_signals(cancel.clone());
             let summary = crate::push::push_tenant(
                 &store,
                 &client,
@@ -398,7 +303,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Run => {
             let shutdown = CancellationToken::new();
-            cancel_on_signals(shutdown.clone());
+            crate::sys::cancel_on_signals(shutdown.clone());
             let daemon = crate::daemon::supervisor::start(settings, shutdown).await?;
             daemon.task.await??;
             Ok(ExitCode::SUCCESS)
@@ -414,7 +319,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .unwrap_or(false);
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        #[cfg(feature = "stand-ins")]
         Command::Demo(args) => crate::demo::demo(args, &settings).await,
+        #[cfg(feature = "stand-ins")]
         Command::Simulator(args) => crate::demo::serve_simulator(args).await,
     }
 }

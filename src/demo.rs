@@ -10,13 +10,82 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{cancel_on_signals, DemoArgs, SimulatorArgs};
 use crate::config::{Categories, Product, Schedule, Settings, Tenant};
 use crate::discovery::{sync_tenant, RunSummary};
-use crate::netsuite::AccountId;
+use crate::netsuite::{AccountId, Credentials};
 use crate::pg::LocalPostgres;
-use crate::simulator::{AccountSpec, SimConfig, Simulator};
 use crate::store::{RunStatus, Store};
+use nsd_simulator::{AccountSpec, SimConfig, Simulator};
+
+/// Options of `demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Vendors in the simulated account.
+    #[arg(long, default_value_t = 10_000)]
+    pub vendors: usize,
+    /// Seed of the simulated account.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Search page size.
+    #[arg(long, default_value_t = 1000)]
+    pub page_size: u32,
+    /// Vendor-side transactions (bills, orders, credits, payments, checks) over 3 years.
+    #[arg(long, default_value_t = 50_000)]
+    pub transactions: usize,
+    /// Expense reports over 3 years.
+    #[arg(long, default_value_t = 5_000)]
+    pub expense_reports: usize,
+    /// Employees (expense report owners; pulled when --hris is given).
+    #[arg(long, default_value_t = 500)]
+    pub employees: usize,
+    /// Departments (pulled when --hris is given).
+    #[arg(long, default_value_t = 40)]
+    pub departments: usize,
+    /// Switch the HRIS category on for the demo tenant.
+    #[arg(long)]
+    pub hris: bool,
+    /// Vendors the simulator adds before the delta.
+    #[arg(long, default_value_t = 25)]
+    pub add: usize,
+    /// Vendors the simulator modifies before the delta.
+    #[arg(long, default_value_t = 10)]
+    pub modify: usize,
+}
+
+/// Options of `simulator`.
+#[derive(Debug, clap::Args)]
+pub struct SimulatorArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Seed of the generated account.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Account id of the generated account.
+    #[arg(long, default_value = "1234567_SB1")]
+    pub account: String,
+    /// Vendors in the account.
+    #[arg(long, default_value_t = 1000)]
+    pub vendors: usize,
+    /// Vendor-side transactions over 3 years.
+    #[arg(long, default_value_t = 5000)]
+    pub transactions: usize,
+    /// Expense reports over 3 years.
+    #[arg(long, default_value_t = 500)]
+    pub expense_reports: usize,
+    /// Employees.
+    #[arg(long, default_value_t = 200)]
+    pub employees: usize,
+    /// Departments (a hierarchy).
+    #[arg(long, default_value_t = 20)]
+    pub departments: usize,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Concurrent requests allowed per account.
+    #[arg(long, default_value_t = 5)]
+    pub concurrency_limit: usize,
+}
 
 /// The demo account's id.
 const DEMO_ACCOUNT: &str = "1234567_SB1";
@@ -45,7 +114,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
     store.migrate().await.context("applying migrations")?;
     store.purge_tenant(DEMO_TENANT).await.context("clearing the previous demo's rows")?;
 
-    let account = AccountId::parse(DEMO_ACCOUNT)?;
+    let account = nsd_simulator::AccountId::parse(DEMO_ACCOUNT)?;
     let sim = Simulator::new(SimConfig::default());
     sim.add_account(
         AccountSpec::new(account.clone(), args.seed)
@@ -56,7 +125,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
             .with_expense_reports(args.expense_reports),
     )?;
     let running = sim.clone().spawn().await.context("starting the simulator")?;
-    let leanix = crate::simulator::leanix::LeanixSim::new(crate::simulator::leanix::LeanixSimConfig::default())
+    let leanix = nsd_simulator::leanix::LeanixSim::new(nsd_simulator::leanix::LeanixSimConfig::default())
         .spawn()
         .await
         .context("starting the LeanIX simulator")?;
@@ -74,7 +143,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
     let tenant = Tenant {
         id: DEMO_TENANT.into(),
         source: PathBuf::from("(demo)"),
-        credentials: sim.credentials(&account)?,
+        credentials: product_credentials(sim.credentials(&account)?)?,
         endpoint: running.endpoint(),
         page_size: args.page_size,
         product: Product::Smp,
@@ -85,14 +154,14 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
             connector_id: "netsuite-discovery-demo".into(),
             workspace: None,
             batch_size: settings.push.batch_size,
-            api_token: secrecy::SecretString::from(crate::simulator::leanix::DEFAULT_API_TOKEN.to_string()),
+            api_token: secrecy::SecretString::from(nsd_simulator::leanix::DEFAULT_API_TOKEN.to_string()),
             manage_configuration: true,
         }),
     };
     let target = tenant.push.clone().context("demo tenant pushes")?;
     let lx_client = crate::push::client_for(&target, &settings.push)?;
     let cancel = CancellationToken::new();
-    cancel_on_signals(cancel.clone());
+    crate::sys::cancel_on_signals(cancel.clone());
 
     let onboarding = sync_tenant(&store, &tenant, &settings.sync, cancel.clone(), "demo").await?;
     let account_id = account.to_string();
@@ -135,7 +204,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
     );
     println!(
         "simulator faults answered: {faults}   peak RSS of this process (simulator included): {} MiB",
-        crate::daemon::peak_rss_kib().unwrap_or(0) / 1024
+        crate::sys::peak_rss_kib().unwrap_or(0) / 1024
     );
     let ok = onboarding.status == RunStatus::Succeeded && delta.status == RunStatus::Succeeded;
     let expected = (args.vendors + args.add) as i64;
@@ -175,10 +244,21 @@ fn row(name: &str, s: &RunSummary) {
     }
 }
 
+/// The client's credentials for a simulator account (the simulator hands out plain strings).
+fn product_credentials(c: nsd_simulator::Credentials) -> anyhow::Result<Credentials> {
+    use secrecy::SecretString;
+    Ok(Credentials {
+        account: AccountId::parse(c.account.as_str())?,
+        consumer_key: SecretString::from(c.consumer_key),
+        consumer_secret: SecretString::from(c.consumer_secret),
+        token_id: SecretString::from(c.token_id),
+        token_secret: SecretString::from(c.token_secret),
+    })
+}
+
 /// Serves the simulator standalone until SIGINT/SIGTERM, printing what a client needs.
 pub async fn serve_simulator(args: SimulatorArgs) -> anyhow::Result<ExitCode> {
-    use secrecy::ExposeSecret;
-    let account = AccountId::parse(&args.account)?;
+    let account = nsd_simulator::AccountId::parse(&args.account)?;
     let sim = Simulator::new(SimConfig {
         latency: Duration::from_millis(args.latency_ms),
         concurrency_limit: args.concurrency_limit,
@@ -198,18 +278,18 @@ pub async fn serve_simulator(args: SimulatorArgs) -> anyhow::Result<ExitCode> {
     let addr = listener.local_addr()?;
     // These are the simulator's own test credentials, printed on purpose.
     println!("NetSuite simulator (SOAP 2017_2) listening");
-    println!("  endpoint         http://{addr}{}", crate::simulator::ENDPOINT_PATH);
+    println!("  endpoint         http://{addr}{}", nsd_simulator::ENDPOINT_PATH);
     println!("  account          {}", account);
     println!(
         "  records          {} vendors, {} transactions, {} expense reports, {} employees, {} departments",
         args.vendors, args.transactions, args.expense_reports, args.employees, args.departments
     );
-    println!("  consumer key     {}", creds.consumer_key.expose_secret());
-    println!("  consumer secret  {}", creds.consumer_secret.expose_secret());
-    println!("  token id         {}", creds.token_id.expose_secret());
-    println!("  token secret     {}", creds.token_secret.expose_secret());
+    println!("  consumer key     {}", creds.consumer_key);
+    println!("  consumer secret  {}", creds.consumer_secret);
+    println!("  token id         {}", creds.token_id);
+    println!("  token secret     {}", creds.token_secret);
     let cancel = CancellationToken::new();
-    cancel_on_signals(cancel.clone());
+    crate::sys::cancel_on_signals(cancel.clone());
     sim.serve(listener, cancel).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -8,11 +8,14 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+#[cfg(feature = "stand-ins")]
 pub mod demo;
 pub mod discovery;
+pub mod governance;
 pub mod netsuite;
+#[cfg(feature = "stand-ins")]
 pub mod pg;
 pub mod push;
-pub mod simulator;
 pub mod store;
+pub mod sys;
 pub mod telemetry;

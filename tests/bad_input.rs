@@ -5,12 +5,13 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{fresh_db, service_count, sync_settings, vendor_tenant};
+use common::{client_creds, fresh_db, service_count, sync_settings, vendor_tenant};
 use netsuite_discovery::discovery::sync_tenant;
 use netsuite_discovery::netsuite::search::{SearchQuery, SearchType};
-use netsuite_discovery::netsuite::{AccountId, Client, ClientConfig, WireError};
-use netsuite_discovery::simulator::{AccountSpec, FaultTarget, InjectedFault, SimConfig, Simulator};
+use netsuite_discovery::netsuite::{Client, ClientConfig, WireError};
 use netsuite_discovery::store::RunStatus;
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, FaultTarget, InjectedFault, SimConfig, Simulator};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
@@ -18,7 +19,7 @@ fn account() -> AccountId {
     AccountId::parse("1234567_SB1").unwrap()
 }
 
-async fn sim(vendors: usize) -> (Simulator, netsuite_discovery::simulator::RunningSimulator) {
+async fn sim(vendors: usize) -> (Simulator, nsd_simulator::RunningSimulator) {
     common::init_logs();
     let sim = Simulator::new(SimConfig::default());
     sim.add_account(AccountSpec::new(account(), 3).with_vendors(vendors)).unwrap();
@@ -47,7 +48,7 @@ async fn each_failure_is_typed_recorded_and_commits_nothing_partial() {
         (InjectedFault::ws_request_blocked(), "WS_REQUEST_BLOCKED"),
     ];
     let (sim, running) = sim(600).await;
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     let mut settings = sync_settings();
     settings.max_attempts = 1;
     for (fault, label) in cases {
@@ -76,7 +77,7 @@ async fn each_failure_is_typed_recorded_and_commits_nothing_partial() {
 async fn transient_failures_are_retried_with_fresh_passports() {
     let (sim, running) = sim(1_000).await;
     let db = fresh_db().await;
-    let t = vendor_tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 250);
+    let t = vendor_tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 250);
     sim.push_faults(
         FaultTarget::Any,
         vec![
@@ -104,7 +105,7 @@ async fn transient_failures_are_retried_with_fresh_passports() {
 async fn wrong_credentials_fail_once_without_retry() {
     let (sim, running) = sim(10).await;
     let db = fresh_db().await;
-    let mut creds = sim.credentials(&account()).unwrap();
+    let mut creds = client_creds(sim.credentials(&account()).unwrap());
     creds.token_secret = SecretString::from("not-the-secret".to_string());
     let t = vendor_tenant("acme", creds, &running.endpoint(), 1000);
     let run = sync_tenant(&db.store, &t, &sync_settings(), CancellationToken::new(), "test").await.unwrap();
@@ -129,7 +130,7 @@ async fn canned(status: StatusCode, body: &'static str) -> String {
 
 fn test_creds() -> netsuite_discovery::netsuite::Credentials {
     netsuite_discovery::netsuite::Credentials {
-        account: account(),
+        account: common::client_account(&account()),
         consumer_key: SecretString::from("ck".to_string()),
         consumer_secret: SecretString::from("cs".to_string()),
         token_id: SecretString::from("tk".to_string()),

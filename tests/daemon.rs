@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use common::{daemon_settings, fresh_db, runs_of, sync_settings, write_tenant_file};
+use common::{client_creds, daemon_settings, fresh_db, runs_of, sync_settings, write_tenant_file};
 use netsuite_discovery::daemon::supervisor;
 use netsuite_discovery::discovery::sync_tenant;
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{AccountSpec, InjectedFault, SimConfig, Simulator};
 use netsuite_discovery::store::{RunStatus, Store};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, InjectedFault, SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
 fn acct(i: usize) -> AccountId {
@@ -51,7 +51,7 @@ async fn onboarding_once_then_on_schedule_with_bounded_jitter() {
     write_tenant_file(
         dir.path(),
         "t0",
-        &sim.credentials(&acct(0)).unwrap(),
+        &client_creds(sim.credentials(&acct(0)).unwrap()),
         &running.endpoint(),
         "product = \"eam\"\n[schedule]\ndelta_every = \"2s\"\njitter = \"500ms\"",
     );
@@ -87,7 +87,7 @@ async fn two_replicas_over_twenty_tenants() {
         write_tenant_file(
             dir.path(),
             &format!("t{i:02}"),
-            &sim.credentials(&acct(i)).unwrap(),
+            &client_creds(sim.credentials(&acct(i)).unwrap()),
             &running.endpoint(),
             "product = \"eam\"\n[schedule]\ndelta_every = \"3s\"\njitter = \"1s\"",
         );
@@ -135,7 +135,7 @@ async fn shutdown_drains_within_bounds_and_restart_completes() {
     let sim = Simulator::new(SimConfig::default());
     sim.add_account(AccountSpec::new(acct(0), 9).with_vendors(3_000)).unwrap();
     let running = sim.clone().spawn().await.unwrap();
-    let creds = sim.credentials(&acct(0)).unwrap();
+    let creds = client_creds(sim.credentials(&acct(0)).unwrap());
     let db = fresh_db().await;
     let dir = tempfile::tempdir().unwrap();
     write_tenant_file(dir.path(), "t0", &creds, &running.endpoint(), "product = \"eam\"\npage_size = 100");
@@ -184,7 +184,7 @@ async fn tenant_files_are_reloaded() {
     write_tenant_file(
         dir.path(),
         "a",
-        &sim.credentials(&acct(0)).unwrap(),
+        &client_creds(sim.credentials(&acct(0)).unwrap()),
         &running.endpoint(),
         &format!("product = \"eam\"\n{slow}"),
     );
@@ -196,7 +196,7 @@ async fn tenant_files_are_reloaded() {
     write_tenant_file(
         dir.path(),
         "b",
-        &sim.credentials(&acct(1)).unwrap(),
+        &client_creds(sim.credentials(&acct(1)).unwrap()),
         &running.endpoint(),
         &format!("product = \"eam\"\n{slow}"),
     );
@@ -207,7 +207,7 @@ async fn tenant_files_are_reloaded() {
     assert!(!onboarded(&db.store, "b", "invoices").await);
 
     // Changed: b switches to SMP, so its invoices are onboarded (just those).
-    write_tenant_file(dir.path(), "b", &sim.credentials(&acct(1)).unwrap(), &running.endpoint(), slow);
+    write_tenant_file(dir.path(), "b", &client_creds(sim.credentials(&acct(1)).unwrap()), &running.endpoint(), slow);
     assert!(
         wait_until(Duration::from_secs(10), || async { onboarded(&db.store, "b", "invoices").await }).await,
         "change picked up"
@@ -239,7 +239,13 @@ async fn health_and_metrics_endpoints() {
     sim.push_faults(acct(0), vec![InjectedFault::ws_request_blocked(), InjectedFault::Http(503)]);
     let db = fresh_db().await;
     let dir = tempfile::tempdir().unwrap();
-    write_tenant_file(dir.path(), "t0", &sim.credentials(&acct(0)).unwrap(), &running.endpoint(), "product = \"eam\"");
+    write_tenant_file(
+        dir.path(),
+        "t0",
+        &client_creds(sim.credentials(&acct(0)).unwrap()),
+        &running.endpoint(),
+        "product = \"eam\"",
+    );
     let shutdown = CancellationToken::new();
     let daemon = supervisor::start(daemon_settings(&db.url, dir.path()), shutdown.clone()).await.unwrap();
     assert!(wait_until(Duration::from_secs(10), || async { onboarded(&db.store, "t0", "vendors").await }).await);
@@ -296,7 +302,7 @@ async fn governance_under_the_account_limit() {
         let mut settings = sync_settings();
         settings.max_in_flight_per_account = ceiling;
         settings.max_attempts = 10;
-        let t = common::vendor_tenant("t0", sim.credentials(&acct(0)).unwrap(), &running.endpoint(), 50);
+        let t = common::vendor_tenant("t0", client_creds(sim.credentials(&acct(0)).unwrap()), &running.endpoint(), 50);
         let run = sync_tenant(&db.store, &t, &settings, CancellationToken::new(), "test").await.unwrap();
         assert_eq!(run.status, RunStatus::Succeeded, "ceiling {ceiling}");
         assert_eq!(common::service_count(&db.store, "t0").await, 2_000);
@@ -322,7 +328,7 @@ async fn faulty_account_converges_to_the_clean_data() {
     let sim = Simulator::new(SimConfig { concurrency_limit: 0, ..SimConfig::default() });
     sim.add_account(spec).unwrap();
     let running = sim.clone().spawn().await.unwrap();
-    let creds = sim.credentials(&acct(0)).unwrap();
+    let creds = client_creds(sim.credentials(&acct(0)).unwrap());
     let clean = fresh_db().await;
     let t = common::tenant("t0", creds.clone(), &running.endpoint(), 20);
     sync_tenant(&clean.store, &t, &sync_settings(), CancellationToken::new(), "test").await.unwrap();
@@ -385,11 +391,11 @@ async fn refused_credentials_quarantine_one_tenant_only() {
     write_tenant_file(
         dir.path(),
         "good",
-        &sim.credentials(&acct(0)).unwrap(),
+        &client_creds(sim.credentials(&acct(0)).unwrap()),
         &running.endpoint(),
         "product = \"eam\"",
     );
-    let mut bad = sim.credentials(&acct(1)).unwrap();
+    let mut bad = client_creds(sim.credentials(&acct(1)).unwrap());
     bad.token_secret = secrecy::SecretString::from("revoked-token-secret".to_string());
     write_tenant_file(dir.path(), "bad", &bad, &running.endpoint(), "product = \"eam\"");
     let shutdown = CancellationToken::new();
@@ -447,7 +453,7 @@ async fn a_killed_replica_process_is_taken_over() {
         write_tenant_file(
             dir.path(),
             &format!("t{i}"),
-            &sim.credentials(&acct(i)).unwrap(),
+            &client_creds(sim.credentials(&acct(i)).unwrap()),
             &running.endpoint(),
             "product = \"eam\"\npage_size = 100",
         );

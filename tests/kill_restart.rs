@@ -6,9 +6,10 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::client_creds;
 use netsuite_discovery::discovery::sync_tenant;
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{AccountSpec, SimConfig, Simulator};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
 async fn table(store: &netsuite_discovery::store::Store, sql: &str) -> Vec<serde_json::Value> {
@@ -50,7 +51,7 @@ async fn sigkill_at_random_moments_then_restart_converges() {
     .unwrap();
     sim.set_latency(Duration::from_millis(80));
     let running = sim.clone().spawn().await.unwrap();
-    let creds = sim.credentials(&account).unwrap();
+    let creds = client_creds(sim.credentials(&account).unwrap());
     let db = common::fresh_db().await;
 
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use netsuite_discovery::simulator::leanix::{
+use nsd_simulator::leanix::{
     Endpoint, FaultTarget, LeanixFault, LeanixSim, LeanixSimConfig, RunStatus, RunningLeanix, StatusAdvance,
     DEFAULT_API_TOKEN,
 };

@@ -6,12 +6,12 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{fresh_db, sync_settings, tenant};
+use common::{client_creds, fresh_db, sync_settings, tenant};
 use netsuite_discovery::config::{Product, Tenant};
 use netsuite_discovery::discovery::{check_tenant, sync_tenant, Access, Entity, RunSummary};
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{AccountSpec, Permission, PermissionSet, RunningSimulator, SimConfig, Simulator};
 use netsuite_discovery::store::{RunStatus, Store};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, Permission, PermissionSet, RunningSimulator, SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
 fn account() -> AccountId {
@@ -51,7 +51,7 @@ async fn employees_and_departments_exact_with_hierarchy() {
     let spec = AccountSpec::new(account(), 17).with_vendors(10).with_departments(120).with_employees(5_000);
     let (sim, running) = sim(spec).await;
     let db = fresh_db().await;
-    let t = hris(tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 1000));
+    let t = hris(tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 1000));
     let run = sync(&db.store, &t).await;
     assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     assert_eq!(count(&db.store, "SELECT count(*) FROM employees").await, 5_000);
@@ -111,7 +111,7 @@ async fn category_switches_decide_what_is_requested() {
         .with_expense_reports(30);
     let (sim, running) = sim(spec).await;
     let db = fresh_db().await;
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
 
     let mut eam = tenant("acme", creds.clone(), &running.endpoint(), 1000);
     eam.product = Product::Eam;
@@ -167,7 +167,7 @@ async fn check_reports_each_permission_set() {
             .with_expense_reports(6)
             .with_permissions(perms);
         let (sim, running) = sim(spec).await;
-        let t = hris(tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 1000));
+        let t = hris(tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 1000));
         let report = check_tenant(&t, &sync_settings()).await.unwrap();
         let table = report.render();
         assert_eq!(report.exit_code(), code, "missing {missing:?}:\n{table}");

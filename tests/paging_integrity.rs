@@ -8,12 +8,12 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{fresh_db, sync_settings, vendor_tenant, TestDb};
+use common::{client_creds, fresh_db, sync_settings, vendor_tenant, TestDb};
 use netsuite_discovery::config::{SyncSettings, Tenant};
 use netsuite_discovery::discovery::{sync_tenant, RunSummary};
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{AccountSpec, PagingFault, RunningSimulator, SimConfig, Simulator};
 use netsuite_discovery::store::{RunStatus, Store};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, PagingFault, RunningSimulator, SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
 struct Env {
@@ -30,7 +30,7 @@ async fn setup(spec: impl FnOnce(AccountSpec) -> AccountSpec, page_size: u32, ea
     let sim = Simulator::new(SimConfig::default());
     sim.add_account(spec(AccountSpec::new(account.clone(), 11))).unwrap();
     let running = sim.clone().spawn().await.expect("simulator starts");
-    let creds = sim.credentials(&account).expect("account exists");
+    let creds = client_creds(sim.credentials(&account).expect("account exists"));
     let tenant = if eam {
         vendor_tenant("acme", creds, &running.endpoint(), page_size)
     } else {

@@ -6,16 +6,14 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{fresh_db, sync_settings, tenant};
+use common::{client_creds, fresh_db, sync_settings, tenant};
 use netsuite_discovery::config::{PushSettings, PushTarget, Settings, Tenant};
 use netsuite_discovery::discovery::sync_tenant;
-use netsuite_discovery::netsuite::AccountId;
 use netsuite_discovery::push::{client_for, push_tenant, PushSummary};
-use netsuite_discovery::simulator::leanix::{
-    Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, RunningLeanix, DEFAULT_API_TOKEN,
-};
-use netsuite_discovery::simulator::{AccountSpec, RunningSimulator, SimConfig, Simulator};
 use netsuite_discovery::store::Store;
+use nsd_simulator::leanix::{Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, RunningLeanix, DEFAULT_API_TOKEN};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, RunningSimulator, SimConfig, Simulator};
 use secrecy::SecretString;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -54,7 +52,7 @@ async fn world(batch_size: u32) -> World {
     .unwrap();
     let ns_running = ns.clone().spawn().await.unwrap();
     let lx = LeanixSim::new(LeanixSimConfig::default()).spawn().await.unwrap();
-    let mut t = tenant("acme", ns.credentials(&account()).unwrap(), &ns_running.endpoint(), 1000);
+    let mut t = tenant("acme", client_creds(ns.credentials(&account()).unwrap()), &ns_running.endpoint(), 1000);
     t.categories.hris = true;
     t.push = Some(PushTarget {
         base_url: lx.base_url(),

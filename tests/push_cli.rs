@@ -6,11 +6,11 @@ mod common;
 
 use std::process::Command;
 
-use common::{fresh_db, sync_settings, tenant};
+use common::{client_creds, fresh_db, sync_settings, tenant};
 use netsuite_discovery::discovery::sync_tenant;
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::leanix::{Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, DEFAULT_API_TOKEN};
-use netsuite_discovery::simulator::{AccountSpec, SimConfig, Simulator};
+use nsd_simulator::leanix::{Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, DEFAULT_API_TOKEN};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
 /// Runs the binary with `args` and `envs` off the runtime's threads; (exit code, output).
@@ -42,7 +42,7 @@ async fn setup_push_and_outbox_show_what_landed_and_what_did_not() {
     let ns_running = ns.clone().spawn().await.unwrap();
     let lx = LeanixSim::new(LeanixSimConfig::default()).spawn().await.unwrap();
     let db = fresh_db().await;
-    let t = tenant("acme", ns.credentials(&account).unwrap(), &ns_running.endpoint(), 1000);
+    let t = tenant("acme", client_creds(ns.credentials(&account).unwrap()), &ns_running.endpoint(), 1000);
     sync_tenant(&db.store, &t, &sync_settings(), CancellationToken::new(), "test").await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();

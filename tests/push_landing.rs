@@ -10,18 +10,16 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{fresh_db, sync_settings, tenant};
+use common::{client_creds, fresh_db, sync_settings, tenant};
 use netsuite_discovery::config::{PushSettings, PushTarget, Settings, Tenant};
 use netsuite_discovery::discovery::sync_tenant;
-use netsuite_discovery::netsuite::AccountId;
 use netsuite_discovery::push::{
     client_for, push_tenant, setup_configuration, LeanixError, PushError, PushSummary, Setup,
 };
-use netsuite_discovery::simulator::leanix::{
-    Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, RunningLeanix, DEFAULT_API_TOKEN,
-};
-use netsuite_discovery::simulator::{AccountSpec, RunningSimulator, SimConfig, Simulator};
 use netsuite_discovery::store::Store;
+use nsd_simulator::leanix::{Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, RunningLeanix, DEFAULT_API_TOKEN};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, RunningSimulator, SimConfig, Simulator};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
@@ -65,7 +63,7 @@ async fn world(spec: AccountSpec, hris: bool, batch_size: u32) -> World {
     ns.add_account(spec).unwrap();
     let ns_running = ns.clone().spawn().await.unwrap();
     let lx = LeanixSim::new(LeanixSimConfig::default()).spawn().await.unwrap();
-    let mut t = tenant(TENANT, ns.credentials(&account()).unwrap(), &ns_running.endpoint(), 1000);
+    let mut t = tenant(TENANT, client_creds(ns.credentials(&account()).unwrap()), &ns_running.endpoint(), 1000);
     t.categories.hris = hris;
     t.push = Some(PushTarget {
         base_url: lx.base_url(),

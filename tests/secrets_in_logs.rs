@@ -6,10 +6,11 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use common::client_creds;
 use netsuite_discovery::config::{LogFormat, TenantFile};
 use netsuite_discovery::discovery::sync_tenant;
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{AccountSpec, FaultTarget, InjectedFault, SimConfig, Simulator};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, FaultTarget, InjectedFault, SimConfig, Simulator};
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
 
@@ -45,7 +46,7 @@ fn no_secret_reaches_the_logs_at_trace_level() {
         let sim = Simulator::new(SimConfig::default());
         sim.add_account(AccountSpec::new(account.clone(), 11).with_vendors(1_500)).unwrap();
         let running = sim.clone().spawn().await.unwrap();
-        let creds = sim.credentials(&account).unwrap();
+        let creds = client_creds(sim.credentials(&account).unwrap());
         let db = common::fresh_db().await;
         let mut settings = common::sync_settings();
         settings.max_attempts = 3;

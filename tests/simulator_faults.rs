@@ -3,13 +3,17 @@
 //! a searchId that always expires); deletions and the `getDeleted` operation, with requests
 //! built by hand (the crate's client has no getDeleted here).
 
+mod common;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use common::client_creds;
 use netsuite_discovery::netsuite::parse::parse_response;
 use netsuite_discovery::netsuite::search::{SearchPage, SearchQuery, SearchType};
-use netsuite_discovery::netsuite::{AccountId, Client, ClientConfig, RawRecord, TokenPassport, WireError};
-use netsuite_discovery::simulator::{
+use netsuite_discovery::netsuite::{Client, ClientConfig, RawRecord, TokenPassport, WireError};
+use nsd_simulator::AccountId;
+use nsd_simulator::{
     AccountSpec, Outcome, PagingFault, Permission, PermissionSet, RunningSimulator, SimConfig, SimRecordType,
     Simulator, TransactionKind,
 };
@@ -35,7 +39,7 @@ fn client(sim: &RunningSimulator, page_size: u32) -> Client {
     let mut cfg = ClientConfig::new(sim.endpoint());
     cfg.page_size = page_size;
     cfg.timeout = Duration::from_secs(20);
-    Client::new(sim.credentials(&account()).unwrap(), cfg).unwrap()
+    Client::new(client_creds(sim.credentials(&account()).unwrap()), cfg).unwrap()
 }
 
 fn ids(page: &SearchPage<RawRecord>) -> Vec<String> {
@@ -214,7 +218,7 @@ async fn paging_faults_apply_to_every_search_type_and_one_account_only() {
     let other = AccountId::parse("7654321").unwrap();
     let mut cfg = ClientConfig::new(sim.endpoint());
     cfg.page_size = 10;
-    let c2 = Client::new(sim.credentials(&other).unwrap(), cfg).unwrap();
+    let c2 = Client::new(client_creds(sim.credentials(&other).unwrap()), cfg).unwrap();
     assert_eq!(c2.search(&SearchQuery::all(SearchType::Vendor)).await.unwrap().records.len(), 10);
     // An account not hosted is ignored.
     sim.set_paging_faults(&AccountId::parse("999").unwrap(), vec![PagingFault::AlwaysExpire]);
@@ -227,7 +231,7 @@ async fn paging_faults_apply_to_every_search_type_and_one_account_only() {
 /// A signed `getDeleted` envelope with `filter` (the filter's inner XML, prefix `platformCore`)
 /// and, when given, a `searchPreferences` page size.
 fn get_deleted_body(sim: &RunningSimulator, filter: &str, page_index: &str, page_size: Option<u32>) -> String {
-    let p = TokenPassport::fresh(&sim.credentials(&account()).unwrap());
+    let p = TokenPassport::fresh(&client_creds(sim.credentials(&account()).unwrap()));
     let prefs = page_size.map_or(String::new(), |n| {
         format!("<platformMsgs:searchPreferences><platformMsgs:pageSize>{n}</platformMsgs:pageSize></platformMsgs:searchPreferences>")
     });
@@ -581,7 +585,7 @@ async fn a_silent_change_is_invisible_to_a_delta_and_visible_to_a_full_pull() {
 /// Posts an all-records search of `ty` (page size `size`) and returns the raw response body.
 async fn raw_search(sim: &RunningSimulator, ty: SearchType, size: u32) -> Vec<u8> {
     use netsuite_discovery::netsuite::envelope::{search_request, SearchPreferences};
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     let prefs = SearchPreferences { body_fields_only: true, page_size: size };
     let body = search_request(&TokenPassport::fresh(&creds), prefs, &SearchQuery::all(ty)).unwrap();
     let (status, bytes) = post(sim, "search", String::from_utf8(body).unwrap()).await;
@@ -596,7 +600,7 @@ fn count(hay: &[u8], needle: &str) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrupted_records_are_written_broken_until_fixed() {
     use netsuite_discovery::netsuite::Vendor;
-    use netsuite_discovery::simulator::Corruption;
+    use nsd_simulator::Corruption;
 
     let sim = start(bigger_account()).await;
     let a = account();

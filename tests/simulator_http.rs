@@ -2,15 +2,19 @@
 //! envelopes: paging, criteria, authentication, permissions, governance, fault injection
 //! and the request log.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use common::client_creds;
 use netsuite_discovery::netsuite::envelope::{search_more_with_id_request, search_request, SearchPreferences};
 use netsuite_discovery::netsuite::error::ErrorClass;
 use netsuite_discovery::netsuite::parse::parse_response;
 use netsuite_discovery::netsuite::search::{Criterion, DateOperator, SearchQuery, SearchType};
-use netsuite_discovery::netsuite::{AccountId, Client, ClientConfig, Credentials, TokenPassport, Vendor, WireError};
-use netsuite_discovery::simulator::{
+use netsuite_discovery::netsuite::{Client, ClientConfig, Credentials, TokenPassport, Vendor, WireError};
+use nsd_simulator::AccountId;
+use nsd_simulator::{
     AccountSpec, FaultTarget, InjectedFault, Outcome, Permission, PermissionSet, RunningSimulator, SimConfig, Simulator,
 };
 
@@ -34,7 +38,7 @@ fn client(sim: &RunningSimulator, page_size: u32) -> Client {
     let mut cfg = ClientConfig::new(sim.endpoint());
     cfg.page_size = page_size;
     cfg.timeout = Duration::from_secs(20);
-    Client::new(sim.credentials(&account()).unwrap(), cfg).unwrap()
+    Client::new(client_creds(sim.credentials(&account()).unwrap()), cfg).unwrap()
 }
 
 fn prefs(page_size: u32) -> SearchPreferences {
@@ -127,7 +131,7 @@ async fn criteria_filter_like_netsuite() {
     let truth = sim.vendors(&account()).unwrap();
     let c = client(&sim, 1000);
 
-    let ids_of = |pred: &dyn Fn(&netsuite_discovery::simulator::SimVendor) -> bool| -> Vec<String> {
+    let ids_of = |pred: &dyn Fn(&nsd_simulator::SimVendor) -> bool| -> Vec<String> {
         truth.iter().filter(|v| pred(v)).map(|v| v.internal_id.clone()).collect()
     };
     let run = |criteria: Vec<Criterion>| {
@@ -249,7 +253,7 @@ async fn page_size_must_be_between_5_and_1000() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authentication_refuses_every_bad_passport() {
     let sim = start(5).await;
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     let now = Utc::now().timestamp();
     let is_invalid_login = |(status, err): (u16, Option<WireError>)| {
         let err = err.expect("an error");
@@ -313,7 +317,7 @@ fn expose(s: &secrecy::SecretString) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ambiguous_authentication_and_unreadable_requests_are_faults() {
     let sim = start(5).await;
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     let body =
         search_request(&TokenPassport::fresh(&creds), prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
     let text = String::from_utf8(body).unwrap().replace(
@@ -468,7 +472,7 @@ async fn injected_faults_reach_the_client_as_their_kind() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_request_still_uses_up_its_nonce() {
     let sim = start(5).await;
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     sim.push_faults(FaultTarget::Any, vec![InjectedFault::unexpected_error()]);
     let passport = TokenPassport::fresh(&creds);
     let (status, err) = search_with(&sim, &passport).await;
@@ -485,7 +489,7 @@ async fn search_more_needs_the_same_account_and_a_valid_page() {
     let c = client(&sim, 10);
     let first = c.search(&SearchQuery::all(SearchType::Vendor)).await.unwrap();
     let id = first.search_id.unwrap();
-    let other_creds = sim.credentials(&AccountId::parse("7654321").unwrap()).unwrap();
+    let other_creds = client_creds(sim.credentials(&AccountId::parse("7654321").unwrap()).unwrap());
     let body = search_more_with_id_request(&TokenPassport::fresh(&other_creds), prefs(10), &id, 2).unwrap();
     let (_, bytes) = post(&sim, "searchMoreWithId", body).await;
     let err = parse_response(&bytes).unwrap().into_search_page(SearchType::Vendor).unwrap_err();
@@ -499,7 +503,10 @@ async fn search_more_needs_the_same_account_and_a_valid_page() {
         Simulator::new(SimConfig { accounts: vec![AccountSpec::new(account(), 42)], ..SimConfig::default() })
             .credentials(&account())
             .unwrap();
-    assert_eq!(expose(&creds_again.token_id), expose(&sim.credentials(&account()).unwrap().token_id));
+    assert_eq!(
+        expose(&client_creds(creds_again).token_id),
+        expose(&client_creds(sim.credentials(&account()).unwrap()).token_id)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -538,7 +545,7 @@ async fn a_page_of_1000_vendors_is_quick_and_shutdown_is_clean() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_connection_gives_no_response_at_all() {
     let sim = start(5).await;
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     sim.push_faults(FaultTarget::Any, vec![InjectedFault::DropConnection]);
     let body =
         search_request(&TokenPassport::fresh(&creds), prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();

@@ -6,15 +6,17 @@
 //! `searchMoreWithId` re-running its criteria, and the Employee Record and Departments
 //! permissions.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use common::client_creds;
 use netsuite_discovery::netsuite::search::{Criterion, DateOperator, SearchQuery, SearchType};
-use netsuite_discovery::netsuite::{
-    AccountId, Client, ClientConfig, Department, Employee, RawRecord, SearchPage, WireError,
-};
-use netsuite_discovery::simulator::{
+use netsuite_discovery::netsuite::{Client, ClientConfig, Department, Employee, RawRecord, SearchPage, WireError};
+use nsd_simulator::AccountId;
+use nsd_simulator::{
     AccountSpec, Outcome, Permission, PermissionSet, RunningSimulator, SimConfig, SimDepartment, SimEmployee,
     Simulator, TransactionKind,
 };
@@ -49,7 +51,7 @@ async fn start(spec: AccountSpec) -> RunningSimulator {
 fn client(sim: &RunningSimulator, page_size: u32) -> Client {
     let mut cfg = ClientConfig::new(sim.endpoint());
     cfg.page_size = page_size;
-    Client::new(sim.credentials(&account()).unwrap(), cfg).unwrap()
+    Client::new(client_creds(sim.credentials(&account()).unwrap()), cfg).unwrap()
 }
 
 fn query(search_type: SearchType, criteria: Vec<Criterion>) -> SearchQuery {

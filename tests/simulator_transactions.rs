@@ -3,16 +3,20 @@
 //! equal to line sums, `tranDate` windows at their edges, the permission model, paging with
 //! `searchMoreWithId`, mutations, and the cost of large accounts and pages.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use common::client_creds;
 use netsuite_discovery::netsuite::envelope::{search_more_with_id_request, search_request, SearchPreferences};
 use netsuite_discovery::netsuite::parse::{parse_response, Response};
 use netsuite_discovery::netsuite::search::{Criterion, DateOperator, SearchQuery, SearchType};
-use netsuite_discovery::netsuite::{AccountId, RawRecord, TokenPassport};
-use netsuite_discovery::simulator::{
+use netsuite_discovery::netsuite::{RawRecord, TokenPassport};
+use nsd_simulator::AccountId;
+use nsd_simulator::{
     AccountSpec, NewTransaction, Permission, PermissionSet, RunningSimulator, SimConfig, SimError, SimTransaction,
     Simulator, TransactionKind,
 };
@@ -54,7 +58,7 @@ async fn post(sim: &RunningSimulator, action: &str, body: Vec<u8>) -> Response {
 }
 
 fn request(sim: &RunningSimulator, query: &SearchQuery, page_size: u32) -> Vec<u8> {
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size };
     search_request(&TokenPassport::fresh(&creds), prefs, query).unwrap()
 }
@@ -64,7 +68,7 @@ async fn search(sim: &RunningSimulator, query: &SearchQuery, page_size: u32) -> 
 }
 
 async fn more(sim: &RunningSimulator, search_id: &str, page: u32, body_fields_only: bool) -> Response {
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     let prefs = SearchPreferences { body_fields_only, page_size: 1000 };
     post(
         sim,
@@ -576,7 +580,7 @@ async fn large_accounts_generate_and_page_quickly() {
     let generated = started.elapsed();
     assert!(generated < Duration::from_secs(3), "generation took {generated:?}");
     let running = sim.clone().spawn().await.unwrap();
-    let creds = sim.credentials(&big).unwrap();
+    let creds = client_creds(sim.credentials(&big).unwrap());
     let body = search_request(
         &TokenPassport::fresh(&creds),
         SearchPreferences { body_fields_only: false, page_size: 1000 },

@@ -8,14 +8,18 @@
 //! Locations: `NETSUITE_SHARED_DIR` (default `../shared` next to the crate) holds
 //! `tools/xsd-validate` and the samples; `NETSUITE_XSD_DIR`, if set, is passed as `--xsd-dir`.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
+use common::client_creds;
 use netsuite_discovery::netsuite::envelope::{search_request, SearchPreferences};
 use netsuite_discovery::netsuite::parse::parse_response;
 use netsuite_discovery::netsuite::search::{SearchQuery, SearchType};
-use netsuite_discovery::netsuite::{AccountId, Client, ClientConfig, TokenPassport};
-use netsuite_discovery::simulator::{
+use netsuite_discovery::netsuite::{Client, ClientConfig, TokenPassport};
+use nsd_simulator::AccountId;
+use nsd_simulator::{
     AccountSpec, FaultTarget, InjectedFault, Permission, PermissionSet, RunningSimulator, SimConfig, Simulator,
 };
 
@@ -74,13 +78,13 @@ async fn start() -> RunningSimulator {
 fn client(sim: &RunningSimulator, page_size: u32) -> Client {
     let mut cfg = ClientConfig::new(sim.endpoint());
     cfg.page_size = page_size;
-    Client::new(sim.credentials(&account()).unwrap(), cfg).unwrap()
+    Client::new(client_creds(sim.credentials(&account()).unwrap()), cfg).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn everything_the_simulator_sends_validates() {
     let sim = start().await;
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     let c = client(&sim, 25);
     let all = SearchQuery::all(SearchType::Vendor);
 
@@ -191,7 +195,7 @@ async fn everything_the_simulator_sends_validates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_and_expiry_match_the_constructed_samples() {
     let sim = start().await;
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     let all = SearchQuery::all(SearchType::Vendor);
 
     // Invalid login.
@@ -231,7 +235,7 @@ async fn faults_and_expiry_match_the_constructed_samples() {
 
 /// A search signed for `account()`, posted as is; the simulator logs the bodies.
 async fn post_search(sim: &RunningSimulator, query: &SearchQuery, page_size: u32) -> Vec<u8> {
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size };
     let body = search_request(&TokenPassport::fresh(&creds), prefs, query).unwrap();
     let resp =
@@ -242,7 +246,7 @@ async fn post_search(sim: &RunningSimulator, query: &SearchQuery, page_size: u32
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transaction_and_expense_category_pages_validate() {
     use netsuite_discovery::netsuite::search::{Criterion, DateOperator};
-    use netsuite_discovery::simulator::TransactionKind;
+    use nsd_simulator::TransactionKind;
 
     let sim = Simulator::new(SimConfig {
         accounts: vec![AccountSpec::new(account(), 5)
@@ -496,7 +500,7 @@ async fn employee_and_department_pages_validate() {
 /// A signed `getDeleted` request with this filter content (prefix `platformCore`), built by
 /// hand as the 2017_2 XSDs define it.
 fn get_deleted_request(sim: &RunningSimulator, filter: &str, page_index: u32, page_size: u32) -> String {
-    let p = TokenPassport::fresh(&sim.credentials(&account()).unwrap());
+    let p = TokenPassport::fresh(&client_creds(sim.credentials(&account()).unwrap()));
     format!(
         concat!(
             r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:platformMsgs="urn:messages_2017_2.platform.webservices.netsuite.com" xmlns:platformCore="urn:core_2017_2.platform.webservices.netsuite.com">"#,
@@ -510,7 +514,7 @@ fn get_deleted_request(sim: &RunningSimulator, filter: &str, page_index: u32, pa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_deleted_requests_and_responses_validate() {
-    use netsuite_discovery::simulator::TransactionKind;
+    use nsd_simulator::TransactionKind;
 
     let sim = Simulator::new(SimConfig {
         accounts: vec![AccountSpec::new(account(), 5)

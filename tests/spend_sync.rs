@@ -7,15 +7,15 @@ mod common;
 use std::collections::BTreeMap;
 
 use chrono::{Duration as ChronoDuration, NaiveDate, Utc};
-use common::{fresh_db, sync_settings, tenant};
+use common::{client_creds, fresh_db, sync_settings, tenant};
 use netsuite_discovery::config::Tenant;
 use netsuite_discovery::discovery::pull::one_year_before;
 use netsuite_discovery::discovery::{sync_tenant, RunSummary};
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{
+use netsuite_discovery::store::{RunStatus, Store};
+use nsd_simulator::AccountId;
+use nsd_simulator::{
     AccountSpec, NewTransaction, Permission, PermissionSet, RunningSimulator, SimConfig, SimTransaction, Simulator,
 };
-use netsuite_discovery::store::{RunStatus, Store};
 use rust_decimal::Decimal;
 use tokio_util::sync::CancellationToken;
 
@@ -83,7 +83,7 @@ async fn acceptance_counts_are_exact_and_a_second_run_changes_nothing() {
         .with_expense_reports(5_000);
     let (sim, running) = sim(spec).await;
     let db = fresh_db().await;
-    let t = tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 1000);
+    let t = tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 1000);
 
     let first = sync(&db.store, &t).await;
     assert_eq!(first.status, RunStatus::Succeeded, "{first:?}");
@@ -144,7 +144,7 @@ async fn window_edges_follow_the_discovery_date() {
     let spec = AccountSpec::new(account(), 5).with_vendors(20);
     let (sim, running) = sim(spec).await;
     let db = fresh_db().await;
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
 
     // Discover the vendors (vendors only), then pretend it happened 120 days ago.
     let eam = common::vendor_tenant("acme", creds.clone(), &running.endpoint(), 1000);
@@ -200,7 +200,7 @@ async fn invoices_of_unknown_vendors_are_kept_and_link_later() {
         .with_permissions(PermissionSet::all().without(Permission::Vendors));
     let (sim, running) = sim(spec).await;
     let db = fresh_db().await;
-    let t = tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 1000);
+    let t = tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 1000);
     let run = sync(&db.store, &t).await;
     assert_eq!(status_of(&run, "vendors"), Some(RunStatus::Degraded));
     assert_eq!(status_of(&run, "invoices"), Some(RunStatus::Succeeded));
@@ -261,7 +261,7 @@ async fn each_missing_permission_degrades_as_specified() {
             .with_permissions(perms);
         let (sim, running) = sim(spec).await;
         let db = fresh_db().await;
-        let t = tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 1000);
+        let t = tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 1000);
         let run = sync(&db.store, &t).await;
         let got = ["vendors", "invoices", "expense_categories", "costs"].map(|e| status_of(&run, e));
         assert_eq!(got, expected, "missing {missing:?}: {run:?}");
@@ -306,7 +306,7 @@ async fn delta_updates_modified_transactions() {
         .with_expense_reports(60);
     let (sim, running) = sim(spec).await;
     let db = fresh_db().await;
-    let t = tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 1000);
+    let t = tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 1000);
     sync(&db.store, &t).await;
     let start = window_start(&db.store).await;
     let modified = sim.modify_transactions(&account(), 15).unwrap();

@@ -7,11 +7,12 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
+use common::client_creds;
 use netsuite_discovery::config::load_tenant_file;
 use netsuite_discovery::discovery::sync_tenant;
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{AccountSpec, FaultTarget, InjectedFault, SimConfig, Simulator};
 use netsuite_discovery::store::RunStatus;
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, FaultTarget, InjectedFault, SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
 fn status(db_url: &str, dir: &std::path::Path, args: &[&str]) -> (i32, String) {
@@ -49,7 +50,7 @@ async fn status_shows_runs_rows_drift_rejects_outbox_and_schedule() {
     let db = common::fresh_db().await;
     let store = &db.store;
     let dir = tempfile::tempdir().unwrap();
-    let creds = sim.credentials(&account).unwrap();
+    let creds = client_creds(sim.credentials(&account).unwrap());
     common::write_tenant_file(
         dir.path(),
         "acme",

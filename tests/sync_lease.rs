@@ -8,9 +8,10 @@ mod common;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{AccountSpec, RunningSimulator, SimConfig, Simulator};
+use common::client_creds;
 use netsuite_discovery::store::Store;
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, RunningSimulator, SimConfig, Simulator};
 
 struct Env {
     sim: Simulator,
@@ -27,7 +28,7 @@ async fn setup(vendors: usize) -> Env {
     let running = sim.clone().spawn().await.unwrap();
     let db = common::fresh_db().await;
     let dir = tempfile::tempdir().unwrap();
-    let creds = sim.credentials(&account).unwrap();
+    let creds = client_creds(sim.credentials(&account).unwrap());
     common::write_tenant_file(dir.path(), "acme", &creds, &running.endpoint(), "product = \"eam\"\npage_size = 100");
     Env { sim, _running: running, db, dir }
 }

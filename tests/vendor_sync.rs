@@ -6,12 +6,12 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{fresh_db, service_count, sync_settings, vendor_tenant, TestDb};
+use common::{client_creds, fresh_db, service_count, sync_settings, vendor_tenant, TestDb};
 use netsuite_discovery::config::{SyncSettings, Tenant};
 use netsuite_discovery::discovery::{sync_tenant, RunSummary};
-use netsuite_discovery::netsuite::AccountId;
-use netsuite_discovery::simulator::{AccountSpec, RunningSimulator, SimConfig, Simulator};
 use netsuite_discovery::store::{RunStatus, Store};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, RunningSimulator, SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
 struct Env {
@@ -29,7 +29,7 @@ async fn setup(vendors: usize, page_size: u32) -> Env {
     sim.add_account(AccountSpec::new(account.clone(), 7).with_vendors(vendors)).unwrap();
     sim.set_record_bodies(true);
     let running = sim.clone().spawn().await.expect("simulator starts");
-    let creds = sim.credentials(&account).expect("account exists");
+    let creds = client_creds(sim.credentials(&account).expect("account exists"));
     let tenant = vendor_tenant("acme", creds, &running.endpoint(), page_size);
     Env { db: fresh_db().await, sim, _running: running, account, tenant }
 }
@@ -236,7 +236,7 @@ async fn expired_search_id_reruns_the_search() {
 /// nothing is lost, nothing is duplicated.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_page_restarts_the_search_without_loss() {
-    use netsuite_discovery::simulator::{FaultTarget, InjectedFault};
+    use nsd_simulator::{FaultTarget, InjectedFault};
     let env = setup(1_000, 100).await;
     let store = &env.db.store;
     // Request 1 is the search; the next one (a searchMoreWithId) comes back one row short.

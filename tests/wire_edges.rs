@@ -7,13 +7,14 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use common::{fresh_db, service_count, sync_settings, vendor_tenant};
+use common::{client_creds, fresh_db, service_count, sync_settings, vendor_tenant};
 use netsuite_discovery::discovery::sync_tenant;
 use netsuite_discovery::netsuite::error::ErrorClass;
 use netsuite_discovery::netsuite::search::{SearchQuery, SearchType};
-use netsuite_discovery::netsuite::{AccountId, Client, ClientConfig, WireError};
-use netsuite_discovery::simulator::{AccountSpec, FaultTarget, InjectedFault, RunningSimulator, SimConfig, Simulator};
+use netsuite_discovery::netsuite::{Client, ClientConfig, WireError};
 use netsuite_discovery::store::{RunStatus, Store};
+use nsd_simulator::AccountId;
+use nsd_simulator::{AccountSpec, FaultTarget, InjectedFault, RunningSimulator, SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
 fn account() -> AccountId {
@@ -32,7 +33,7 @@ fn client(sim: &Simulator, running: &RunningSimulator, page_size: u32) -> Client
     let mut cfg = ClientConfig::new(running.endpoint());
     cfg.page_size = page_size;
     cfg.timeout = Duration::from_secs(20);
-    Client::new(sim.credentials(&account()).unwrap(), cfg).unwrap()
+    Client::new(client_creds(sim.credentials(&account()).unwrap()), cfg).unwrap()
 }
 
 /// What the entity row of the last run recorded: status, error code, error text.
@@ -95,7 +96,7 @@ async fn client_asks_for_gzip_and_decodes_it() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     let (sim, _running) = sim(1).await;
-    let creds = sim.credentials(&account()).unwrap();
+    let creds = client_creds(sim.credentials(&account()).unwrap());
     let c = Client::new(creds, ClientConfig::new(format!("http://{addr}/services/NetSuitePort_2017_2"))).unwrap();
     let page = c.search(&SearchQuery::all(SearchType::Vendor)).await.unwrap();
     assert_eq!(page.records.len(), 1);
@@ -110,7 +111,7 @@ async fn client_asks_for_gzip_and_decodes_it() {
 async fn sync_over_gzip_stores_the_accounts_rows() {
     let (sim, running) = sim(1_200).await;
     let db = fresh_db().await;
-    let t = vendor_tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 500);
+    let t = vendor_tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 500);
     let run = sync_tenant(&db.store, &t, &sync_settings(), CancellationToken::new(), "test").await.unwrap();
     assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     assert_eq!(run.requests, 3 + 1, "3 pages and getDeleted");
@@ -149,7 +150,7 @@ async fn bad_gzip_says_so() {
 
     // In a sync without retries: page 1 stored, page 2 undecodable, the run says why.
     let db = fresh_db().await;
-    let t = vendor_tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 300);
+    let t = vendor_tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 300);
     let mut settings = sync_settings();
     settings.max_attempts = 1;
     sim.push_faults(FaultTarget::Any, vec![InjectedFault::Latency(Duration::ZERO), InjectedFault::BadGzip]);
@@ -173,14 +174,14 @@ async fn response_cap_is_the_setting_and_not_retried() {
     let (sim, running) = sim(1_000).await;
     let mut cfg = ClientConfig::new(running.endpoint());
     cfg.max_body_bytes = 64 * 1024;
-    let c = Client::new(sim.credentials(&account()).unwrap(), cfg).unwrap();
+    let c = Client::new(client_creds(sim.credentials(&account()).unwrap()), cfg).unwrap();
     let err = c.search(&SearchQuery::all(SearchType::Vendor)).await.unwrap_err();
     assert!(matches!(err, WireError::TooLarge { limit: 65536 }), "{err:?}");
     assert!(err.to_string().contains("sync.max_response_bytes"), "{err}");
     assert_eq!(err.class(), ErrorClass::Request);
 
     let db = fresh_db().await;
-    let t = vendor_tenant("acme", sim.credentials(&account()).unwrap(), &running.endpoint(), 1000);
+    let t = vendor_tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 1000);
     let mut settings = sync_settings();
     settings.max_response_bytes = 64 * 1024;
     let run = sync_tenant(&db.store, &t, &settings, CancellationToken::new(), "test").await.unwrap();
@@ -223,7 +224,7 @@ async fn cut_gzip_transfer_is_a_transport_error() {
     });
     let (sim, _running) = sim(1).await;
     let c = Client::new(
-        sim.credentials(&account()).unwrap(),
+        client_creds(sim.credentials(&account()).unwrap()),
         ClientConfig::new(format!("http://{addr}/services/NetSuitePort_2017_2")),
     )
     .unwrap();

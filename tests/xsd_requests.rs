@@ -4,6 +4,7 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
+use common::client_creds;
 use netsuite_discovery::discovery::pull::{query_for, query_for_ids};
 use netsuite_discovery::discovery::{Costs, Departments, Employees, ExpenseCategories, Invoices};
 use netsuite_discovery::discovery::{EntitySpec, Vendors};
@@ -121,7 +122,7 @@ fn validator_rejects_out_of_order_fields() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn captured_traffic_of_a_real_sync_validates() {
     use netsuite_discovery::discovery::sync_tenant;
-    use netsuite_discovery::simulator::{AccountSpec, SimConfig, Simulator};
+    use nsd_simulator::{AccountId, AccountSpec, SimConfig, Simulator};
     use tokio_util::sync::CancellationToken;
 
     let account = AccountId::parse("1234567_SB1").unwrap();
@@ -130,7 +131,7 @@ async fn captured_traffic_of_a_real_sync_validates() {
     sim.set_record_bodies(true);
     let running = sim.clone().spawn().await.unwrap();
     let db = common::fresh_db().await;
-    let t = common::vendor_tenant("acme", sim.credentials(&account).unwrap(), &running.endpoint(), 50);
+    let t = common::vendor_tenant("acme", client_creds(sim.credentials(&account).unwrap()), &running.endpoint(), 50);
     sync_tenant(&db.store, &t, &common::sync_settings(), CancellationToken::new(), "test").await.unwrap();
     sim.add_vendors(&account, 3).unwrap();
     sync_tenant(&db.store, &t, &common::sync_settings(), CancellationToken::new(), "test").await.unwrap();

@@ -12,9 +12,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use super::schedule::{failure_backoff, next_due, TenantState};
-use super::Governor;
 use crate::config::{Settings, Tenant};
 use crate::discovery::{enabled_entities, sync_tenant_with, SyncControl};
+use crate::governance::Governor;
 use crate::store::{RunStatus, Store};
 
 /// What every worker of one daemon shares.

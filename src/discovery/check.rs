@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::entity::{Costs, Departments, Employees, Entity, EntitySpec, ExpenseCategories, Invoices, Vendors};
 use super::pull::query_for;
 use crate::config::{SyncSettings, Tenant};
-use crate::daemon::retry::RetryError;
+use crate::governance::retry::RetryError;
 use crate::netsuite::error::ErrorClass;
 use crate::netsuite::{Client, WireError};
 
@@ -112,7 +112,7 @@ async fn probe<E: EntitySpec>(
     cancel: &CancellationToken,
 ) -> Result<u32, RetryError> {
     let query = query_for::<E>(None, None, false);
-    let governor = crate::daemon::Governor::new(
+    let governor = crate::governance::Governor::new(
         client.account().as_str(),
         settings.max_in_flight_per_account,
         super::run::retry_policy(settings),

@@ -28,8 +28,8 @@ use tracing::{debug, info, warn};
 use uuid::Uuid;
 
 use super::entity::EntitySpec;
-use crate::daemon::retry::RetryError;
-use crate::daemon::Governor;
+use crate::governance::retry::RetryError;
+use crate::governance::Governor;
 use crate::netsuite::error::ErrorClass;
 use crate::netsuite::search::{Criterion, DateOperator, DeletedQuery, SearchQuery};
 use crate::netsuite::{Client, RawRecord, SearchPage, WireError};

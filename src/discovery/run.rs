@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::entity::{enabled_entities, Costs, Departments, Employees, Entity, ExpenseCategories, Invoices, Vendors};
 use super::pull::{pull_entity, PullContext, RestartPolicy, SyncError};
 use crate::config::{SyncSettings, Tenant};
-use crate::daemon::{Governor, RetryPolicy};
+use crate::governance::{Governor, RetryPolicy};
 use crate::netsuite::error::ErrorClass;
 use crate::netsuite::Client;
 use crate::store::{EntityOutcome, RunStatus, Store};
@@ -187,7 +187,7 @@ pub async fn sync_tenant_with(
             deleted = summary.outcomes.iter().map(|o| o.deleted).sum::<u64>(),
             rejected = summary.outcomes.iter().map(|o| o.rejected).sum::<u64>(),
             elapsed_ms = summary.elapsed.as_millis() as u64,
-            peak_rss_kib = crate::daemon::peak_rss_kib().unwrap_or(0),
+            peak_rss_kib = crate::sys::peak_rss_kib().unwrap_or(0),
             "sync run finished"
         );
         Ok(summary)

@@ -1,6 +1,6 @@
 //! The SOAP client: one HTTP POST per call, a fresh passport on every attempt, the response
 //! stream-parsed into a typed page or a [`WireError`]. It does not retry: retry rules live in
-//! `daemon::retry`, which calls these methods again (and so signs a new passport each time).
+//! `governance::retry`, which calls these methods again (and so signs a new passport each time).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::org::{upsert_departments, upsert_employees};
+use super::rejected::Rejected;
 use super::services::{upsert_vendors, UpsertCounts};
 use super::spend::{upsert_costs, upsert_expense_categories, upsert_invoices};
 use super::Store;
@@ -124,19 +125,6 @@ pub struct PageCommit<'a> {
     pub seen: &'a [String],
     /// Records of the page that could not be read.
     pub rejected: &'a [Rejected],
-}
-
-/// A record that could not be read, kept for a later run to try again.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Rejected {
-    /// Internal id, or `xml:<md5 of the XML>` without one.
-    pub key: String,
-    /// The internal id, when it could be read.
-    pub internal_id: Option<String>,
-    /// Why it could not be read.
-    pub error: String,
-    /// The record's XML as NetSuite sent it.
-    pub xml: String,
 }
 
 /// How committing a page went.

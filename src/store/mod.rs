@@ -19,9 +19,10 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
-pub use cursors::{Batch, Cursor, PageCommit, PageOutcome, PageShape, PullClose, PullMode, Rejected};
+pub use cursors::{Batch, Cursor, PageCommit, PageOutcome, PageShape, PullClose, PullMode};
 pub use deletions::Deletion;
 pub use leases::LeaseHolder;
+pub use rejected::Rejected;
 pub use runs::{EntityOutcome, RunStatus};
 pub use services::UpsertCounts;
 

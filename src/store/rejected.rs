@@ -3,8 +3,20 @@
 
 use sqlx::{Postgres, Transaction as Tx};
 
-use super::cursors::Rejected;
 use super::Store;
+
+/// A record that could not be read, kept for a later run to try again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejected {
+    /// Internal id, or `xml:<md5 of the XML>` without one.
+    pub key: String,
+    /// The internal id, when it could be read.
+    pub internal_id: Option<String>,
+    /// Why it could not be read.
+    pub error: String,
+    /// The record's XML as NetSuite sent it.
+    pub xml: String,
+}
 
 /// Within a page's transaction: records of the page read correctly leave the table, the
 /// page's rejected records are written (or their attempt counted).

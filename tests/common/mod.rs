@@ -246,3 +246,21 @@ pub async fn sync_cancelled_after(
     cancel.cancel();
     task.await.unwrap().unwrap()
 }
+
+/// The client's credentials for a simulator account: the simulator (a crate of its own that
+/// knows nothing of the product) hands out plain strings.
+pub fn client_creds(c: nsd_simulator::Credentials) -> netsuite_discovery::netsuite::Credentials {
+    use secrecy::SecretString;
+    netsuite_discovery::netsuite::Credentials {
+        account: client_account(&c.account),
+        consumer_key: SecretString::from(c.consumer_key),
+        consumer_secret: SecretString::from(c.consumer_secret),
+        token_id: SecretString::from(c.token_id),
+        token_secret: SecretString::from(c.token_secret),
+    }
+}
+
+/// The client's account id for a simulator account id.
+pub fn client_account(a: &nsd_simulator::AccountId) -> netsuite_discovery::netsuite::AccountId {
+    netsuite_discovery::netsuite::AccountId::parse(a.as_str()).expect("the simulator's account ids are valid")
+}

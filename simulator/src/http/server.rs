@@ -1,0 +1,118 @@
+//! The simulator handle ([`Simulator`]): its control API for tests, the HTTP endpoint, and
+//! the request pipeline (parse, authenticate, govern, inject, run, log).
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::routing::post;
+use axum::Router;
+use chrono::TimeDelta;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::basics::clock::SimClock;
+use crate::http::pipeline::soap_endpoint;
+use crate::http::state::{Inner, Simulator, State};
+use crate::model::account::AccountSpec;
+use crate::model::faults::FaultPlan;
+use crate::protocol::sessions::{IdGen, Sessions};
+
+/// Path of the SOAP endpoint.
+pub const ENDPOINT_PATH: &str = "/services/NetSuitePort_2017_2";
+
+/// Settings of a simulator.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Accounts hosted from the start.
+    pub accounts: Vec<AccountSpec>,
+    /// Latency added to every authenticated request.
+    pub latency: Duration,
+    /// In-flight request limit per account (default 5, as on small accounts); 0 means none.
+    /// An [`AccountSpec`] may set its own.
+    pub concurrency_limit: usize,
+    /// Seed of the fault-rate draws and of the random parts of ids.
+    pub seed: u64,
+    /// How long an unused searchId lives (15 minutes on NetSuite).
+    pub search_id_ttl: Duration,
+    /// How far a passport timestamp may be from real time (5 minutes).
+    pub max_clock_skew: Duration,
+    /// Whether the request log keeps request and response bodies.
+    pub record_bodies: bool,
+    /// Entries the request log keeps; the oldest are dropped first.
+    pub log_capacity: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            accounts: Vec::new(),
+            latency: Duration::ZERO,
+            concurrency_limit: 5,
+            seed: 0,
+            search_id_ttl: Duration::from_secs(15 * 60),
+            max_clock_skew: Duration::from_secs(5 * 60),
+            record_bodies: false,
+            log_capacity: 100_000,
+        }
+    }
+}
+
+impl Simulator {
+    /// A simulator hosting `config.accounts`. An account listed twice is generated once
+    /// (the first spec wins).
+    pub fn new(config: SimConfig) -> Self {
+        let clock = SimClock::default();
+        let state = State {
+            accounts: HashMap::new(),
+            sessions: Sessions::new(TimeDelta::from_std(config.search_id_ttl).unwrap_or(TimeDelta::minutes(15))),
+            ids: IdGen::new(config.seed),
+            faults: FaultPlan::new(config.seed),
+            log: VecDeque::new(),
+            latency: config.latency,
+            record_bodies: config.record_bodies,
+        };
+        let sim = Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(state),
+                clock,
+                default_limit: config.concurrency_limit,
+                max_skew_secs: i64::try_from(config.max_clock_skew.as_secs()).unwrap_or(i64::MAX),
+                log_capacity: config.log_capacity.max(1),
+            }),
+        };
+        for spec in config.accounts {
+            if let Err(e) = sim.add_account(spec) {
+                tracing::warn!(error = %e, "simulator: account listed twice; keeping the first");
+            }
+        }
+        sim
+    }
+
+    /// The axum router serving [`ENDPOINT_PATH`].
+    pub fn router(&self) -> Router {
+        Router::new().route(ENDPOINT_PATH, post(soap_endpoint)).with_state(self.clone())
+    }
+
+    /// Serves on `listener` until `cancel` fires, then lets requests in flight finish.
+    pub async fn serve(self, listener: TcpListener, cancel: CancellationToken) -> io::Result<()> {
+        crate::basics::running::serve(self.router(), listener, cancel).await
+    }
+
+    /// Serves on a free port of 127.0.0.1 in a background task.
+    pub async fn spawn(self) -> io::Result<RunningSimulator> {
+        let router = self.router();
+        crate::basics::running::spawn(self, router).await
+    }
+}
+
+/// A NetSuite simulator serving in a background task (see [`crate::basics::running::Running`]).
+pub type RunningSimulator = crate::basics::running::Running<Simulator>;
+
+impl RunningSimulator {
+    /// The endpoint URL, `http://127.0.0.1:PORT/services/NetSuitePort_2017_2`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}{ENDPOINT_PATH}", self.addr)
+    }
+}
