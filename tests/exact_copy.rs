@@ -7,62 +7,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{client_creds, fresh_db, sync_settings, vendor_tenant, TestDb};
-use netsuite_discovery::config::{SyncSettings, Tenant};
-use netsuite_discovery::discovery::{sync_tenant, RunSummary};
-use netsuite_discovery::store::{RunStatus, Store};
-use nsd_simulator::AccountId;
-use nsd_simulator::{AccountSpec, Corruption, RunningSimulator, SimConfig, SimRecordType, Simulator, TransactionKind};
-use tokio_util::sync::CancellationToken;
-
-struct Env {
-    db: TestDb,
-    sim: Simulator,
-    _running: RunningSimulator,
-    account: AccountId,
-    tenant: Tenant,
-}
-
-async fn setup(spec: impl FnOnce(AccountSpec) -> AccountSpec, page_size: u32, eam: bool) -> Env {
-    common::init_logs();
-    let account = AccountId::parse("7654321").unwrap();
-    let sim = Simulator::new(SimConfig::default());
-    sim.add_account(spec(AccountSpec::new(account.clone(), 11))).unwrap();
-    let running = sim.clone().spawn().await.expect("simulator starts");
-    let creds = client_creds(sim.credentials(&account).expect("account exists"));
-    let tenant = if eam {
-        vendor_tenant("acme", creds, &running.endpoint(), page_size)
-    } else {
-        common::tenant("acme", creds, &running.endpoint(), page_size)
-    };
-    Env { db: fresh_db().await, sim, _running: running, account, tenant }
-}
-
-fn settings() -> SyncSettings {
-    SyncSettings { max_search_restarts: 3, restart_base_ms: 5, ..sync_settings() }
-}
-
-async fn sync(store: &Store, tenant: &Tenant) -> RunSummary {
-    sync_tenant(store, tenant, &settings(), CancellationToken::new(), "test").await.expect("sync runs")
-}
-
-/// Live vendor ids stored.
-async fn live_vendors(store: &Store) -> BTreeSet<String> {
-    sqlx::query_scalar("SELECT internal_id FROM services WHERE tenant_id = 'acme' AND deleted_at IS NULL")
-        .fetch_all(store.pool())
-        .await
-        .unwrap()
-        .into_iter()
-        .collect()
-}
-
-fn truth_vendors(env: &Env) -> BTreeSet<String> {
-    env.sim.vendors(&env.account).unwrap().into_iter().map(|v| v.internal_id).collect()
-}
-
-fn vendor_outcome(run: &RunSummary) -> &netsuite_discovery::store::EntityOutcome {
-    run.outcomes.iter().find(|o| o.entity == "vendors").expect("vendors pulled")
-}
+use common::copy::{live_vendors, setup, sync, truth_vendors, vendor_outcome};
+use netsuite_discovery::store::RunStatus;
+use nsd_simulator::{Corruption, SimRecordType, TransactionKind};
 
 /// 1% of vendors, bills and expense reports deleted in NetSuite: the next delta marks exactly
 /// those deleted, queues their deletions, and the counts match NetSuite's again. A record that

@@ -226,7 +226,11 @@ async fn expired_search_id_reruns_the_search() {
     assert_eq!(resumed.status, RunStatus::Succeeded, "{resumed:?}");
     let log = env.sim.request_log();
     let search_at = log.iter().position(|r| r.operation.as_deref() == Some("search")).expect("the search ran again");
-    assert!(search_at >= 1, "the expired searchId was tried first: {:?}", log.iter().map(|r| (r.operation.clone(), r.page_index, r.outcome.code().map(String::from))).collect::<Vec<_>>());
+    assert!(
+        search_at >= 1,
+        "the expired searchId was tried first: {:?}",
+        log.iter().map(|r| (r.operation.clone(), r.page_index, r.outcome.code().map(String::from))).collect::<Vec<_>>()
+    );
     assert!(log[..search_at].iter().all(|r| r.outcome.code() == Some("INVALID_JOB_ID")), "{:?}", &log[..search_at]);
     assert_eq!(log.iter().filter(|r| r.operation.as_deref() == Some("search")).count(), 1);
     assert_eq!(service_count(store, "acme").await, 2_000);

@@ -2,6 +2,8 @@
 //! HTTP, tenants built the way the daemon builds them.
 #![allow(dead_code)]
 
+pub mod copy;
+
 use std::path::PathBuf;
 use std::sync::Once;
 
