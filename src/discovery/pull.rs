@@ -303,7 +303,6 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
     *mode_out = mode;
     info!(mode = mode.as_str(), since = ?since, window_start = ?window, plain = pull.plain, refresh, "pull started");
 
-    let mut last_reason = String::new();
     loop {
         if ctx.stop.is_cancelled() {
             return Err(SyncError::Cancelled);
@@ -333,12 +332,10 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
                     got: seen.to_string(),
                 };
                 restart::<E>(ctx, pull, &inc.to_string(), true).await?;
-                last_reason = inc.to_string();
             }
             Step::Inconsistent(inc) => {
                 warn!(page = inc.page, what = %inc.what, expected = %inc.expected, got = %inc.got, "NetSuite's paging is inconsistent; running the search again from page 1");
                 restart::<E>(ctx, pull, &inc.to_string(), true).await?;
-                last_reason = inc.to_string();
             }
             Step::Expired(pos) => {
                 info!(pages_done = pos.done, "searchId expired; running the search again and resuming");
@@ -349,14 +346,12 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
                     Err(inc) => {
                         // The search changed shape while we were away: start it over.
                         info!(reason = %inc, "the search's totals changed; paging it again from page 1");
-                        last_reason = inc.to_string();
                         None
                     }
                 };
             }
         }
     }
-    let _ = last_reason;
 
     // Complete and consistent: close it, marking as deleted what a full pull of the typed
     // search no longer finds.

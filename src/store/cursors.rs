@@ -363,9 +363,9 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?
         .flatten();
-        let Some(started) = started else {
+        if started.is_none() {
             return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity} to finish")));
-        };
+        }
         let mut marked = 0;
         if let (Some(scope), Some(table)) = (close.mark_missing, super::deletions::table_of(entity)) {
             let missing = missing_in_scope(&mut tx, tenant_id, entity, table, scope).await?;
@@ -389,7 +389,6 @@ impl Store {
         .await?;
         clear_seen(&mut tx, tenant_id, entity).await?;
         tx.commit().await?;
-        let _ = started;
         Ok(marked as u64)
     }
 
