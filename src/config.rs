@@ -76,9 +76,10 @@ pub struct PushSettings {
     /// `config/leanix/processors.json` (the built-in copy of that file when not set).
     #[serde(default)]
     pub processor_configuration: Option<PathBuf>,
-    /// First wait between status polls, in milliseconds (growing by half each poll).
+    /// First wait between status polls of a run, in milliseconds (the first poll comes at
+    /// once after the start; each wait is half as long again as the one before).
     pub poll_base_ms: u64,
-    /// Longest wait between status polls, in milliseconds.
+    /// Longest wait between status polls, in milliseconds (the ceiling the waits grow to).
     pub poll_max_ms: u64,
     /// Give up polling a run after this long (the batch is resumed on the next pass).
     #[serde(with = "humantime_serde")]

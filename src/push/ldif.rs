@@ -4,6 +4,9 @@
 //! deletion travels as its own content type (`ServiceDeleted`, ...) with the record's last
 //! content.
 
+use std::collections::HashMap;
+
+use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
 use crate::config::{PushSettings, PushTarget};
@@ -147,12 +150,26 @@ pub fn document(
     description: &str,
     items: &[Claimed],
 ) -> Value {
+    let ids: Vec<String> = items.iter().map(|i| external_id(settings, account, entity, i)).collect();
+    document_with_ids(settings, target, account, entity, description, items, &ids)
+}
+
+fn document_with_ids(
+    settings: &PushSettings,
+    target: &PushTarget,
+    account: &str,
+    entity: &str,
+    description: &str,
+    items: &[Claimed],
+    ids: &[String],
+) -> Value {
     let content: Vec<Value> = items
         .iter()
-        .map(|i| {
+        .zip(ids)
+        .map(|(i, id)| {
             json!({
                 "type": if i.deleted { deleted_content_type(entity) } else { content_type(entity) },
-                "id": external_id(settings, account, entity, i),
+                "id": id,
                 "data": data(settings, account, entity, &i.row),
             })
         })
@@ -170,4 +187,23 @@ pub fn document(
     }
     doc.insert("content".into(), Value::Array(content));
     Value::Object(doc)
+}
+
+/// A batch's LDIF as it is sent (JSON bytes, serialized once and sent again as they are on a
+/// retry or a new run), and the record each item's external id names (to read LeanIX's
+/// warnings back onto the batch's records without reading the rows again).
+pub fn serialize(
+    settings: &PushSettings,
+    target: &PushTarget,
+    account: &str,
+    entity: &str,
+    description: &str,
+    items: &[Claimed],
+) -> (Bytes, HashMap<String, String>) {
+    let ids: Vec<String> = items.iter().map(|i| external_id(settings, account, entity, i)).collect();
+    let doc = document_with_ids(settings, target, account, entity, description, items, &ids);
+    // Serializing a `Value` with string keys cannot fail.
+    let body = Bytes::from(serde_json::to_vec(&doc).unwrap_or_default());
+    let by_external = ids.into_iter().zip(items.iter().map(|i| i.internal_id.clone())).collect();
+    (body, by_external)
 }

@@ -156,7 +156,8 @@ impl Store {
     /// Claims up to `limit` pending changes of `entity` for `tenant_id` into a new batch
     /// (state `open`, written before anything is sent), skipping rows other pushers hold.
     /// Returns the batch id and the claimed rows with their current content; several changes
-    /// of one record become one item (its latest content).
+    /// of one record become one item (its latest content). One statement: the rows are read
+    /// once, here, and the batch row (with its item count) is written in the same statement.
     pub async fn claim_batch(
         &self,
         tenant_id: &str,
@@ -166,37 +167,43 @@ impl Store {
     ) -> Result<Option<(Uuid, Vec<Claimed>)>, sqlx::Error> {
         let Some((_, table)) = PUSHED.iter().find(|(e, _)| *e == entity) else { return Ok(None) };
         let batch = Uuid::new_v4();
-        let mut tx = self.pool.begin().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "UPDATE outbox SET state = 'in_flight', batch_id = $4 WHERE id IN (
-                SELECT id FROM outbox WHERE tenant_id = $1 AND entity = $2 AND state = 'pending'
-                ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-             RETURNING id",
-        )
-        .bind(tenant_id)
-        .bind(entity)
-        .bind(limit)
-        .bind(batch)
-        .fetch_all(&mut *tx)
-        .await?;
-        if ids.is_empty() {
-            tx.rollback().await?;
-            return Ok(None);
+        // `table` is one of the constants above, never text from outside.
+        let sql = format!(
+            "WITH claimed AS (
+                UPDATE outbox SET state = 'in_flight', batch_id = $4 WHERE id IN (
+                    SELECT id FROM outbox WHERE tenant_id = $1 AND entity = $2 AND state = 'pending'
+                    ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                RETURNING id, internal_id, op),
+             latest AS (
+                SELECT DISTINCT ON (c.internal_id) c.id, c.internal_id, c.op = 'delete' AS deleted, {} AS row
+                FROM claimed c JOIN {table} t ON t.tenant_id = $1 AND t.internal_id = c.internal_id
+                ORDER BY c.internal_id, c.id DESC),
+             written AS (
+                INSERT INTO push_batches (batch_id, tenant_id, entity, state, items, description)
+                SELECT $4, $1, $2, 'open', (SELECT count(*) FROM latest)::int, $5
+                WHERE EXISTS (SELECT 1 FROM claimed)
+                RETURNING batch_id)
+             SELECT l.id, l.internal_id, l.deleted, l.row FROM latest l, written",
+            row_json(table)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(tenant_id)
+            .bind(entity)
+            .bind(limit)
+            .bind(batch)
+            .bind(description(batch))
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            // Either nothing was pending, or every claimed change names a record the table no
+            // longer has (the batch row then exists, with no items).
+            let written: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM push_batches WHERE batch_id = $1)")
+                .bind(batch)
+                .fetch_one(&self.pool)
+                .await?;
+            return Ok(written.then(|| (batch, Vec::new())));
         }
-        let rows = sqlx::query(&batch_rows_sql(table)).bind(batch).fetch_all(&mut *tx).await?;
-        let claimed = claimed(rows)?;
-        sqlx::query(
-            "INSERT INTO push_batches (batch_id, tenant_id, entity, state, items, description) VALUES ($1, $2, $3, 'open', $4, $5)",
-        )
-        .bind(batch)
-        .bind(tenant_id)
-        .bind(entity)
-        .bind(claimed.len() as i32)
-        .bind(description(batch))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some((batch, claimed)))
+        Ok(Some((batch, claimed(rows)?)))
     }
 
     /// The rows of a batch claimed earlier (to resume it after a restart).
