@@ -148,6 +148,12 @@ pub async fn push_tenant(
     result.map(|()| summary)
 }
 
+/// A claimed batch with its rows, as the claim read them.
+struct Claim {
+    batch: BatchRow,
+    rows: Vec<Claimed>,
+}
+
 /// A batch ready to be sent: its LDIF serialized once from the rows its claim read, and which
 /// record each item's external id names. `batch.run_id` is set once its run is known.
 struct Ready {
@@ -192,11 +198,12 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// Configuration, requeue, then three stages at once: the producer claims and serializes
-    /// the next batch and creates its run (not started) while the runner has the current run
-    /// started and polls it; the settler reads the warnings of a finished run and settles its
-    /// batch while the runner already has the next run going. One run is started at a time,
-    /// in batch order: the next run starts only once the current one has ended.
+    /// Configuration, requeue, then four stages at once, each a batch ahead of the next: the
+    /// claimer claims a batch (its rows read once, by the claim), the creator serializes its
+    /// LDIF and creates its run (not started), the runner starts a run and polls it to its
+    /// end, the settler reads the warnings of a finished run and settles its batch while the
+    /// runner already has the next run going. One run is started at a time, in batch order:
+    /// the next run starts only once the one before has ended.
     async fn run(&self) -> Result<(), PushError> {
         let setup = configuration::ensure(self.client, self.settings, self.target).await?;
         self.count(|s| s.configuration = Some(setup));
@@ -207,38 +214,42 @@ impl Pass<'_> {
         if requeued > 0 {
             info!(requeued, version = %self.settings.connector_version, "items LeanIX rejected under another connectorVersion are queued again");
         }
-        // Capacity 1, and the producer reserves its slot before it claims: at most one batch
-        // is prepared ahead of the run in progress.
+        // Each stage reserves its place in the next stage's queue (capacity 1) before it takes
+        // up a batch: while run N processes, batch N+1 is serialized and its run created (not
+        // started) and batch N+2 is claimed; nothing further ahead.
+        let (claimed_tx, claimed_rx) = mpsc::channel::<Claim>(1);
         let (ready_tx, ready_rx) = mpsc::channel::<Ready>(1);
         let (done_tx, done_rx) = mpsc::channel::<Finished>(4);
-        tokio::try_join!(self.produce(ready_tx), self.runner(ready_rx, done_tx), self.settler(done_rx))?;
+        tokio::try_join!(
+            self.claimer(claimed_tx),
+            self.creator(claimed_rx, ready_tx),
+            self.runner(ready_rx, done_tx),
+            self.settler(done_rx)
+        )?;
         Ok(())
     }
 
     /// Batches left unfinished by an earlier pass first (their rows read once), then the
-    /// pending changes claimed entity by entity; each with its run created.
-    async fn produce(&self, ready: mpsc::Sender<Ready>) -> Result<(), PushError> {
+    /// pending changes claimed entity by entity (the claim reads the rows).
+    async fn claimer(&self, claimed: mpsc::Sender<Claim>) -> Result<(), PushError> {
         for b in self.store.unfinished_batches(self.tenant_id).await? {
             self.check_cancel()?;
-            let Ok(slot) = ready.reserve().await else { return Ok(()) };
+            let Ok(slot) = claimed.reserve().await else { return Ok(()) };
             info!(batch = %b.batch_id, state = %b.state, "resuming a batch left unfinished");
             let rows = self.store.batch_rows(b.batch_id, &b.entity).await?;
-            let mut batch = self.serialize(b, rows).await?;
-            if batch.batch.run_id.is_some() || self.create(&mut batch).await? {
-                slot.send(batch);
-            }
+            slot.send(Claim { batch: b, rows });
         }
         for (entity, _) in PUSHED {
             loop {
                 self.check_cancel()?;
-                let Ok(slot) = ready.reserve().await else { return Ok(()) };
+                let Ok(slot) = claimed.reserve().await else { return Ok(()) };
                 let tenant = self.tenant_id;
-                let claimed = self
+                let claim = self
                     .store
                     .claim_batch(tenant, entity, i64::from(self.target.batch_size), |b| description(tenant, entity, b))
                     .await?;
-                let Some((batch, rows)) = claimed else { break };
-                let row = BatchRow {
+                let Some((batch, rows)) = claim else { break };
+                let batch = BatchRow {
                     batch_id: batch,
                     entity: entity.to_string(),
                     state: "new".into(),
@@ -246,10 +257,20 @@ impl Pass<'_> {
                     run_attempts: 0,
                     description: description(tenant, entity, batch),
                 };
-                let mut batch = self.serialize(row, rows).await?;
-                if self.create(&mut batch).await? {
-                    slot.send(batch);
-                }
+                slot.send(Claim { batch, rows });
+            }
+        }
+        Ok(())
+    }
+
+    /// Serializes each claimed batch's LDIF and creates (or adopts) its run, not started, once
+    /// the runner has taken up the batch before it.
+    async fn creator(&self, mut claimed: mpsc::Receiver<Claim>, ready: mpsc::Sender<Ready>) -> Result<(), PushError> {
+        while let Some(claim) = claimed.recv().await {
+            let Ok(slot) = ready.reserve().await else { return Ok(()) };
+            let mut batch = self.serialize(claim.batch, claim.rows).await?;
+            if batch.batch.run_id.is_some() || self.create(&mut batch).await? {
+                slot.send(batch);
             }
         }
         Ok(())
@@ -468,4 +489,40 @@ pub fn poll_waits(settings: &PushSettings) -> impl Iterator<Item = Duration> {
     let max = Duration::from_millis(settings.poll_max_ms.max(1));
     let first = Duration::from_millis(settings.poll_base_ms.max(1)).min(max);
     std::iter::successors(Some(first), move |w| Some((*w * 3 / 2).max(*w + Duration::from_millis(1)).min(max)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_waits_start_at_the_base_and_grow_by_half_to_the_ceiling() {
+        let mut s = crate::config::Settings::load(None).expect("defaults").push;
+        s.poll_base_ms = 20;
+        s.poll_max_ms = 100;
+        let waits: Vec<u64> = poll_waits(&s).take(7).map(|d| d.as_millis() as u64).collect();
+        assert_eq!(waits, [20, 30, 45, 67, 100, 100, 100]);
+        // A base above the ceiling waits the ceiling; a zero base still waits.
+        s.poll_base_ms = 500;
+        assert_eq!(poll_waits(&s).next(), Some(Duration::from_millis(100)));
+        s.poll_base_ms = 0;
+        assert_eq!(poll_waits(&s).take(3).map(|d| d.as_millis() as u64).collect::<Vec<_>>(), [1, 2, 3]);
+    }
+
+    #[test]
+    fn warnings_name_items_by_external_id() {
+        let items: HashMap<String, String> =
+            [("ns:1:vendor:7".to_string(), "7".to_string()), ("ns:1:vendor:8".to_string(), "8".to_string())].into();
+        let warnings = vec![
+            serde_json::json!({"content": "ns:1:vendor:7", "message": "no name", "status": "ERROR", "processor": {"name": "p"}}),
+            serde_json::json!({"content": "ns:1:vendor:7", "message": "again"}),
+            serde_json::json!({"content": null, "message": "run level"}),
+        ];
+        let (rejected, unmatched) = rejected_items(&items, &warnings);
+        assert_eq!(
+            rejected,
+            [Rejected { internal_id: "7".into(), message: "ERROR: no name (processor p); WARNING: again".into() }]
+        );
+        assert_eq!(unmatched.len(), 1);
+    }
 }
