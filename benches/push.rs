@@ -133,7 +133,7 @@ fn main() {
             let (mut processing, mut between, mut last_end) = (0.0, 0.0, None::<chrono::DateTime<chrono::Utc>>);
             for r in &runs {
                 let of = |e: Endpoint| log.iter().filter(move |q| q.endpoint == e && q.status == 200 && q.run_id.as_deref() == Some(r.id.as_str()));
-                let (Some(start), Some(end)) = (of(Endpoint::Start).next(), of(Endpoint::Status).last()) else { continue };
+                let (Some(start), Some(end)) = (of(Endpoint::Start).next(), of(Endpoint::Status).next_back()) else { continue };
                 processing += (end.at - start.at).num_microseconds().unwrap_or(0) as f64 / 1e6;
                 if let Some(prev) = last_end {
                     between += (start.at - prev).num_microseconds().unwrap_or(0) as f64 / 1e6;

@@ -311,7 +311,7 @@ async fn the_next_run_is_created_while_one_processes_and_started_only_after_it_e
             .enumerate()
             .filter(|(_, r)| r.endpoint == endpoint && r.status == 200 && r.run_id.as_deref() == Some(run))
             .map(|(i, _)| i);
-        let found = if last { it.last() } else { it.next() };
+        let found = if last { it.next_back() } else { it.next() };
         found.unwrap_or_else(|| panic!("no {endpoint} for run {run}"))
     };
     let mut overlapped = 0;
@@ -387,7 +387,9 @@ async fn a_claim_returns_the_rows_and_writes_its_batch_in_one_statement() {
     let (first, rows) = db.store.claim_batch("acme", "services", 120, desc).await.unwrap().expect("claimed");
     assert_eq!(rows.len(), 120);
     assert!(rows.windows(2).all(|p| p[0].id < p[1].id), "in queue order");
-    assert!(rows.iter().all(|r| !r.deleted && r.row.get("raw").is_none() && r.row["internal_id"] == r.internal_id.as_str()));
+    assert!(rows
+        .iter()
+        .all(|r| !r.deleted && r.row.get("raw").is_none() && r.row["internal_id"] == r.internal_id.as_str()));
     let (second, more) = db.store.claim_batch("acme", "services", 1000, desc).await.unwrap().expect("claimed");
     assert_eq!(more.len(), 180, "the rest of the 300 vendors");
     let ids: BTreeSet<&str> = rows.iter().chain(&more).map(|r| r.internal_id.as_str()).collect();
@@ -405,11 +407,16 @@ async fn a_claim_returns_the_rows_and_writes_its_batch_in_one_statement() {
     assert_eq!(count(&db.store, "SELECT count(*) FROM outbox WHERE state = 'in_flight'").await, 300);
 
     // A change whose record is not in the table: claimed into a batch of no items.
-    sqlx::query("INSERT INTO outbox (tenant_id, entity, internal_id, content_hash) VALUES ('acme', 'services', 'gone', 'x')")
-        .execute(db.store.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO outbox (tenant_id, entity, internal_id, content_hash) VALUES ('acme', 'services', 'gone', 'x')",
+    )
+    .execute(db.store.pool())
+    .await
+    .unwrap();
     let (empty, none) = db.store.claim_batch("acme", "services", 10, desc).await.unwrap().expect("a batch");
     assert!(none.is_empty());
-    assert_eq!(count(&db.store, &format!("SELECT items::bigint FROM push_batches WHERE batch_id = '{empty}'")).await, 0);
+    assert_eq!(
+        count(&db.store, &format!("SELECT items::bigint FROM push_batches WHERE batch_id = '{empty}'")).await,
+        0
+    );
 }

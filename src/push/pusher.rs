@@ -17,6 +17,11 @@
 //! Every LeanIX call follows one retry policy, and the pass has a deadline: when the
 //! attempts are used up or the deadline comes, the pass stops and the batch in hand stays
 //! pending (open) for the next pass.
+//!
+//! The pass does not wait on itself: four stages run at once, each one batch ahead of the
+//! next (claim; serialize and create the run; start and poll; read the warnings and settle).
+//! A batch's rows are read once, by its claim; runs are started one at a time, in batch
+//! order, each only after the one before has ended.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -120,7 +125,16 @@ pub async fn push_tenant(
 ) -> Result<PushSummary, PushError> {
     client.set_deadline(Some(tokio::time::Instant::now() + settings.pass_deadline));
     let _guard = DeadlineGuard(client);
-    let ctx = Pass { store, client, settings, target, tenant_id, account, cancel, summary: Mutex::new(PushSummary::default()) };
+    let ctx = Pass {
+        store,
+        client,
+        settings,
+        target,
+        tenant_id,
+        account,
+        cancel,
+        summary: Mutex::new(PushSummary::default()),
+    };
     let result = ctx.run().await;
     let summary = ctx.summary();
     match &result {
@@ -281,11 +295,10 @@ impl Pass<'_> {
     async fn serialize(&self, batch: BatchRow, rows: Vec<Claimed>) -> Result<Ready, PushError> {
         let (settings, target, account) = (self.settings.clone(), self.target.clone(), self.account.to_string());
         let (entity, desc) = (batch.entity.clone(), batch.description.clone());
-        let (body, items) = tokio::task::spawn_blocking(move || {
-            ldif::serialize(&settings, &target, &account, &entity, &desc, &rows)
-        })
-        .await
-        .map_err(|e| PushError::Internal(format!("serializing a batch: {e}")))?;
+        let (body, items) =
+            tokio::task::spawn_blocking(move || ldif::serialize(&settings, &target, &account, &entity, &desc, &rows))
+                .await
+                .map_err(|e| PushError::Internal(format!("serializing a batch: {e}")))?;
         Ok(Ready { batch, body, items })
     }
 
