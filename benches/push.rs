@@ -38,7 +38,7 @@ fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
-async fn fresh_db() -> Store {
+async fn fresh_db() -> (Store, String) {
     let admin = sqlx::PgPool::connect(&admin_url()).await.expect("Postgres for the benchmark");
     let name = format!("nsd_bench_{}", uuid::Uuid::new_v4().simple());
     admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create db");
@@ -46,7 +46,14 @@ async fn fresh_db() -> Store {
     let store =
         Store::connect(&format!("{}/{name}", &base[..base.rfind('/').expect("path")]), 8).await.expect("connect");
     store.migrate().await.expect("migrate");
-    store
+    (store, name)
+}
+
+/// Drops a benchmark's database (150 MB each with 100,000 vendors).
+async fn drop_db(store: Store, name: &str) {
+    store.pool().close().await;
+    let admin = sqlx::PgPool::connect(&admin_url()).await.expect("Postgres for the benchmark");
+    admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.expect("drop db");
 }
 
 fn main() {
@@ -93,7 +100,7 @@ fn main() {
                     manage_configuration: true,
                 }),
             };
-            let store = fresh_db().await;
+            let (store, db_name) = fresh_db().await;
             sync_tenant(&store, &tenant, &sync_settings, CancellationToken::new(), "bench").await.expect("sync");
             if faulty {
                 let sim = lx.simulator();
@@ -130,6 +137,36 @@ fn main() {
                 took.as_secs_f64(),
                 delivered.len() as f64 / took.as_secs_f64()
             );
+            // Where the time went, from the simulator's request log: runs processing (start
+            // to the status poll that saw them end) and the gaps between one run's end and the
+            // next one's start (the only time no run is in flight).
+            let log = lx.simulator().request_log();
+            let runs = lx.simulator().runs();
+            let (mut processing, mut between, mut last_end) = (0.0, 0.0, None::<chrono::DateTime<chrono::Utc>>);
+            for r in &runs {
+                let of = |e: Endpoint| log.iter().filter(move |q| q.endpoint == e && q.status == 200 && q.run_id.as_deref() == Some(r.id.as_str()));
+                let (Some(start), Some(end)) = (of(Endpoint::Start).next(), of(Endpoint::Status).next_back()) else { continue };
+                processing += (end.at - start.at).num_microseconds().unwrap_or(0) as f64 / 1e6;
+                if let Some(prev) = last_end {
+                    between += (start.at - prev).num_microseconds().unwrap_or(0) as f64 / 1e6;
+                }
+                last_end = Some(end.at);
+            }
+            let avg_ms = |e: Endpoint| {
+                let v: Vec<f64> = log.iter().filter(|q| q.endpoint == e).map(|q| q.elapsed.as_secs_f64() * 1e3).collect();
+                v.iter().sum::<f64>() / v.len().max(1) as f64
+            };
+            let creates: Vec<_> = log.iter().filter(|q| q.endpoint == Endpoint::Create).map(|q| q.at).collect();
+            let create_every = creates.windows(2).map(|w| (w[1] - w[0]).num_microseconds().unwrap_or(0) as f64 / 1e3).sum::<f64>()
+                / creates.len().saturating_sub(1).max(1) as f64;
+            println!(
+                "  runs in flight {processing:.2} s, between one run's end and the next start {between:.2} s ({} status polls); \
+                 a run created every {create_every:.0} ms; the simulator answers a create in {:.1} ms, a status in {:.1} ms, a start in {:.1} ms",
+                log.iter().filter(|q| q.endpoint == Endpoint::Status).count(),
+                avg_ms(Endpoint::Create),
+                avg_ms(Endpoint::Status),
+                avg_ms(Endpoint::Start),
+            );
             assert_eq!(delivered.len(), 100_000, "every item delivered once");
             assert_eq!(unique.len(), 100_000, "no duplicate");
             // The installed processor configuration made one Provider fact sheet per vendor.
@@ -137,6 +174,7 @@ fn main() {
             assert_eq!(providers, 100_000, "every vendor landed as a fact sheet");
             sets.push(unique);
             lx.shutdown().await.ok();
+            drop_db(store, &db_name).await;
         }
         println!("delivered set under faults equals the fault-free set: {}", sets[0] == sets[1]);
         assert_eq!(sets[0], sets[1]);

@@ -5,13 +5,16 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use common::{client_creds, fresh_db, sync_settings, tenant};
 use netsuite_discovery::config::{PushSettings, PushTarget, Settings, Tenant};
 use netsuite_discovery::discovery::sync_tenant;
 use netsuite_discovery::push::{client_for, push_tenant, PushSummary};
 use netsuite_discovery::store::Store;
-use nsd_simulator::leanix::{Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, RunningLeanix, DEFAULT_API_TOKEN};
+use nsd_simulator::leanix::{
+    Endpoint, LeanixFault, LeanixSim, LeanixSimConfig, RunningLeanix, StatusAdvance, DEFAULT_API_TOKEN,
+};
 use nsd_simulator::AccountId;
 use nsd_simulator::{AccountSpec, RunningSimulator, SimConfig, Simulator};
 use secrecy::SecretString;
@@ -39,6 +42,10 @@ struct World {
 }
 
 async fn world(batch_size: u32) -> World {
+    world_with(batch_size, LeanixSimConfig::default()).await
+}
+
+async fn world_with(batch_size: u32, leanix: LeanixSimConfig) -> World {
     common::init_logs();
     let ns = Simulator::new(SimConfig::default());
     ns.add_account(
@@ -51,7 +58,7 @@ async fn world(batch_size: u32) -> World {
     )
     .unwrap();
     let ns_running = ns.clone().spawn().await.unwrap();
-    let lx = LeanixSim::new(LeanixSimConfig::default()).spawn().await.unwrap();
+    let lx = LeanixSim::new(leanix).spawn().await.unwrap();
     let mut t = tenant("acme", client_creds(ns.credentials(&account()).unwrap()), &ns_running.endpoint(), 1000);
     t.categories.hris = true;
     t.push = Some(PushTarget {
@@ -279,4 +286,137 @@ async fn dead_letters_keep_the_answer_and_the_warnings() {
     assert!(deliveries(&w.lx).keys().any(|(t, _)| t == "Service"));
     let report = db.store.outbox_report(Some("acme")).await.unwrap();
     assert_eq!(report.dead.len(), 2);
+}
+
+/// While a run processes, the next batch is claimed, serialized and its run created (not
+/// started); a run is started only after the one before it ended, so one run is in flight at
+/// a time, in batch order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_run_is_created_while_one_processes_and_started_only_after_it_ends() {
+    // Each run takes 2 x 80 ms once started: time enough to prepare the next batch.
+    let config = LeanixSimConfig { advance: StatusAdvance::Every(Duration::from_millis(80)), ..Default::default() };
+    let w = world_with(60, config).await;
+    let db = fresh_db().await;
+    sync(&db.store, &w.tenant).await;
+    let summary = push(&db.store, &w).await;
+    assert_eq!(summary.dead, 0);
+    let runs = w.lx.simulator().runs();
+    assert!(runs.len() >= 8, "{} runs", runs.len());
+    assert_eq!(summary.runs_created as usize, runs.len());
+    // Where in the log (answer order) each run was created, started and last polled.
+    let log = w.lx.simulator().request_log();
+    let at = |endpoint: Endpoint, run: &str, last: bool| -> usize {
+        let mut it = log
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.endpoint == endpoint && r.status == 200 && r.run_id.as_deref() == Some(run))
+            .map(|(i, _)| i);
+        let found = if last { it.next_back() } else { it.next() };
+        found.unwrap_or_else(|| panic!("no {endpoint} for run {run}"))
+    };
+    let mut overlapped = 0;
+    for pair in runs.windows(2) {
+        let (before, next) = (&pair[0].id, &pair[1].id);
+        let ended = at(Endpoint::Status, before, true);
+        assert!(at(Endpoint::Start, next, false) > ended, "run {next} started before run {before} ended");
+        if at(Endpoint::Create, next, false) < ended {
+            overlapped += 1;
+        }
+    }
+    assert!(
+        overlapped >= (runs.len() - 1) / 2,
+        "the next run was created while the one before processed for only {overlapped} of {} runs",
+        runs.len() - 1
+    );
+    // Still exactly once, all delivered.
+    let d = deliveries(&w.lx);
+    assert!(d.values().all(|n| *n == 1), "exactly once");
+    assert_eq!(count(&db.store, "SELECT count(*) FROM outbox WHERE state <> 'delivered'").await, 0);
+}
+
+/// Status polls start short and grow (the default settings): the first at once after the
+/// start, the next after `poll_base_ms`, each wait longer, never closer than the base; a run
+/// taking 0.3 s is polled several times, not once after a long first wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_polls_start_short_and_grow_to_the_ceiling() {
+    let config = LeanixSimConfig { advance: StatusAdvance::Every(Duration::from_millis(150)), ..Default::default() };
+    let w = world_with(5000, config).await;
+    let db = fresh_db().await;
+    sync(&db.store, &w.tenant).await;
+    let defaults = Settings::load(None).unwrap().push;
+    assert!(defaults.poll_base_ms <= 50, "a short first wait by default: {} ms", defaults.poll_base_ms);
+    let mut settings = push_settings();
+    settings.poll_base_ms = defaults.poll_base_ms;
+    settings.poll_max_ms = defaults.poll_max_ms;
+    let base = Duration::from_millis(defaults.poll_base_ms);
+    let target = w.tenant.push.clone().unwrap();
+    let client = client_for(&target, &settings).unwrap();
+    push_tenant(&db.store, &client, &settings, &target, "acme", account().as_str(), &CancellationToken::new())
+        .await
+        .unwrap();
+    let log = w.lx.simulator().request_log();
+    for run in w.lx.simulator().runs() {
+        let start = log
+            .iter()
+            .find(|r| r.endpoint == Endpoint::Start && r.run_id.as_deref() == Some(run.id.as_str()))
+            .expect("started");
+        let polls: Vec<_> = log
+            .iter()
+            .filter(|r| r.endpoint == Endpoint::Status && r.run_id.as_deref() == Some(run.id.as_str()))
+            .map(|r| r.at)
+            .collect();
+        // 300 ms to FINISHED with waits of 25, 37, 56, 84, 126... ms: 6 polls.
+        assert!(polls.len() >= 4, "run {} polled {} times", run.id, polls.len());
+        let first = (polls[0] - start.at).to_std().unwrap_or_default();
+        assert!(first < Duration::from_millis(200), "first poll {first:?} after the start");
+        let gaps: Vec<Duration> = polls.windows(2).map(|p| (p[1] - p[0]).to_std().unwrap_or_default()).collect();
+        assert!(gaps.iter().all(|g| *g >= base), "{gaps:?}");
+    }
+    assert_eq!(count(&db.store, "SELECT count(*) FROM outbox WHERE state <> 'delivered'").await, 0);
+}
+
+/// A claim reads the rows once and writes the batch row with its item count in the same
+/// statement: at most `limit` changes, one item per record, none claimed twice; nothing
+/// pending, no batch row; changes whose record is gone make an empty batch (delivered as such).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_returns_the_rows_and_writes_its_batch_in_one_statement() {
+    let w = world(2000).await;
+    let db = fresh_db().await;
+    sync(&db.store, &w.tenant).await;
+    let desc = |b: uuid::Uuid| format!("test batch {b}");
+    let (first, rows) = db.store.claim_batch("acme", "services", 120, desc).await.unwrap().expect("claimed");
+    assert_eq!(rows.len(), 120);
+    assert!(rows.windows(2).all(|p| p[0].id < p[1].id), "in queue order");
+    assert!(rows
+        .iter()
+        .all(|r| !r.deleted && r.row.get("raw").is_none() && r.row["internal_id"] == r.internal_id.as_str()));
+    let (second, more) = db.store.claim_batch("acme", "services", 1000, desc).await.unwrap().expect("claimed");
+    assert_eq!(more.len(), 180, "the rest of the 300 vendors");
+    let ids: BTreeSet<&str> = rows.iter().chain(&more).map(|r| r.internal_id.as_str()).collect();
+    assert_eq!(ids.len(), 300, "none claimed twice");
+    assert!(db.store.claim_batch("acme", "services", 1000, desc).await.unwrap().is_none());
+    let batches: Vec<(uuid::Uuid, String, i32, String)> =
+        sqlx::query_as("SELECT batch_id, state, items, description FROM push_batches ORDER BY items")
+            .fetch_all(db.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        batches,
+        vec![(first, "open".to_string(), 120, desc(first)), (second, "open".to_string(), 180, desc(second))]
+    );
+    assert_eq!(count(&db.store, "SELECT count(*) FROM outbox WHERE state = 'in_flight'").await, 300);
+
+    // A change whose record is not in the table: claimed into a batch of no items.
+    sqlx::query(
+        "INSERT INTO outbox (tenant_id, entity, internal_id, content_hash) VALUES ('acme', 'services', 'gone', 'x')",
+    )
+    .execute(db.store.pool())
+    .await
+    .unwrap();
+    let (empty, none) = db.store.claim_batch("acme", "services", 10, desc).await.unwrap().expect("a batch");
+    assert!(none.is_empty());
+    assert_eq!(
+        count(&db.store, &format!("SELECT items::bigint FROM push_batches WHERE batch_id = '{empty}'")).await,
+        0
+    );
 }

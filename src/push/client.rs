@@ -13,6 +13,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use rand::Rng;
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -265,7 +266,7 @@ impl LeanixClient {
         method: Method,
         path: &str,
         query: &[(&str, &str)],
-        body: Option<&Value>,
+        body: Option<&Bytes>,
         idempotent: bool,
     ) -> Result<Value, LeanixError> {
         let url = format!("{}/services/integration-api/v1{path}", self.base);
@@ -281,7 +282,8 @@ impl LeanixClient {
                     req = req.query(query);
                 }
                 if let Some(b) = body {
-                    req = req.json(b);
+                    // Serialized once by the caller; a retry sends the same bytes (a cheap clone).
+                    req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b.clone());
                 }
                 let resp = req.send().await.map_err(transport)?;
                 let status = resp.status().as_u16();
@@ -314,8 +316,9 @@ impl LeanixClient {
         }
     }
 
-    /// Creates a synchronization run (not started) with `ldif`.
-    pub async fn create_run(&self, ldif: &Value) -> Result<RunInfo, LeanixError> {
+    /// Creates a synchronization run (not started) with `ldif`, an LDIF document serialized
+    /// as JSON (see [`super::ldif::serialize`]).
+    pub async fn create_run(&self, ldif: &Bytes) -> Result<RunInfo, LeanixError> {
         let v = self.call(Method::POST, "/synchronizationRuns", &[("start", "false")], Some(ldif), false).await?;
         // One public client reads an object, a derived OpenAPI says an array: accept both.
         let obj = match &v {
@@ -392,7 +395,8 @@ impl LeanixClient {
 
     /// Inserts or updates a processor configuration (`PUT /configurations`).
     pub async fn put_configuration(&self, configuration: &Value) -> Result<(), LeanixError> {
-        self.call(Method::PUT, "/configurations", &[], Some(configuration), true).await.map(|_| ())
+        let body = Bytes::from(serde_json::to_vec(configuration).map_err(|e| LeanixError::Decode(e.to_string()))?);
+        self.call(Method::PUT, "/configurations", &[], Some(&body), true).await.map(|_| ())
     }
 
     /// The runs LeanIX knows, with their descriptions.

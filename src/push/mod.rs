@@ -1,6 +1,7 @@
 //! Delivery to LeanIX: LDIF documents built from the outbox (`ldif.rs`), sent through the
-//! LeanIX Integration API (`client.rs`) as synchronization runs, one batch at a time, in the
-//! order departments, employees, services, invoices, costs (`pusher.rs`). Each change is
+//! LeanIX Integration API (`client.rs`) as synchronization runs, one run processing at a time
+//! (the next batch claimed, serialized and its run created meanwhile), in the order
+//! departments, employees, services, invoices, costs (`pusher.rs`). Each change is
 //! delivered once: a batch is written before the POST that creates its run and carries its id
 //! in the LDIF `description`, so an answer lost after the run was created is found again in
 //! the run list instead of being pushed twice.
