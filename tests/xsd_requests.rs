@@ -12,6 +12,7 @@ use netsuite_discovery::netsuite::envelope::{
     get_deleted_request, search_more_with_id_request, search_request, SearchPreferences,
 };
 use netsuite_discovery::netsuite::search::{Criterion, DateOperator, DeletedQuery, SearchQuery, SearchType};
+use netsuite_discovery::netsuite::SoapVersion;
 use netsuite_discovery::netsuite::{AccountId, Credentials, TokenPassport};
 use secrecy::SecretString;
 
@@ -51,16 +52,26 @@ fn client_requests_validate() {
     let messages = vec![
         (
             "search_all_vendors".to_string(),
-            search_request(&passport(), prefs(), &SearchQuery::all(SearchType::Vendor)).unwrap(),
+            search_request(SoapVersion::V2017_2, &passport(), prefs(), &SearchQuery::all(SearchType::Vendor)).unwrap(),
         ),
         (
             "search_vendors_modified_since".to_string(),
-            search_request(&passport(), prefs(), &SearchQuery::modified_since(SearchType::Vendor, since)).unwrap(),
+            search_request(
+                SoapVersion::V2017_2,
+                &passport(),
+                prefs(),
+                &SearchQuery::modified_since(SearchType::Vendor, since),
+            )
+            .unwrap(),
         ),
-        ("search_vendors_all_criteria".to_string(), search_request(&passport(), prefs(), &all_criteria()).unwrap()),
+        (
+            "search_vendors_all_criteria".to_string(),
+            search_request(SoapVersion::V2017_2, &passport(), prefs(), &all_criteria()).unwrap(),
+        ),
         (
             "search_more_with_id".to_string(),
-            search_more_with_id_request(&passport(), prefs(), "WEBSERVICES_1234567_SB1_x&y", 2).unwrap(),
+            search_more_with_id_request(SoapVersion::V2017_2, &passport(), prefs(), "WEBSERVICES_1234567_SB1_x&y", 2)
+                .unwrap(),
         ),
     ];
     let mut messages = messages;
@@ -78,7 +89,7 @@ fn client_requests_validate() {
         ("invoices_by_id", query_for_ids::<Invoices>(&["12".into()], false)),
     ] {
         let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size: 1000 };
-        messages.push((name.to_string(), search_request(&passport(), prefs, &query).unwrap()));
+        messages.push((name.to_string(), search_request(SoapVersion::V2017_2, &passport(), prefs, &query).unwrap()));
     }
     let typed = String::from_utf8_lossy(&messages[4].1).into_owned();
     assert!(
@@ -94,8 +105,10 @@ fn client_requests_validate() {
         [Vendors::deleted_types(), Invoices::deleted_types(), Costs::deleted_types(), Employees::deleted_types()];
     for record_type in types.into_iter().flatten() {
         let q = DeletedQuery { record_type, since };
-        messages
-            .push((format!("get_deleted_{record_type}"), get_deleted_request(&passport(), prefs(), &q, 2).unwrap()));
+        messages.push((
+            format!("get_deleted_{record_type}"),
+            get_deleted_request(SoapVersion::V2017_2, &passport(), prefs(), &q, 2).unwrap(),
+        ));
     }
     if let Err(problems) = common::xsd_validate(&messages) {
         panic!("client requests do not validate against the 2017_2 XSDs:\n{problems}");
@@ -104,7 +117,7 @@ fn client_requests_validate() {
 
 #[test]
 fn validator_rejects_out_of_order_fields() {
-    let body = search_request(&passport(), prefs(), &all_criteria()).unwrap();
+    let body = search_request(SoapVersion::V2017_2, &passport(), prefs(), &all_criteria()).unwrap();
     let text = String::from_utf8(body).unwrap();
     // Swap two criteria by hand: the XSD sequence forbids it.
     let a = text.find("<platformCommon:dateCreated").unwrap();
