@@ -70,6 +70,7 @@ impl Simulator {
         let record = st.record_bodies;
         let logged = LoggedRequest {
             at,
+            version: v,
             elapsed: started.elapsed(),
             operation: entry.operation,
             account: entry.account,
