@@ -99,14 +99,21 @@ pub async fn table_counts(db: &TestDb) -> BTreeMap<String, i64> {
 /// [`IGNORED_COLUMNS`]. On a difference, panics naming the table and showing up to five rows
 /// found on one side only.
 pub async fn assert_tables_equal(a: &TestDb, b: &TestDb) {
+    let problems = table_differences(a, b).await;
+    assert!(problems.is_empty(), "the databases differ:\n{}", problems.join("\n"));
+}
+
+/// The tables in which `a` and `b` differ (see [`assert_tables_equal`]), one text per table.
+pub async fn table_differences(a: &TestDb, b: &TestDb) -> Vec<String> {
     let (ta, tb) = (tables(a).await, tables(b).await);
     assert_eq!(ta, tb, "{} and {} have different tables", a.name, b.name);
     let mut problems = Vec::new();
     for t in &ta {
-        if digest(a, t).await == digest(b, t).await {
+        let (da, db) = tokio::join!(digest(a, t), digest(b, t));
+        if da == db {
             continue;
         }
-        let (ra, rb) = (rows(a, t).await, rows(b, t).await);
+        let (ra, rb) = tokio::join!(rows(a, t), rows(b, t));
         let only = |x: &BTreeMap<String, i64>, y: &BTreeMap<String, i64>| -> Vec<String> {
             x.iter().filter(|(k, n)| y.get(*k) != Some(n)).take(5).map(|(k, n)| format!("    {n}x {k}")).collect()
         };
@@ -122,5 +129,5 @@ pub async fn assert_tables_equal(a: &TestDb, b: &TestDb) {
             only(&rb, &ra).join("\n"),
         ));
     }
-    assert!(problems.is_empty(), "the databases differ:\n{}", problems.join("\n"));
+    problems
 }
