@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::tables::{assert_tables_equal, table_counts, table_differences};
 use common::{client_creds, fresh_db, sync_settings, TestDb};

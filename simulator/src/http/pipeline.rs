@@ -28,6 +28,8 @@ use crate::protocol::search_spec::SearchSpec;
 /// The log fields learnt while a request is handled.
 #[derive(Default)]
 struct Entry {
+    /// The endpoint version of the request's path.
+    version: SoapVersion,
     operation: Option<String>,
     account: Option<String>,
     search_type: Option<String>,
@@ -53,7 +55,7 @@ impl Simulator {
     async fn handle(&self, v: SoapVersion, headers: &HeaderMap, body: Bytes) -> Reply {
         let started = Instant::now();
         let at = self.inner.clock.now();
-        let mut entry = Entry::default();
+        let mut entry = Entry { version: v, ..Entry::default() };
         let soap_action = headers.get("soapaction").and_then(|v| v.to_str().ok());
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
         let gzip_ok = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(accepts_gzip);
@@ -70,7 +72,7 @@ impl Simulator {
         let record = st.record_bodies;
         let logged = LoggedRequest {
             at,
-            version: v,
+            version: entry.version,
             elapsed: started.elapsed(),
             operation: entry.operation,
             account: entry.account,
@@ -194,7 +196,7 @@ impl Simulator {
             }
             Some(InjectedFault::DropConnection) => return Reply::dropped().injected(),
         }
-        let reply = self.run(&account, op, call, req.prefs, entry, short, v);
+        let reply = self.run(&account, op, call, req.prefs, entry, short);
         let reply = if bad_gzip { reply.bad_gzip() } else { reply };
         if truncate {
             reply.truncated()
@@ -203,7 +205,8 @@ impl Simulator {
         }
     }
 
-    /// Runs an authenticated call. The lock is released before the XML is written.
+    /// Runs an authenticated call, answering in the version of `entry`. The lock is released
+    /// before the XML is written.
     fn run(
         &self,
         account: &AccountId,
@@ -212,8 +215,8 @@ impl Simulator {
         prefs: SearchPrefs,
         entry: &mut Entry,
         short: bool,
-        v: SoapVersion,
     ) -> Reply {
+        let v = entry.version;
         let now = self.inner.clock.now();
         let (ns_id, answer) = {
             let mut guard = self.lock();
