@@ -124,8 +124,9 @@ pub struct TenantFile {
     /// `allow_insecure_endpoint` is true. `/services/NetSuitePort_<soap_version>` is appended
     /// unless the URL already ends in it.
     pub endpoint: Option<String>,
-    /// SOAP endpoint version: `"2017_2"` (default), `"2023_2"` or `"2025_2"`.
-    pub soap_version: Option<String>,
+    /// SOAP endpoint version: `"2017_2"` (default), `"2023_2"` or `"2025_2"`. Read as any TOML
+    /// value so that an unquoted `2025_2` (a TOML integer, 20252) gets an error naming the key.
+    pub soap_version: Option<toml::Value>,
     /// Allows an `http://` endpoint.
     #[serde(default)]
     pub allow_insecure_endpoint: bool,
@@ -224,7 +225,16 @@ impl TenantFile {
         };
         let account = AccountId::parse(&account_raw).map_err(|e| tenant_err(file, "account_id", e.to_string()))?;
         let soap_version = match &self.soap_version {
-            Some(v) => SoapVersion::parse(v).map_err(|e| tenant_err(file, "soap_version", e.to_string()))?,
+            Some(toml::Value::String(v)) => {
+                SoapVersion::parse(v).map_err(|e| tenant_err(file, "soap_version", e.to_string()))?
+            }
+            Some(other) => {
+                return Err(tenant_err(
+                    file,
+                    "soap_version",
+                    format!("{other} is not a string: write it quoted, e.g. soap_version = \"2025_2\""),
+                ))
+            }
             None => SoapVersion::default(),
         };
         let endpoint = match &self.endpoint {
@@ -533,8 +543,8 @@ mod tests {
         let e =
             resolve("tenant_id = \"acme\"\naccount_id = \"1\"\nsoap_version = \"2019_1\"\n").unwrap_err().to_string();
         assert!(e.contains("tenants/acme.toml") && e.contains("soap_version") && e.contains("2019_1"), "{e}");
-        let e = resolve("tenant_id = \"acme\"\naccount_id = \"1\"\nsoap_version = 2023\n").unwrap_err().to_string();
-        assert!(e.contains("tenants/acme.toml"), "{e}");
+        let e = resolve("tenant_id = \"acme\"\naccount_id = \"1\"\nsoap_version = 2025_2\n").unwrap_err().to_string();
+        assert!(e.contains("tenants/acme.toml") && e.contains("soap_version") && e.contains("quoted"), "{e}");
         // An override gets the version's path, keeps a matching one, refuses another version's.
         let with = |endpoint: &str, v: &str| {
             resolve(&format!(
