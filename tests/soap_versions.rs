@@ -307,3 +307,40 @@ async fn each_path_speaks_its_own_version_only() {
         }
     }
 }
+
+/// The simulator on its own, with the client's stored 2017_2 envelope moved to each version:
+/// each path reads its own version (the old passport is refused as a login, with the fault
+/// detail in that version's faults namespace), refuses every other version's namespaces with
+/// a fault naming both, and no other `NetSuitePort_*` path exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_serves_each_version_on_its_own_path() {
+    const FIXTURE: &str =
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/simulator/fixtures/client_search_body_fields_1000.xml"));
+    let sim = Simulator::new(SimConfig::default());
+    sim.add_account(AccountSpec::new(AccountId::parse("1234567_SB1").unwrap(), 3).with_vendors(3)).unwrap();
+    let running = sim.spawn().await.unwrap();
+    let http = reqwest::Client::new();
+    for v in nsd_simulator::SoapVersion::ALL {
+        let body = FIXTURE.replace("_2017_2.", &format!("_{}.", v.as_str()));
+        for path in nsd_simulator::SoapVersion::ALL {
+            let resp =
+                http.post(running.endpoint_for(path)).header("SOAPAction", "search").body(body.clone()).send().await;
+            let resp = resp.unwrap();
+            assert_eq!(resp.status().as_u16(), 500);
+            let text = resp.text().await.unwrap();
+            if v == path {
+                let faults =
+                    format!("xmlns:platformFaults=\"urn:faults_{}.platform.webservices.netsuite.com\"", v.as_str());
+                assert!(text.contains("invalidCredentialsFault") && text.contains(&faults), "{v:?}: {text}");
+            } else {
+                assert!(
+                    text.contains(&format!("NetSuitePort_{}", path.as_str())) && text.contains(v.as_str()),
+                    "{v:?} at {path:?}: {text}"
+                );
+                assert!(!text.contains("invalidCredentialsFault"), "refused before authentication: {text}");
+            }
+        }
+    }
+    let other = http.post(format!("{}/services/NetSuitePort_2019_1", running.base_url())).body(FIXTURE).send().await;
+    assert_eq!(other.unwrap().status().as_u16(), 404);
+}
