@@ -39,7 +39,7 @@ async fn sync(db: &TestDb, t: &Tenant) -> RunSummary {
 /// The account of the issue, 2,000 vendors, 50,000 vendor transactions, 5,000 expense
 /// reports, 5,000 employees and 120 departments, when `NSD_TEST_FULL_SIZE=1`; otherwise a
 /// fifth of it (120 departments all the same), so that the suite stays within its CI budget:
-/// the full size takes about 80 s on a busy 2-core machine (three pulls of about 25,000
+/// the full size takes 80 to 130 s on a busy shared 2-core machine (three pulls of about 25,000
 /// records in the transaction-date window each, plus the comparison), the fifth about a fifth
 /// of that.
 fn issue_account(account: &AccountId) -> (AccountSpec, usize) {
