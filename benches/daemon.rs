@@ -81,6 +81,7 @@ async fn parallel_pages() {
         source: "bench.toml".into(),
         credentials: client_creds(sim.credentials(&account).expect("creds")),
         endpoint: running.endpoint(),
+        soap_version: netsuite_discovery::netsuite::SoapVersion::default(),
         page_size: 5,
         product: Product::Eam,
         categories: Categories::default(),

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use netsuite_discovery::netsuite::envelope::{search_request, SearchPreferences};
 use netsuite_discovery::netsuite::parse::parse_response;
 use netsuite_discovery::netsuite::search::{SearchQuery, SearchType};
+use netsuite_discovery::netsuite::SoapVersion;
 use netsuite_discovery::netsuite::{TokenPassport, Vendor};
 use nsd_simulator::AccountId;
 use nsd_simulator::{AccountSpec, SimConfig, Simulator};
@@ -72,6 +73,7 @@ async fn parse_transactions() {
         body_fields_only: false,
     };
     let body = search_request(
+        SoapVersion::V2017_2,
         &TokenPassport::fresh(&creds),
         SearchPreferences { body_fields_only: false, page_size: 1000 },
         &query,
@@ -123,6 +125,7 @@ async fn parse_throughput() {
     let running = sim.clone().spawn().await.expect("simulator");
     let creds = client_creds(sim.credentials(&account).expect("creds"));
     let body = search_request(
+        SoapVersion::V2017_2,
         &TokenPassport::fresh(&creds),
         SearchPreferences { body_fields_only: true, page_size: 1000 },
         &SearchQuery::all(SearchType::Vendor),

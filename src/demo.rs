@@ -145,6 +145,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
         source: PathBuf::from("(demo)"),
         credentials: product_credentials(sim.credentials(&account)?)?,
         endpoint: running.endpoint(),
+        soap_version: crate::netsuite::SoapVersion::default(),
         page_size: args.page_size,
         product: Product::Smp,
         categories: Categories { hris: args.hris, ..Categories::default() },
@@ -277,8 +278,10 @@ pub async fn serve_simulator(args: SimulatorArgs) -> anyhow::Result<ExitCode> {
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
     // These are the simulator's own test credentials, printed on purpose.
-    println!("NetSuite simulator (SOAP 2017_2) listening");
-    println!("  endpoint         http://{addr}{}", nsd_simulator::ENDPOINT_PATH);
+    println!("NetSuite simulator (SOAP 2017_2, 2023_2 and 2025_2) listening");
+    for v in nsd_simulator::SoapVersion::ALL {
+        println!("  endpoint {}  http://{addr}{}", v.as_str(), v.path());
+    }
     println!("  account          {}", account);
     println!(
         "  records          {} vendors, {} transactions, {} expense reports, {} employees, {} departments",

@@ -5,6 +5,7 @@
 
 use netsuite_discovery::netsuite::envelope::{search_request, SearchPreferences};
 use netsuite_discovery::netsuite::search::{SearchQuery, SearchType};
+use netsuite_discovery::netsuite::SoapVersion;
 use netsuite_discovery::netsuite::TokenPassport;
 
 fn passport() -> TokenPassport {
@@ -25,7 +26,8 @@ fn the_simulators_request_fixtures_are_what_the_client_writes() {
         ("client_search_all_fields_250.xml", SearchPreferences { body_fields_only: false, page_size: 250 }),
         ("client_search_body_fields_1000.xml", SearchPreferences { body_fields_only: true, page_size: 1000 }),
     ] {
-        let written = search_request(&passport(), prefs, &SearchQuery::all(SearchType::Vendor)).unwrap();
+        let written =
+            search_request(SoapVersion::V2017_2, &passport(), prefs, &SearchQuery::all(SearchType::Vendor)).unwrap();
         let path = dir.join(file);
         if std::env::var_os("NSD_WRITE_FIXTURES").is_some() {
             std::fs::create_dir_all(&dir).unwrap();

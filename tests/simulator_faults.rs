@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use common::client_creds;
 use netsuite_discovery::netsuite::parse::parse_response;
 use netsuite_discovery::netsuite::search::{SearchPage, SearchQuery, SearchType};
+use netsuite_discovery::netsuite::SoapVersion;
 use netsuite_discovery::netsuite::{Client, ClientConfig, RawRecord, TokenPassport, WireError};
 use nsd_simulator::AccountId;
 use nsd_simulator::{
@@ -587,7 +588,8 @@ async fn raw_search(sim: &RunningSimulator, ty: SearchType, size: u32) -> Vec<u8
     use netsuite_discovery::netsuite::envelope::{search_request, SearchPreferences};
     let creds = client_creds(sim.credentials(&account()).unwrap());
     let prefs = SearchPreferences { body_fields_only: true, page_size: size };
-    let body = search_request(&TokenPassport::fresh(&creds), prefs, &SearchQuery::all(ty)).unwrap();
+    let body =
+        search_request(SoapVersion::V2017_2, &TokenPassport::fresh(&creds), prefs, &SearchQuery::all(ty)).unwrap();
     let (status, bytes) = post(sim, "search", String::from_utf8(body).unwrap()).await;
     assert_eq!(status, 200);
     bytes

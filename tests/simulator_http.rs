@@ -12,6 +12,7 @@ use netsuite_discovery::netsuite::envelope::{search_more_with_id_request, search
 use netsuite_discovery::netsuite::error::ErrorClass;
 use netsuite_discovery::netsuite::parse::parse_response;
 use netsuite_discovery::netsuite::search::{Criterion, DateOperator, SearchQuery, SearchType};
+use netsuite_discovery::netsuite::SoapVersion;
 use netsuite_discovery::netsuite::{Client, ClientConfig, Credentials, TokenPassport, Vendor, WireError};
 use nsd_simulator::AccountId;
 use nsd_simulator::{
@@ -61,7 +62,8 @@ async fn post(sim: &RunningSimulator, action: &str, body: Vec<u8>) -> (u16, Vec<
 
 /// Posts a search signed with `passport` and returns the parsed error, if any.
 async fn search_with(sim: &RunningSimulator, passport: &TokenPassport) -> (u16, Option<WireError>) {
-    let body = search_request(passport, prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
+    let body =
+        search_request(SoapVersion::V2017_2, passport, prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
     let (status, bytes) = post(sim, "search", body).await;
     let parsed = parse_response(&bytes).expect("a SOAP envelope");
     (status, parsed.error())
@@ -318,8 +320,13 @@ fn expose(s: &secrecy::SecretString) -> String {
 async fn ambiguous_authentication_and_unreadable_requests_are_faults() {
     let sim = start(5).await;
     let creds = client_creds(sim.credentials(&account()).unwrap());
-    let body =
-        search_request(&TokenPassport::fresh(&creds), prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
+    let body = search_request(
+        SoapVersion::V2017_2,
+        &TokenPassport::fresh(&creds),
+        prefs(1000),
+        &SearchQuery::all(SearchType::Vendor),
+    )
+    .unwrap();
     let text = String::from_utf8(body).unwrap().replace(
         "<platformMsgs:searchPreferences>",
         "<platformMsgs:applicationInfo><platformMsgs:applicationId>X</platformMsgs:applicationId></platformMsgs:applicationInfo><platformMsgs:searchPreferences>",
@@ -355,8 +362,13 @@ async fn ambiguous_authentication_and_unreadable_requests_are_faults() {
 }
 
 fn search_body_of_type(creds: &Credentials, xsi_type: &str) -> String {
-    let body =
-        search_request(&TokenPassport::fresh(creds), prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
+    let body = search_request(
+        SoapVersion::V2017_2,
+        &TokenPassport::fresh(creds),
+        prefs(1000),
+        &SearchQuery::all(SearchType::Vendor),
+    )
+    .unwrap();
     String::from_utf8(body).unwrap().replace("platformCommon:VendorSearchBasic", xsi_type)
 }
 
@@ -490,7 +502,9 @@ async fn search_more_needs_the_same_account_and_a_valid_page() {
     let first = c.search(&SearchQuery::all(SearchType::Vendor)).await.unwrap();
     let id = first.search_id.unwrap();
     let other_creds = client_creds(sim.credentials(&AccountId::parse("7654321").unwrap()).unwrap());
-    let body = search_more_with_id_request(&TokenPassport::fresh(&other_creds), prefs(10), &id, 2).unwrap();
+    let body =
+        search_more_with_id_request(SoapVersion::V2017_2, &TokenPassport::fresh(&other_creds), prefs(10), &id, 2)
+            .unwrap();
     let (_, bytes) = post(&sim, "searchMoreWithId", body).await;
     let err = parse_response(&bytes).unwrap().into_search_page(SearchType::Vendor).unwrap_err();
     assert_eq!(code(&err), Some("INVALID_JOB_ID"));
@@ -547,8 +561,13 @@ async fn a_dropped_connection_gives_no_response_at_all() {
     let sim = start(5).await;
     let creds = client_creds(sim.credentials(&account()).unwrap());
     sim.push_faults(FaultTarget::Any, vec![InjectedFault::DropConnection]);
-    let body =
-        search_request(&TokenPassport::fresh(&creds), prefs(1000), &SearchQuery::all(SearchType::Vendor)).unwrap();
+    let body = search_request(
+        SoapVersion::V2017_2,
+        &TokenPassport::fresh(&creds),
+        prefs(1000),
+        &SearchQuery::all(SearchType::Vendor),
+    )
+    .unwrap();
     let sent = reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body(body).send().await;
     // The connection closes before the status line: hyper reports an incomplete message.
     let err = sent.expect_err("no response at all");

@@ -14,6 +14,7 @@ use common::client_creds;
 use netsuite_discovery::netsuite::envelope::{search_more_with_id_request, search_request, SearchPreferences};
 use netsuite_discovery::netsuite::parse::{parse_response, Response};
 use netsuite_discovery::netsuite::search::{Criterion, DateOperator, SearchQuery, SearchType};
+use netsuite_discovery::netsuite::SoapVersion;
 use netsuite_discovery::netsuite::{RawRecord, TokenPassport};
 use nsd_simulator::AccountId;
 use nsd_simulator::{
@@ -60,7 +61,7 @@ async fn post(sim: &RunningSimulator, action: &str, body: Vec<u8>) -> Response {
 fn request(sim: &RunningSimulator, query: &SearchQuery, page_size: u32) -> Vec<u8> {
     let creds = client_creds(sim.credentials(&account()).unwrap());
     let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size };
-    search_request(&TokenPassport::fresh(&creds), prefs, query).unwrap()
+    search_request(SoapVersion::V2017_2, &TokenPassport::fresh(&creds), prefs, query).unwrap()
 }
 
 async fn search(sim: &RunningSimulator, query: &SearchQuery, page_size: u32) -> Response {
@@ -73,7 +74,8 @@ async fn more(sim: &RunningSimulator, search_id: &str, page: u32, body_fields_on
     post(
         sim,
         "searchMoreWithId",
-        search_more_with_id_request(&TokenPassport::fresh(&creds), prefs, search_id, page).unwrap(),
+        search_more_with_id_request(SoapVersion::V2017_2, &TokenPassport::fresh(&creds), prefs, search_id, page)
+            .unwrap(),
     )
     .await
 }
@@ -582,6 +584,7 @@ async fn large_accounts_generate_and_page_quickly() {
     let running = sim.clone().spawn().await.unwrap();
     let creds = client_creds(sim.credentials(&big).unwrap());
     let body = search_request(
+        SoapVersion::V2017_2,
         &TokenPassport::fresh(&creds),
         SearchPreferences { body_fields_only: false, page_size: 1000 },
         &transactions(vec![], false),

@@ -17,6 +17,7 @@ use common::client_creds;
 use netsuite_discovery::netsuite::envelope::{search_request, SearchPreferences};
 use netsuite_discovery::netsuite::parse::parse_response;
 use netsuite_discovery::netsuite::search::{SearchQuery, SearchType};
+use netsuite_discovery::netsuite::SoapVersion;
 use netsuite_discovery::netsuite::{Client, ClientConfig, TokenPassport};
 use nsd_simulator::AccountId;
 use nsd_simulator::{
@@ -122,9 +123,13 @@ async fn everything_the_simulator_sends_validates() {
     sim.set_latency(Duration::ZERO);
     let mut bad = creds.clone();
     bad.consumer_secret = secrecy::SecretString::from("x".to_string());
-    let body =
-        search_request(&TokenPassport::fresh(&bad), SearchPreferences { body_fields_only: true, page_size: 25 }, &all)
-            .unwrap();
+    let body = search_request(
+        SoapVersion::V2017_2,
+        &TokenPassport::fresh(&bad),
+        SearchPreferences { body_fields_only: true, page_size: 25 },
+        &all,
+    )
+    .unwrap();
     reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body(body).send().await.unwrap();
     reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body("<oops").send().await.unwrap();
     let dcu = format!(
@@ -201,9 +206,13 @@ async fn faults_and_expiry_match_the_constructed_samples() {
     // Invalid login.
     let mut bad = creds.clone();
     bad.token_secret = secrecy::SecretString::from("x".to_string());
-    let body =
-        search_request(&TokenPassport::fresh(&bad), SearchPreferences { body_fields_only: true, page_size: 25 }, &all)
-            .unwrap();
+    let body = search_request(
+        SoapVersion::V2017_2,
+        &TokenPassport::fresh(&bad),
+        SearchPreferences { body_fields_only: true, page_size: 25 },
+        &all,
+    )
+    .unwrap();
     let resp =
         reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body(body).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 500);
@@ -237,7 +246,7 @@ async fn faults_and_expiry_match_the_constructed_samples() {
 async fn post_search(sim: &RunningSimulator, query: &SearchQuery, page_size: u32) -> Vec<u8> {
     let creds = client_creds(sim.credentials(&account()).unwrap());
     let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size };
-    let body = search_request(&TokenPassport::fresh(&creds), prefs, query).unwrap();
+    let body = search_request(SoapVersion::V2017_2, &TokenPassport::fresh(&creds), prefs, query).unwrap();
     let resp =
         reqwest::Client::new().post(sim.endpoint()).header("SOAPAction", "search").body(body).send().await.unwrap();
     resp.bytes().await.unwrap().to_vec()

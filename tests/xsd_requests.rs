@@ -1,5 +1,6 @@
-//! Every request shape the client writes validates against the real 2017_2 XSDs, and the
-//! validator does reject a wrong one (so these tests can fail).
+//! Every request shape the client writes validates against the real XSDs of its endpoint
+//! version (2017_2 and 2023_2; 2025_2 is built by the same pattern, without a public schema),
+//! and the validator does reject a wrong one (so these tests can fail).
 
 mod common;
 
@@ -12,6 +13,7 @@ use netsuite_discovery::netsuite::envelope::{
     get_deleted_request, search_more_with_id_request, search_request, SearchPreferences,
 };
 use netsuite_discovery::netsuite::search::{Criterion, DateOperator, DeletedQuery, SearchQuery, SearchType};
+use netsuite_discovery::netsuite::SoapVersion;
 use netsuite_discovery::netsuite::{AccountId, Credentials, TokenPassport};
 use secrecy::SecretString;
 
@@ -45,25 +47,25 @@ fn all_criteria() -> SearchQuery {
     }
 }
 
-#[test]
-fn client_requests_validate() {
+/// Every request shape the client writes, at endpoint version `v`, all signed with one
+/// `passport` (so that two versions' messages differ in their namespaces only).
+fn every_request_shape(v: SoapVersion, passport: &TokenPassport) -> Vec<(String, Vec<u8>)> {
     let since = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
-    let messages = vec![
+    let mut messages = vec![
         (
             "search_all_vendors".to_string(),
-            search_request(&passport(), prefs(), &SearchQuery::all(SearchType::Vendor)).unwrap(),
+            search_request(v, passport, prefs(), &SearchQuery::all(SearchType::Vendor)).unwrap(),
         ),
         (
             "search_vendors_modified_since".to_string(),
-            search_request(&passport(), prefs(), &SearchQuery::modified_since(SearchType::Vendor, since)).unwrap(),
+            search_request(v, passport, prefs(), &SearchQuery::modified_since(SearchType::Vendor, since)).unwrap(),
         ),
-        ("search_vendors_all_criteria".to_string(), search_request(&passport(), prefs(), &all_criteria()).unwrap()),
+        ("search_vendors_all_criteria".to_string(), search_request(v, passport, prefs(), &all_criteria()).unwrap()),
         (
             "search_more_with_id".to_string(),
-            search_more_with_id_request(&passport(), prefs(), "WEBSERVICES_1234567_SB1_x&y", 2).unwrap(),
+            search_more_with_id_request(v, passport, prefs(), "WEBSERVICES_1234567_SB1_x&y", 2).unwrap(),
         ),
     ];
-    let mut messages = messages;
     let window = chrono::NaiveDate::from_ymd_opt(2025, 11, 26);
     for (name, query) in [
         ("invoices_full_typed", query_for::<Invoices>(window, None, false)),
@@ -78,7 +80,7 @@ fn client_requests_validate() {
         ("invoices_by_id", query_for_ids::<Invoices>(&["12".into()], false)),
     ] {
         let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size: 1000 };
-        messages.push((name.to_string(), search_request(&passport(), prefs, &query).unwrap()));
+        messages.push((name.to_string(), search_request(v, passport, prefs, &query).unwrap()));
     }
     let typed = String::from_utf8_lossy(&messages[4].1).into_owned();
     assert!(
@@ -95,16 +97,51 @@ fn client_requests_validate() {
     for record_type in types.into_iter().flatten() {
         let q = DeletedQuery { record_type, since };
         messages
-            .push((format!("get_deleted_{record_type}"), get_deleted_request(&passport(), prefs(), &q, 2).unwrap()));
+            .push((format!("get_deleted_{record_type}"), get_deleted_request(v, passport, prefs(), &q, 2).unwrap()));
     }
+    messages
+}
+
+#[test]
+fn client_requests_validate() {
+    let messages = every_request_shape(SoapVersion::V2017_2, &passport());
     if let Err(problems) = common::xsd_validate(&messages) {
         panic!("client requests do not validate against the 2017_2 XSDs:\n{problems}");
     }
 }
 
+/// The same shapes at 2023_2 validate against the real 2023_2 XSDs; 2025_2's are 2023_2's
+/// with the version in the namespaces changed and nothing else (no public 2025_2 schema
+/// exists to validate them against).
+#[test]
+fn client_requests_validate_at_2023_2_and_2025_2_follows_the_pattern() {
+    let passport = passport();
+    let v2017 = every_request_shape(SoapVersion::V2017_2, &passport);
+    let v2023 = every_request_shape(SoapVersion::V2023_2, &passport);
+    let v2025 = every_request_shape(SoapVersion::V2025_2, &passport);
+    for (name, body) in &v2023 {
+        let text = String::from_utf8_lossy(body);
+        assert!(!text.contains("2017_2") && text.contains("urn:messages_2023_2.platform"), "{name}: {text}");
+    }
+    if let Err(problems) = common::xsd_validate_version(&v2023, "2023_2") {
+        panic!("client requests do not validate against the 2023_2 XSDs:\n{problems}");
+    }
+    for ((a, b17), ((_, b23), (_, b25))) in v2017.iter().zip(v2023.iter().zip(&v2025)) {
+        let (b17, b23, b25) =
+            (String::from_utf8_lossy(b17), String::from_utf8_lossy(b23), String::from_utf8_lossy(b25));
+        assert_eq!(b23.replace("_2023_2.", "_2017_2."), b17, "{a}: 2017_2 and 2023_2 differ beyond namespaces");
+        assert_eq!(b25.replace("_2025_2.", "_2023_2."), b23, "{a}: 2025_2 and 2023_2 differ beyond namespaces");
+    }
+    // The namespaces matter: 2017_2 requests do not validate against the 2023_2 XSDs.
+    assert!(
+        common::xsd_validate_version(&v2017[..1], "2023_2").is_err(),
+        "a 2017_2 request must not validate against the 2023_2 XSDs"
+    );
+}
+
 #[test]
 fn validator_rejects_out_of_order_fields() {
-    let body = search_request(&passport(), prefs(), &all_criteria()).unwrap();
+    let body = search_request(SoapVersion::V2017_2, &passport(), prefs(), &all_criteria()).unwrap();
     let text = String::from_utf8(body).unwrap();
     // Swap two criteria by hand: the XSD sequence forbids it.
     let a = text.find("<platformCommon:dateCreated").unwrap();
@@ -152,5 +189,70 @@ async fn captured_traffic_of_a_real_sync_validates() {
     assert!(delta.contains("lastModifiedDate"), "the delta request filters on lastModifiedDate");
     if let Err(problems) = common::xsd_validate(&messages) {
         panic!("captured traffic does not validate against the 2017_2 XSDs:\n{problems}");
+    }
+}
+
+/// A real sync of every entity over SOAP 2023_2 (onboarding with several pages per search,
+/// then changes, deletions and a delta): every request the client sent and every answer the
+/// simulator gave validates against the 2023_2 XSDs, and names no other version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn captured_traffic_of_a_2023_2_sync_of_every_entity_validates_against_2023_2() {
+    use netsuite_discovery::config::{Categories, Tenant};
+    use netsuite_discovery::discovery::sync_tenant;
+    use nsd_simulator::{AccountId, AccountSpec, SimConfig, Simulator, TransactionKind};
+    use tokio_util::sync::CancellationToken;
+
+    let account = AccountId::parse("1234567_SB1").unwrap();
+    let sim = Simulator::new(SimConfig::default());
+    sim.add_account(
+        AccountSpec::new(account.clone(), 5)
+            .with_vendors(60)
+            .with_transactions(150)
+            .with_expense_reports(40)
+            .with_employees(60)
+            .with_departments(12),
+    )
+    .unwrap();
+    sim.set_record_bodies(true);
+    let running = sim.clone().spawn().await.unwrap();
+    let db = common::fresh_db().await;
+    let t = Tenant {
+        soap_version: SoapVersion::V2023_2,
+        categories: Categories { hris: true, ..Categories::default() },
+        ..common::tenant(
+            "acme",
+            client_creds(sim.credentials(&account).unwrap()),
+            &running.endpoint_for(nsd_simulator::SoapVersion::V2023_2),
+            25,
+        )
+    };
+    let settings = common::sync_settings();
+    sync_tenant(&db.store, &t, &settings, CancellationToken::new(), "test").await.unwrap();
+    sim.add_vendors(&account, 2).unwrap();
+    sim.modify_transactions(&account, 3).unwrap();
+    sim.modify_employees(&account, 2).unwrap();
+    sim.delete_vendors(&account, 1).unwrap();
+    sim.delete_transactions(&account, TransactionKind::VendorBill, 1).unwrap();
+    sim.delete_employees(&account, 1).unwrap();
+    sync_tenant(&db.store, &t, &settings, CancellationToken::new(), "test").await.unwrap();
+
+    let log = sim.request_log();
+    let ops: std::collections::BTreeSet<_> = log.iter().filter_map(|r| r.operation.clone()).collect();
+    assert_eq!(ops.into_iter().collect::<Vec<_>>(), ["getDeleted", "search", "searchMoreWithId"]);
+    let types: std::collections::BTreeSet<_> = log.iter().filter_map(|r| r.search_type.clone()).collect();
+    assert_eq!(types.len(), 5, "every search record type was sent: {types:?}");
+    let mut messages = Vec::new();
+    for (i, r) in log.iter().enumerate() {
+        assert!(r.outcome.is_ok() && r.version == nsd_simulator::SoapVersion::V2023_2, "{r:?}");
+        let op = r.operation.clone().unwrap_or_default();
+        messages.push((format!("request_{i}_{op}"), r.request_body.clone().expect("request body recorded")));
+        messages.push((format!("response_{i}_{op}"), r.response_body.clone().expect("response body recorded")));
+    }
+    for (name, body) in &messages {
+        let text = String::from_utf8_lossy(body);
+        assert!(text.contains("_2023_2.") && !text.contains("_2017_2.") && !text.contains("_2025_2."), "{name}");
+    }
+    if let Err(problems) = common::xsd_validate_version(&messages, "2023_2") {
+        panic!("captured 2023_2 traffic does not validate against the 2023_2 XSDs:\n{problems}");
     }
 }

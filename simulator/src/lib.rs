@@ -98,6 +98,7 @@ mod protocol;
 
 pub use basics::account_id::{AccountId, InvalidAccountId};
 pub use basics::log::{LoggedRequest, Outcome};
+pub use basics::ns::SoapVersion;
 pub use basics::running;
 pub use basics::tba::Credentials;
 pub use http::server::{RunningSimulator, SimConfig, ENDPOINT_PATH};

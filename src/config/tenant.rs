@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::error::{tenant_err, ConfigError};
 use super::secrets::{secret, CredentialSources};
 use super::settings::SyncSettings;
-use crate::netsuite::{AccountId, ClientConfig, Credentials};
+use crate::netsuite::{AccountId, ClientConfig, Credentials, SoapVersion};
 
 /// Which LeanIX product the tenant uses.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
@@ -121,8 +121,12 @@ pub struct TenantFile {
     /// NetSuite account id; may instead come from the environment.
     pub account_id: Option<String>,
     /// Endpoint override (for the simulator or a proxy). Must be https unless
-    /// `allow_insecure_endpoint` is true.
+    /// `allow_insecure_endpoint` is true. `/services/NetSuitePort_<soap_version>` is appended
+    /// unless the URL already ends in it.
     pub endpoint: Option<String>,
+    /// SOAP endpoint version: `"2017_2"` (default), `"2023_2"` or `"2025_2"`. Read as any TOML
+    /// value so that an unquoted `2025_2` (a TOML integer, 20252) gets an error naming the key.
+    pub soap_version: Option<toml::Value>,
     /// Allows an `http://` endpoint.
     #[serde(default)]
     pub allow_insecure_endpoint: bool,
@@ -154,8 +158,10 @@ pub struct Tenant {
     pub source: PathBuf,
     /// Credentials (secrets wrapped).
     pub credentials: Credentials,
-    /// SOAP endpoint.
+    /// SOAP endpoint URL, ending in `/services/NetSuitePort_<soap_version>`.
     pub endpoint: String,
+    /// SOAP endpoint version (namespaces and path).
+    pub soap_version: SoapVersion,
     /// Page size.
     pub page_size: u32,
     /// Product.
@@ -171,7 +177,7 @@ pub struct Tenant {
 impl Tenant {
     /// The wire client settings for this tenant.
     pub fn client_config(&self, settings: &SyncSettings) -> ClientConfig {
-        let mut c = ClientConfig::new(self.endpoint.clone());
+        let mut c = ClientConfig::for_version(self.endpoint.clone(), self.soap_version);
         c.page_size = self.page_size;
         c.timeout = Duration::from_secs(settings.request_timeout_seconds);
         c.max_body_bytes = settings.max_response_bytes;
@@ -218,25 +224,31 @@ impl TenantFile {
             None => secret(file, &id, "account_id", &c.account_id_env, &None, lookup)?,
         };
         let account = AccountId::parse(&account_raw).map_err(|e| tenant_err(file, "account_id", e.to_string()))?;
+        let soap_version = match &self.soap_version {
+            Some(toml::Value::String(v)) => {
+                SoapVersion::parse(v).map_err(|e| tenant_err(file, "soap_version", e.to_string()))?
+            }
+            Some(other) => {
+                return Err(tenant_err(
+                    file,
+                    "soap_version",
+                    format!("{other} is not a string: write it quoted, e.g. soap_version = \"2025_2\""),
+                ))
+            }
+            None => SoapVersion::default(),
+        };
         let endpoint = match &self.endpoint {
             Some(e) => {
                 let e = e.trim().to_string();
-                if e.starts_with("https://") {
-                    e
-                } else if e.starts_with("http://") {
-                    if !self.allow_insecure_endpoint {
-                        return Err(tenant_err(
-                            file,
-                            "endpoint",
-                            "http:// endpoints need allow_insecure_endpoint = true",
-                        ));
-                    }
-                    e
-                } else {
+                if !e.starts_with("https://") && !e.starts_with("http://") {
                     return Err(tenant_err(file, "endpoint", format!("{e:?} is not an http(s) URL")));
                 }
+                if e.starts_with("http://") && !self.allow_insecure_endpoint {
+                    return Err(tenant_err(file, "endpoint", "http:// endpoints need allow_insecure_endpoint = true"));
+                }
+                versioned_endpoint(&e, soap_version).map_err(|m| tenant_err(file, "endpoint", m))?
             }
-            None => account.default_endpoint(),
+            None => account.default_endpoint(soap_version),
         };
         let page_size = self.page_size.unwrap_or(defaults.page_size);
         if !(5..=1000).contains(&page_size) {
@@ -311,12 +323,32 @@ impl TenantFile {
             source: file.to_path_buf(),
             credentials,
             endpoint,
+            soap_version,
             page_size,
             product: self.product,
             categories: self.categories,
             schedule: self.schedule,
             push,
         })
+    }
+}
+
+/// The endpoint URL of an `endpoint` override at `version`: the override with
+/// `/services/NetSuitePort_<v>` appended, or the override itself when it already ends in that
+/// path. An override naming another version's port is refused, so that moving a tenant to
+/// another `soap_version` cannot leave its requests on the old port.
+fn versioned_endpoint(endpoint: &str, version: SoapVersion) -> Result<String, String> {
+    let base = endpoint.trim_end_matches('/');
+    let Some(port) = base.rsplit('/').next().filter(|last| last.starts_with("NetSuitePort_")) else {
+        return Ok(format!("{base}{}", version.path()));
+    };
+    match SoapVersion::from_port(port) {
+        Some(Ok(v)) if v == version => Ok(base.to_string()),
+        _ => Err(format!(
+            "{endpoint:?} ends in port {port} but soap_version is \"{version}\": leave the path out (it is \
+             appended from soap_version) or end it in {}",
+            version.path()
+        )),
     }
 }
 
@@ -418,6 +450,7 @@ mod tests {
         let t = resolve("tenant_id = \"acme\"\naccount_id = \"1234567_sb1\"\n").unwrap();
         assert_eq!(t.credentials.account.as_str(), "1234567_SB1");
         assert_eq!(t.endpoint, "https://1234567-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2017_2");
+        assert_eq!(t.soap_version, SoapVersion::V2017_2);
         assert_eq!(t.page_size, 1000);
         assert_eq!(t.categories, Categories { financial_system: true, expense_management: true, hris: false });
         assert_eq!(t.product, Product::Smp);
@@ -493,6 +526,41 @@ mod tests {
         let e = load_tenant_file(&right, &defaults()).unwrap_err().to_string();
         assert!(!e.contains("file name") && e.contains("credentials."), "{e}");
         assert!(check_file_name(&right, " acme ").is_ok());
+    }
+
+    #[test]
+    fn soap_version_sets_path_and_client_and_is_validated() {
+        let t = resolve("tenant_id = \"acme\"\naccount_id = \"1\"\n").unwrap();
+        assert_eq!(t.soap_version, SoapVersion::V2017_2);
+        for (v, version) in [("2023_2", SoapVersion::V2023_2), ("2025_2", SoapVersion::V2025_2)] {
+            let t = resolve(&format!("tenant_id = \"acme\"\naccount_id = \"1234567_sb1\"\nsoap_version = \"{v}\"\n"))
+                .unwrap();
+            assert_eq!(t.soap_version, version);
+            assert_eq!(t.endpoint, format!("https://1234567-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_{v}"));
+            assert_eq!(t.client_config(&defaults()).soap_version, version);
+            assert_eq!(t.client_config(&defaults()).endpoint, t.endpoint);
+        }
+        let e =
+            resolve("tenant_id = \"acme\"\naccount_id = \"1\"\nsoap_version = \"2019_1\"\n").unwrap_err().to_string();
+        assert!(e.contains("tenants/acme.toml") && e.contains("soap_version") && e.contains("2019_1"), "{e}");
+        let e = resolve("tenant_id = \"acme\"\naccount_id = \"1\"\nsoap_version = 2025_2\n").unwrap_err().to_string();
+        assert!(e.contains("tenants/acme.toml") && e.contains("soap_version") && e.contains("quoted"), "{e}");
+        // An override gets the version's path, keeps a matching one, refuses another version's.
+        let with = |endpoint: &str, v: &str| {
+            resolve(&format!(
+                "tenant_id = \"acme\"\naccount_id = \"1\"\nendpoint = \"{endpoint}\"\nsoap_version = \"{v}\"\n"
+            ))
+        };
+        assert_eq!(
+            with("https://proxy.example/", "2025_2").unwrap().endpoint,
+            "https://proxy.example/services/NetSuitePort_2025_2"
+        );
+        assert_eq!(
+            with("https://p.example/services/NetSuitePort_2023_2", "2023_2").unwrap().endpoint,
+            "https://p.example/services/NetSuitePort_2023_2"
+        );
+        let e = with("https://p.example/services/NetSuitePort_2017_2", "2025_2").unwrap_err().to_string();
+        assert!(e.contains("endpoint") && e.contains("NetSuitePort_2017_2") && e.contains("2025_2"), "{e}");
     }
 
     #[test]

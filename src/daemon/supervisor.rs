@@ -33,8 +33,8 @@ fn fingerprint(t: &Tenant) -> String {
     use secrecy::ExposeSecret;
     let mut h = Sha256::new();
     h.update(format!(
-        "{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}",
-        t.credentials.account, t.endpoint, t.page_size, t.product, t.categories, t.schedule, t.push
+        "{:?}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+        t.credentials.account, t.endpoint, t.soap_version, t.page_size, t.product, t.categories, t.schedule, t.push
     ));
     let push_token = t.push.as_ref().map(|p| &p.api_token);
     for s in [

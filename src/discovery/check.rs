@@ -50,6 +50,10 @@ pub struct CheckReport {
     pub tenant: String,
     /// Account id.
     pub account: String,
+    /// The SOAP endpoint version the probes used (`2017_2`, `2023_2`, `2025_2`).
+    pub soap_version: String,
+    /// The endpoint URL the probes were sent to.
+    pub endpoint: String,
     /// `Err(message)` when NetSuite refused the credentials.
     pub credentials: Result<(), String>,
     /// One row per entity, enabled or not.
@@ -77,6 +81,7 @@ impl CheckReport {
             Err(e) => format!("FAILED: {e}"),
         };
         let _ = writeln!(out, "tenant {} (NetSuite account {}): credentials {creds}", self.tenant, self.account);
+        let _ = writeln!(out, "SOAP endpoint version {} at {}", self.soap_version, self.endpoint);
         let _ = writeln!(
             out,
             "{:<20} {:<20} {:<8} {:<12} {:>10}  details",
@@ -130,6 +135,8 @@ pub async fn check_tenant(tenant: &Tenant, settings: &SyncSettings) -> anyhow::R
     let mut report = CheckReport {
         tenant: tenant.id.clone(),
         account: tenant.credentials.account.to_string(),
+        soap_version: client.soap_version().to_string(),
+        endpoint: client.endpoint().to_string(),
         credentials: Ok(()),
         rows: Vec::new(),
     };

@@ -52,9 +52,10 @@ impl AccountId {
         self.0.to_ascii_lowercase().replace('_', "-")
     }
 
-    /// The production SuiteTalk endpoint of this account.
-    pub fn default_endpoint(&self) -> String {
-        format!("https://{}.{}/services/{}", self.host_label(), super::ns::HOST_SUFFIX, super::ns::PORT)
+    /// The production SuiteTalk endpoint of this account for endpoint version `version`
+    /// (`https://<host label>.suitetalk.api.netsuite.com/services/NetSuitePort_<v>`).
+    pub fn default_endpoint(&self, version: super::SoapVersion) -> String {
+        format!("https://{}.{}{}", self.host_label(), super::ns::HOST_SUFFIX, version.path())
     }
 }
 
@@ -87,8 +88,12 @@ mod tests {
         assert_eq!(id.as_str(), "1234567_SB1");
         assert_eq!(id.host_label(), "1234567-sb1");
         assert_eq!(
-            id.default_endpoint(),
+            id.default_endpoint(crate::netsuite::SoapVersion::V2017_2),
             "https://1234567-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2017_2"
+        );
+        assert_eq!(
+            id.default_endpoint(crate::netsuite::SoapVersion::V2025_2),
+            "https://1234567-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2025_2"
         );
         assert!(id.is_sandbox());
     }

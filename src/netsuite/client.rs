@@ -11,13 +11,16 @@ use super::parse::parse_response;
 use super::passport::{Credentials, TokenPassport};
 use super::records::RawRecord;
 use super::search::{DeletedPage, DeletedQuery, SearchPage, SearchQuery, SearchType};
+use super::version::SoapVersion;
 use super::WireError;
 
 /// Settings of one client (one tenant's account).
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
-    /// Full endpoint URL, `.../services/NetSuitePort_2017_2`.
+    /// Full endpoint URL, `.../services/NetSuitePort_<v>` of `soap_version`.
     pub endpoint: String,
+    /// The endpoint version: every namespace URN of every request is built from it.
+    pub soap_version: SoapVersion,
     /// `searchPreferences/pageSize`.
     pub page_size: u32,
     /// Whole-request timeout (NetSuite kills requests after 15 minutes).
@@ -27,9 +30,21 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Defaults for an endpoint: page size 1000, 5 minute timeout, 64 MiB bodies.
+    /// Defaults for an endpoint of version 2017_2: page size 1000, 5 minute timeout, 64 MiB
+    /// bodies.
     pub fn new(endpoint: impl Into<String>) -> Self {
-        Self { endpoint: endpoint.into(), page_size: 1000, timeout: Duration::from_secs(300), max_body_bytes: 64 << 20 }
+        Self::for_version(endpoint, SoapVersion::default())
+    }
+
+    /// Defaults for an endpoint of version `soap_version`.
+    pub fn for_version(endpoint: impl Into<String>, soap_version: SoapVersion) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            soap_version,
+            page_size: 1000,
+            timeout: Duration::from_secs(300),
+            max_body_bytes: 64 << 20,
+        }
     }
 }
 
@@ -55,7 +70,11 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("endpoint", &self.config.endpoint).field("account", &self.creds.account).finish()
+        f.debug_struct("Client")
+            .field("endpoint", &self.config.endpoint)
+            .field("soap_version", &self.config.soap_version)
+            .field("account", &self.creds.account)
+            .finish()
     }
 }
 
@@ -81,6 +100,16 @@ impl Client {
         &self.creds.account
     }
 
+    /// The endpoint version this client writes.
+    pub fn soap_version(&self) -> SoapVersion {
+        self.config.soap_version
+    }
+
+    /// The endpoint URL this client posts to.
+    pub fn endpoint(&self) -> &str {
+        &self.config.endpoint
+    }
+
     /// The configured page size.
     pub fn page_size(&self) -> u32 {
         self.config.page_size
@@ -90,7 +119,7 @@ impl Client {
     pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage<RawRecord>, WireError> {
         let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size: self.config.page_size };
         let passport = TokenPassport::fresh(&self.creds);
-        let body = envelope::search_request(&passport, prefs, query)
+        let body = envelope::search_request(self.config.soap_version, &passport, prefs, query)
             .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
         self.call("search", body, query.search_type).await
     }
@@ -105,8 +134,9 @@ impl Client {
     ) -> Result<SearchPage<RawRecord>, WireError> {
         let prefs = SearchPreferences { body_fields_only, page_size: self.config.page_size };
         let passport = TokenPassport::fresh(&self.creds);
-        let body = envelope::search_more_with_id_request(&passport, prefs, search_id, page_index)
-            .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
+        let body =
+            envelope::search_more_with_id_request(self.config.soap_version, &passport, prefs, search_id, page_index)
+                .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
         self.call("searchMoreWithId", body, search_type).await
     }
 
@@ -119,7 +149,7 @@ impl Client {
     ) -> Result<SearchPage<RawRecord>, WireError> {
         let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size };
         let passport = TokenPassport::fresh(&self.creds);
-        let body = envelope::search_request(&passport, prefs, query)
+        let body = envelope::search_request(self.config.soap_version, &passport, prefs, query)
             .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
         self.call("search", body, query.search_type).await
     }
@@ -128,7 +158,7 @@ impl Client {
     pub async fn get_deleted(&self, query: &DeletedQuery, page_index: u32) -> Result<DeletedPage, WireError> {
         let prefs = SearchPreferences { body_fields_only: true, page_size: self.config.page_size };
         let passport = TokenPassport::fresh(&self.creds);
-        let body = envelope::get_deleted_request(&passport, prefs, query, page_index)
+        let body = envelope::get_deleted_request(self.config.soap_version, &passport, prefs, query, page_index)
             .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let result =

@@ -1,8 +1,11 @@
 //! Request envelopes, written with quick-xml's writer so every value is escaped.
 //!
-//! Shapes follow `platform.messages.xsd` and `platform.core.xsd` 2017_2: the
+//! Shapes follow `platform.messages.xsd`, `platform.core.xsd` and `platform.common.xsd`: the
 //! `tokenPassport` element is in the messages namespace, its children in the core namespace;
-//! search-record fields follow the XSD sequence order.
+//! search-record fields follow the XSD sequence order. Every name written here has the same
+//! place in the 2017_2 and 2023_2 XSDs, so one shape serves every [`SoapVersion`]: the version
+//! supplies the namespace URIs only (`tests/xsd_requests.rs` validates each shape against its
+//! own version's XSDs).
 
 use std::io;
 
@@ -13,6 +16,7 @@ use quick_xml::Writer;
 use super::ns;
 use super::passport::TokenPassport;
 use super::search::{Criterion, SearchQuery};
+use super::version::SoapVersion;
 
 /// `searchPreferences` sent with every search request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,19 +35,21 @@ fn leaf(w: &mut W, name: &str, value: &str) -> io::Result<()> {
 }
 
 fn envelope(
+    version: SoapVersion,
     passport: &TokenPassport,
     prefs: SearchPreferences,
     body: impl FnOnce(&mut W) -> io::Result<()>,
 ) -> io::Result<Vec<u8>> {
+    let urns = version.namespaces();
     let mut w = Writer::new(Vec::with_capacity(2048));
     w.write_event(quick_xml::events::Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     w.create_element("soapenv:Envelope")
         .with_attributes([
             ("xmlns:soapenv", ns::SOAPENV),
             ("xmlns:xsi", ns::XSI),
-            ("xmlns:platformMsgs", ns::MESSAGES),
-            ("xmlns:platformCore", ns::CORE),
-            ("xmlns:platformCommon", ns::COMMON),
+            ("xmlns:platformMsgs", urns.messages),
+            ("xmlns:platformCore", urns.core),
+            ("xmlns:platformCommon", urns.common),
         ])
         .write_inner_content(|w| {
             w.create_element("soapenv:Header").write_inner_content(|w| {
@@ -120,15 +126,20 @@ fn criterion(w: &mut W, c: &Criterion) -> io::Result<()> {
     Ok(())
 }
 
-/// A `search` request for `query`, signed with `passport`.
-pub fn search_request(passport: &TokenPassport, prefs: SearchPreferences, query: &SearchQuery) -> io::Result<Vec<u8>> {
+/// A `search` request for `query` at endpoint version `version`, signed with `passport`.
+pub fn search_request(
+    version: SoapVersion,
+    passport: &TokenPassport,
+    prefs: SearchPreferences,
+    query: &SearchQuery,
+) -> io::Result<Vec<u8>> {
     let xsi_type = format!("platformCommon:{}", query.search_type.search_basic());
-    envelope(passport, prefs, |w| {
+    envelope(version, passport, prefs, |w| {
         w.create_element("platformMsgs:search").write_inner_content(|w| {
             // The prefix used inside the xsi:type value is declared right here too, so the
             // element stays valid when taken out of the envelope (as validators do).
             w.create_element("platformMsgs:searchRecord")
-                .with_attribute(("xmlns:platformCommon", ns::COMMON))
+                .with_attribute(("xmlns:platformCommon", version.namespaces().common))
                 .with_attribute(("xsi:type", xsi_type.as_str()))
                 .write_inner_content(|w| {
                     for c in query.ordered_criteria() {
@@ -142,14 +153,15 @@ pub fn search_request(passport: &TokenPassport, prefs: SearchPreferences, query:
     })
 }
 
-/// A `searchMoreWithId` request for page `page_index` of search `search_id`.
+/// A `searchMoreWithId` request at endpoint version `version` for page `page_index` of search `search_id`.
 pub fn search_more_with_id_request(
+    version: SoapVersion,
     passport: &TokenPassport,
     prefs: SearchPreferences,
     search_id: &str,
     page_index: u32,
 ) -> io::Result<Vec<u8>> {
-    envelope(passport, prefs, |w| {
+    envelope(version, passport, prefs, |w| {
         w.create_element("platformMsgs:searchMoreWithId").write_inner_content(|w| {
             leaf(w, "platformMsgs:searchId", search_id)?;
             leaf(w, "platformMsgs:pageIndex", &page_index.to_string())?;
@@ -159,16 +171,17 @@ pub fn search_more_with_id_request(
     })
 }
 
-/// A `getDeleted` request: records of one `DeletedRecordType` deleted on or after a time,
+/// A `getDeleted` request at endpoint version `version`: records of one `DeletedRecordType` deleted on or after a time,
 /// page `page_index` (from 1). The filter's fields are in the core namespace
 /// (`GetDeletedFilter` of `platform.core.xsd`); `pageIndex` is required.
 pub fn get_deleted_request(
+    version: SoapVersion,
     passport: &TokenPassport,
     prefs: SearchPreferences,
     query: &super::search::DeletedQuery,
     page_index: u32,
 ) -> io::Result<Vec<u8>> {
-    envelope(passport, prefs, |w| {
+    envelope(version, passport, prefs, |w| {
         w.create_element("platformMsgs:getDeleted").write_inner_content(|w| {
             w.create_element("platformMsgs:getDeletedFilter").write_inner_content(|w| {
                 w.create_element("platformCore:deletedDate")

@@ -1,5 +1,6 @@
-//! The NetSuite SOAP 2017_2 wire: account ids and hosts, the Token-Based-Authentication
-//! passport, request envelopes, the streaming response parser, typed records and faults.
+//! The NetSuite SOAP wire (endpoint versions 2017_2, 2023_2 and 2025_2, see [`SoapVersion`]):
+//! account ids and hosts, the Token-Based-Authentication passport, request envelopes, the
+//! streaming response parser, typed records and faults.
 //!
 //! This module knows nothing of Postgres, schedules or retries. Its one seam to the rest of
 //! the program is [`client::Client`]: a search goes in, a typed page or a [`WireError`] comes
@@ -15,6 +16,7 @@ pub mod parse;
 pub mod passport;
 pub mod records;
 pub mod search;
+pub mod version;
 
 pub use account::AccountId;
 pub use client::{Client, ClientConfig};
@@ -22,3 +24,4 @@ pub use error::{FaultCode, WireError};
 pub use passport::{Credentials, TokenPassport};
 pub use records::{Department, Employee, ExpenseCategory, ExpenseReport, RawRecord, SpendRole, Transaction, Vendor};
 pub use search::{SearchPage, SearchQuery};
+pub use version::{InvalidSoapVersion, SoapVersion};

@@ -1,5 +1,6 @@
-//! Namespace URIs and fixed names of the 2017_2 endpoint, taken from `netsuite.wsdl` and the
-//! XSDs in `../shared/netsuite-wsdl/2017_2`.
+//! Fixed names of the SOAP wire that do not depend on the endpoint version. The versioned
+//! namespace URIs (`urn:messages_<v>.platform...`) come from
+//! [`SoapVersion::namespaces`](super::version::SoapVersion::namespaces).
 
 /// SOAP 1.1 envelope namespace.
 pub const SOAPENV: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -7,28 +8,5 @@ pub const SOAPENV: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 /// XML Schema namespace.
 pub const XSD: &str = "http://www.w3.org/2001/XMLSchema";
-/// `platformMsgs`: request and response wrappers, `tokenPassport`, `searchPreferences`.
-pub const MESSAGES: &str = "urn:messages_2017_2.platform.webservices.netsuite.com";
-/// `platformCore`: `TokenPassport` children, `searchResult`, `status`, `RecordRef`.
-pub const CORE: &str = "urn:core_2017_2.platform.webservices.netsuite.com";
-/// `platformCommon`: the `*SearchBasic` types.
-pub const COMMON: &str = "urn:common_2017_2.platform.webservices.netsuite.com";
-/// `platformFaults`: the fault detail elements.
-pub const FAULTS: &str = "urn:faults_2017_2.platform.webservices.netsuite.com";
-/// `listRel`: Vendor, Customer, Contact...
-pub const LIST_REL: &str = "urn:relationships_2017_2.lists.webservices.netsuite.com";
-/// `listEmp`: Employee.
-pub const LIST_EMP: &str = "urn:employees_2017_2.lists.webservices.netsuite.com";
-/// `listAcct`: Department, ExpenseCategory...
-pub const LIST_ACCT: &str = "urn:accounting_2017_2.lists.webservices.netsuite.com";
-/// `tranPurch`: VendorBill, PurchaseOrder, VendorCredit, VendorPayment.
-pub const TRAN_PURCH: &str = "urn:purchases_2017_2.transactions.webservices.netsuite.com";
-/// `tranBank`: Check.
-pub const TRAN_BANK: &str = "urn:bank_2017_2.transactions.webservices.netsuite.com";
-/// `tranEmp`: ExpenseReport.
-pub const TRAN_EMP: &str = "urn:employees_2017_2.transactions.webservices.netsuite.com";
-
-/// The WSDL port name; also the last path segment of the endpoint URL.
-pub const PORT: &str = "NetSuitePort_2017_2";
 /// Domain suffix of per-account SuiteTalk hosts.
 pub const HOST_SUFFIX: &str = "suitetalk.api.netsuite.com";

@@ -595,6 +595,34 @@ mod tests {
         assert_eq!(page.records[1].internal_id, "8");
     }
 
+    /// The parser matches local names only: the same answer in the namespaces of each
+    /// endpoint version (and a fault and a getDeleted answer likewise) reads the same.
+    #[test]
+    fn answers_of_every_endpoint_version_read_the_same() {
+        use crate::netsuite::SoapVersion;
+        let fault = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>soapenv:Server.userException</faultcode><faultstring>Invalid login attempt.</faultstring><detail><platformFaults:invalidCredentialsFault xmlns:platformFaults="urn:faults_2017_2.platform.webservices.netsuite.com"><platformFaults:code>USER_ERROR</platformFaults:code><platformFaults:message>Invalid login attempt.</platformFaults:message></platformFaults:invalidCredentialsFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#;
+        let deleted = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><getDeletedResponse xmlns="urn:messages_2017_2.platform.webservices.netsuite.com"><platformCore:getDeletedResult xmlns:platformCore="urn:core_2017_2.platform.webservices.netsuite.com"><platformCore:status isSuccess="true"/><platformCore:totalRecords>1</platformCore:totalRecords><platformCore:pageSize>1000</platformCore:pageSize><platformCore:totalPages>1</platformCore:totalPages><platformCore:pageIndex>1</platformCore:pageIndex><platformCore:deletedRecordList><platformCore:deletedRecord><platformCore:deletedDate>2024-06-01T05:00:00.000-07:00</platformCore:deletedDate><platformCore:record internalId="1042" type="vendor" xsi:type="platformCore:RecordRef"><platformCore:name>Acme</platformCore:name></platformCore:record></platformCore:deletedRecord></platformCore:deletedRecordList></platformCore:getDeletedResult></getDeletedResponse></soapenv:Body></soapenv:Envelope>"#;
+        let base_page = parse_response(PAGE.as_bytes()).unwrap();
+        let base_fault = parse_response(fault.as_bytes()).unwrap();
+        let base_deleted = parse_response(deleted.as_bytes()).unwrap();
+        for v in SoapVersion::ALL {
+            let at = |text: &str| text.replace("_2017_2.", &format!("_{}.", v.as_str()));
+            let page = parse_response(at(PAGE).as_bytes()).unwrap();
+            if v != SoapVersion::V2017_2 {
+                assert!(!at(PAGE).contains("2017_2"), "{v}: the answer is rewritten");
+            }
+            assert_eq!(page, base_page, "{v}");
+            let page = page.into_search_page(SearchType::Vendor).unwrap();
+            assert_eq!((page.records.len(), page.records[0].text("companyName")), (2, Some("Ben & Jerry")), "{v}");
+            let f = parse_response(at(fault).as_bytes()).unwrap();
+            assert_eq!(f, base_fault, "{v}");
+            assert_eq!(f.fault.as_ref().and_then(|f| f.code.as_deref()), Some("USER_ERROR"), "{v}");
+            let d = parse_response(at(deleted).as_bytes()).unwrap();
+            assert_eq!(d, base_deleted, "{v}");
+            assert_eq!(d.into_deleted_page().unwrap().records.len(), 1, "{v}");
+        }
+    }
+
     #[test]
     fn truncated_body_is_malformed() {
         for cut in [PAGE.len() / 3, PAGE.len() / 2, PAGE.len() - 20] {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod copy;
+pub mod tables;
 
 use std::path::PathBuf;
 use std::sync::Once;
@@ -78,6 +79,7 @@ pub fn tenant(id: &str, creds: netsuite_discovery::netsuite::Credentials, endpoi
         source: PathBuf::from(format!("{id}.toml")),
         credentials: creds,
         endpoint: endpoint.to_string(),
+        soap_version: netsuite_discovery::netsuite::SoapVersion::default(),
         page_size,
         product: Product::Smp,
         categories: Categories::default(),
@@ -126,6 +128,25 @@ pub async fn service_count(store: &Store, tenant: &str) -> i64 {
 /// (each child of Header and Body against its global element). Returns the validator's
 /// complaints, or Ok. Panics when the validator cannot run at all: these tests never skip.
 pub fn xsd_validate(messages: &[(String, Vec<u8>)]) -> Result<(), String> {
+    xsd_validate_version(messages, "2017_2")
+}
+
+/// The XSD folder of endpoint version `version` (`2017_2`, `2023_2`): `NETSUITE_XSD_DIR` for
+/// 2017_2 when set (and its sibling folder named after the version for the others, when there
+/// is one), else `../shared/netsuite-wsdl/<version>`.
+pub fn xsd_dir(version: &str) -> PathBuf {
+    match std::env::var_os("NETSUITE_XSD_DIR").map(PathBuf::from) {
+        Some(dir) if version == "2017_2" => dir,
+        Some(dir) => match dir.parent().map(|p| p.join(version)).filter(|p| p.is_dir()) {
+            Some(sibling) => sibling,
+            None => shared_dir().join("netsuite-wsdl").join(version),
+        },
+        None => shared_dir().join("netsuite-wsdl").join(version),
+    }
+}
+
+/// [`xsd_validate`] against the XSDs of endpoint version `version` ([`xsd_dir`]).
+pub fn xsd_validate_version(messages: &[(String, Vec<u8>)], version: &str) -> Result<(), String> {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut files = Vec::new();
     for (name, body) in messages {
@@ -136,11 +157,9 @@ pub fn xsd_validate(messages: &[(String, Vec<u8>)]) -> Result<(), String> {
     let tool = shared_dir().join("tools/xsd-validate");
     let mut cmd = std::process::Command::new("python3");
     cmd.arg(&tool);
-    if let Some(xsd) = std::env::var_os("NETSUITE_XSD_DIR") {
-        cmd.arg("--xsd-dir").arg(xsd);
-    } else {
-        cmd.arg("--xsd-dir").arg(shared_dir().join("netsuite-wsdl/2017_2"));
-    }
+    let xsd = xsd_dir(version);
+    assert!(xsd.is_dir(), "no XSDs for {version} at {}", xsd.display());
+    cmd.arg("--xsd-dir").arg(xsd);
     let out = cmd.args(&files).output().unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     match out.status.code() {

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::basics::ns::SoapVersion;
+
 /// How a request was answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -49,6 +51,9 @@ impl Outcome {
 pub struct LoggedRequest {
     /// Arrival time on the simulator clock.
     pub at: DateTime<Utc>,
+    /// The endpoint version of the path the request was posted to (answers are written in
+    /// its namespaces).
+    pub version: SoapVersion,
     /// How long the simulator took to answer (latency included).
     pub elapsed: Duration,
     /// The operation (`search`, `searchMoreWithId`...), when the envelope could be read.

@@ -11,6 +11,7 @@ use chrono::Utc;
 
 use crate::basics::account_id::AccountId;
 use crate::basics::log::{LoggedRequest, Outcome};
+use crate::basics::ns::SoapVersion;
 use crate::basics::xml;
 use crate::http::governance::InFlight;
 use crate::http::reply::{accepts_gzip, Reply};
@@ -27,6 +28,8 @@ use crate::protocol::search_spec::SearchSpec;
 /// The log fields learnt while a request is handled.
 #[derive(Default)]
 struct Entry {
+    /// The endpoint version of the request's path.
+    version: SoapVersion,
     operation: Option<String>,
     account: Option<String>,
     search_type: Option<String>,
@@ -48,15 +51,15 @@ enum Answer {
 }
 
 impl Simulator {
-    /// Handles one SOAP request and logs it.
-    async fn handle(&self, headers: &HeaderMap, body: Bytes) -> Reply {
+    /// Handles one SOAP request posted to the path of `v` and logs it.
+    async fn handle(&self, v: SoapVersion, headers: &HeaderMap, body: Bytes) -> Reply {
         let started = Instant::now();
         let at = self.inner.clock.now();
-        let mut entry = Entry::default();
+        let mut entry = Entry { version: v, ..Entry::default() };
         let soap_action = headers.get("soapaction").and_then(|v| v.to_str().ok());
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
         let gzip_ok = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(accepts_gzip);
-        let reply = self.process(soap_action, host, &body, &mut entry).await;
+        let reply = self.process(v, soap_action, host, &body, &mut entry).await;
         let reply = if gzip_ok { reply.gzipped() } else { reply };
         tracing::debug!(
             operation = entry.operation.as_deref().unwrap_or("-"),
@@ -69,6 +72,7 @@ impl Simulator {
         let record = st.record_bodies;
         let logged = LoggedRequest {
             at,
+            version: entry.version,
             elapsed: started.elapsed(),
             operation: entry.operation,
             account: entry.account,
@@ -89,19 +93,26 @@ impl Simulator {
         reply
     }
 
-    async fn process(&self, soap_action: Option<&str>, host: Option<&str>, body: &[u8], entry: &mut Entry) -> Reply {
+    async fn process(
+        &self,
+        v: SoapVersion,
+        soap_action: Option<&str>,
+        host: Option<&str>,
+        body: &[u8],
+        entry: &mut Entry,
+    ) -> Reply {
         let root = match xml::parse(body) {
             Ok(r) => r,
-            Err(e) => return Reply::unreadable(&format!("org.xml.sax.SAXParseException: {e}")),
+            Err(e) => return Reply::unreadable(&format!("org.xml.sax.SAXParseException: {e}"), v),
         };
-        let req = match request::read(root, soap_action) {
+        let req = match request::read(root, soap_action, v) {
             Ok(r) => r,
-            Err(RequestError(m)) => return Reply::unreadable(&m),
+            Err(RequestError(m)) => return Reply::unreadable(&m, v),
         };
         entry.operation = Some(req.operation.clone());
         entry.account = req.passport.as_ref().and_then(|p| p.account.clone());
         let call = match req.operation.as_str() {
-            "getDataCenterUrls" => return self.data_center_urls(&req, host, entry),
+            "getDataCenterUrls" => return self.data_center_urls(&req, host, entry, v),
             "search" => match crate::protocol::search_spec::parse_search(&req.body) {
                 Ok(spec) => {
                     entry.search_type = Some(spec.type_name().to_string());
@@ -109,14 +120,14 @@ impl Simulator {
                     entry.page_index = Some(1);
                     Call::Search(Box::new(spec))
                 }
-                Err(m) => return Reply::unreadable(&m),
+                Err(m) => return Reply::unreadable(&m, v),
             },
             "searchMoreWithId" => match crate::protocol::search_spec::parse_more(&req.body) {
                 Ok((search_id, page_index)) => {
                     entry.page_index = u32::try_from(page_index).ok();
                     Call::More { search_id, page_index }
                 }
-                Err(m) => return Reply::unreadable(&m),
+                Err(m) => return Reply::unreadable(&m, v),
             },
             "getDeleted" => match get_deleted::parse(&req.body) {
                 Ok(q) => {
@@ -124,9 +135,9 @@ impl Simulator {
                     entry.page_index = u32::try_from(q.page_index).ok();
                     Call::GetDeleted(Box::new(q))
                 }
-                Err(m) => return Reply::unreadable(&m),
+                Err(m) => return Reply::unreadable(&m, v),
             },
-            other => return Reply::unreadable(&format!("No such operation '{other}' (not simulated)")),
+            other => return Reply::unreadable(&format!("No such operation '{other}' (not simulated)"), v),
         };
 
         let authenticated = {
@@ -135,10 +146,10 @@ impl Simulator {
         };
         let account = match authenticated {
             Ok(a) => a,
-            Err(why) => return Reply::invalid_login(why),
+            Err(why) => return Reply::invalid_login(why, v),
         };
         let Ok(_slot) = InFlight::admit(self, &account) else {
-            return Reply::blocked();
+            return Reply::blocked(v);
         };
         let (fault, latency) = {
             let mut st = self.lock();
@@ -166,12 +177,12 @@ impl Simulator {
             Some(InjectedFault::Truncated) => truncate = true,
             Some(InjectedFault::Soap { code, detail_name, message }) => {
                 let detail = FaultDetail { name: &detail_name, code: &code, message: &message };
-                return Reply::fault(&message, Some(detail)).injected();
+                return Reply::fault(&message, Some(detail), v).injected();
             }
             Some(InjectedFault::StatusError { code, message }) => {
                 let ns_id = self.lock().ids.next(&account, self.inner.clock.now());
                 let answer = SearchAnswer::Error { code: code.clone(), message };
-                return Reply::xml(respond::search_result(op, &ns_id, &answer), Outcome::StatusError { code })
+                return Reply::xml(respond::search_result(op, &ns_id, &answer, v), Outcome::StatusError { code })
                     .injected();
             }
             Some(InjectedFault::Http(code)) => {
@@ -194,7 +205,8 @@ impl Simulator {
         }
     }
 
-    /// Runs an authenticated call. The lock is released before the XML is written.
+    /// Runs an authenticated call, answering in the version of `entry`. The lock is released
+    /// before the XML is written.
     fn run(
         &self,
         account: &AccountId,
@@ -204,13 +216,14 @@ impl Simulator {
         entry: &mut Entry,
         short: bool,
     ) -> Reply {
+        let v = entry.version;
         let now = self.inner.clock.now();
         let (ns_id, answer) = {
             let mut guard = self.lock();
             let st = &mut *guard;
             let ns_id = st.ids.next(account, now);
             let Some(acct) = st.accounts.get(account) else {
-                return Reply::unreadable("the account disappeared while the request ran");
+                return Reply::unreadable("the account disappeared while the request ran", v);
             };
             let answer = match call {
                 Call::Search(spec) => {
@@ -230,7 +243,7 @@ impl Simulator {
         };
         let mut answer = match answer {
             Answer::Search(a) => a,
-            Answer::Deleted(d) => return deleted_reply(&ns_id, &d),
+            Answer::Deleted(d) => return deleted_reply(&ns_id, &d, v),
         };
         let mut injected = false;
         if let SearchAnswer::Page(page) = &mut answer {
@@ -244,7 +257,7 @@ impl Simulator {
             SearchAnswer::Page(_) => Outcome::Ok,
             SearchAnswer::Error { code, .. } => Outcome::StatusError { code: code.clone() },
         };
-        let reply = Reply::xml(respond::search_result(op, &ns_id, &answer), outcome);
+        let reply = Reply::xml(respond::search_result(op, &ns_id, &answer, v), outcome);
         if injected {
             reply.injected()
         } else {
@@ -253,7 +266,7 @@ impl Simulator {
     }
 
     /// `getDataCenterUrls`: no authentication; every domain is this server.
-    fn data_center_urls(&self, req: &SoapRequest, host: Option<&str>, entry: &mut Entry) -> Reply {
+    fn data_center_urls(&self, req: &SoapRequest, host: Option<&str>, entry: &mut Entry, v: SoapVersion) -> Reply {
         let text = req.body.message_child("account").map(|e| e.trimmed().to_string());
         entry.account = text.clone();
         let id = text.as_deref().and_then(|t| AccountId::parse(t).ok());
@@ -267,7 +280,7 @@ impl Simulator {
         match ns_id {
             Some(ns_id) => {
                 let base = format!("http://{}", host.unwrap_or("127.0.0.1"));
-                Reply::xml(respond::data_center_urls(&ns_id, &base), Outcome::Ok)
+                Reply::xml(respond::data_center_urls(&ns_id, &base, v), Outcome::Ok)
             }
             None => Reply::fault(
                 "Invalid account number.",
@@ -276,18 +289,19 @@ impl Simulator {
                     code: "INVALID_ACCT",
                     message: "Invalid account number.",
                 }),
+                v,
             ),
         }
     }
 }
 
 /// The reply to `getDeleted`: its answer, marked injected when a paging fault shaped it.
-fn deleted_reply(ns_id: &str, answer: &DeletedAnswer) -> Reply {
+fn deleted_reply(ns_id: &str, answer: &DeletedAnswer, v: SoapVersion) -> Reply {
     let (outcome, faulted) = match answer {
         DeletedAnswer::Page(p) => (Outcome::Ok, p.faulted),
         DeletedAnswer::Error { code, .. } => (Outcome::StatusError { code: code.clone() }, false),
     };
-    let reply = Reply::xml(respond_deleted::get_deleted_result(ns_id, answer), outcome);
+    let reply = Reply::xml(respond_deleted::get_deleted_result(ns_id, answer, v), outcome);
     if faulted {
         reply.injected()
     } else {
@@ -295,7 +309,12 @@ fn deleted_reply(ns_id: &str, answer: &DeletedAnswer) -> Reply {
     }
 }
 
-/// The axum handler of the SOAP endpoint.
-pub(crate) async fn soap_endpoint(AxumState(sim): AxumState<Simulator>, headers: HeaderMap, body: Bytes) -> Response {
-    sim.handle(&headers, body).await.into_response()
+/// The axum handler of the SOAP endpoint of version `v`.
+pub(crate) async fn soap_endpoint(
+    AxumState(sim): AxumState<Simulator>,
+    v: SoapVersion,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    sim.handle(v, &headers, body).await.into_response()
 }

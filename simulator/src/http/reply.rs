@@ -8,6 +8,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::basics::log::Outcome;
+use crate::basics::ns::SoapVersion;
 use crate::model::faults::WS_REQUEST_BLOCKED_MESSAGE;
 use crate::protocol::auth::AuthFailure;
 use crate::protocol::respond::{self, FaultDetail};
@@ -68,12 +69,13 @@ impl Reply {
         }
     }
 
-    pub(crate) fn fault(faultstring: &str, detail: Option<FaultDetail<'_>>) -> Self {
+    /// A SOAP fault, its detail in the namespaces of `v`.
+    pub(crate) fn fault(faultstring: &str, detail: Option<FaultDetail<'_>>, v: SoapVersion) -> Self {
         let code = detail.map_or("soapenv:Server.userException", |d| d.code).to_string();
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             content_type: XML_CONTENT_TYPE,
-            body: Some(respond::fault(faultstring, detail)),
+            body: Some(respond::fault(faultstring, detail, v)),
             outcome: Outcome::Fault { code },
             injected: false,
             note: None,
@@ -82,17 +84,17 @@ impl Reply {
     }
 
     /// A fault for a request the server cannot read: faultstring only, like Axis's SAX errors.
-    pub(crate) fn unreadable(message: &str) -> Self {
-        Self::fault(message, None).noted(message)
+    pub(crate) fn unreadable(message: &str, v: SoapVersion) -> Self {
+        Self::fault(message, None, v).noted(message)
     }
 
-    pub(crate) fn invalid_login(why: AuthFailure) -> Self {
+    pub(crate) fn invalid_login(why: AuthFailure, v: SoapVersion) -> Self {
         let text = if why == AuthFailure::Ambiguous { "Ambiguous authentication" } else { "Invalid login attempt." };
-        Self::fault(text, Some(FaultDetail { name: "invalidCredentialsFault", code: "USER_ERROR", message: text }))
+        Self::fault(text, Some(FaultDetail { name: "invalidCredentialsFault", code: "USER_ERROR", message: text }), v)
             .noted(why.note())
     }
 
-    pub(crate) fn blocked() -> Self {
+    pub(crate) fn blocked(v: SoapVersion) -> Self {
         Self::fault(
             WS_REQUEST_BLOCKED_MESSAGE,
             Some(FaultDetail {
@@ -100,6 +102,7 @@ impl Reply {
                 code: "WS_REQUEST_BLOCKED",
                 message: WS_REQUEST_BLOCKED_MESSAGE,
             }),
+            v,
         )
         .noted("over the account's concurrency limit")
     }

@@ -13,13 +13,14 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::basics::clock::SimClock;
+use crate::basics::ns::SoapVersion;
 use crate::http::pipeline::soap_endpoint;
 use crate::http::state::{Inner, Simulator, State};
 use crate::model::account::AccountSpec;
 use crate::model::faults::FaultPlan;
 use crate::protocol::sessions::{IdGen, Sessions};
 
-/// Path of the SOAP endpoint.
+/// Path of the 2017_2 SOAP endpoint (each version has its own: [`SoapVersion::path`]).
 pub const ENDPOINT_PATH: &str = "/services/NetSuitePort_2017_2";
 
 /// Settings of a simulator.
@@ -90,9 +91,14 @@ impl Simulator {
         sim
     }
 
-    /// The axum router serving [`ENDPOINT_PATH`].
+    /// The axum router serving the SOAP endpoint of every version on its own path
+    /// ([`SoapVersion::path`]; [`ENDPOINT_PATH`] is 2017_2's).
     pub fn router(&self) -> Router {
-        Router::new().route(ENDPOINT_PATH, post(soap_endpoint)).with_state(self.clone())
+        let mut router = Router::new();
+        for v in SoapVersion::ALL {
+            router = router.route(v.path(), post(move |sim, headers, body| soap_endpoint(sim, v, headers, body)));
+        }
+        router.with_state(self.clone())
     }
 
     /// Serves on `listener` until `cancel` fires, then lets requests in flight finish.
@@ -111,8 +117,18 @@ impl Simulator {
 pub type RunningSimulator = crate::basics::running::Running<Simulator>;
 
 impl RunningSimulator {
-    /// The endpoint URL, `http://127.0.0.1:PORT/services/NetSuitePort_2017_2`.
+    /// The 2017_2 endpoint URL, `http://127.0.0.1:PORT/services/NetSuitePort_2017_2`.
     pub fn endpoint(&self) -> String {
         format!("http://{}{ENDPOINT_PATH}", self.addr)
+    }
+
+    /// The endpoint URL of version `v`, `http://127.0.0.1:PORT/services/NetSuitePort_<v>`.
+    pub fn endpoint_for(&self, v: SoapVersion) -> String {
+        format!("http://{}{}", self.addr, v.path())
+    }
+
+    /// The server's base URL, `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
     }
 }

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use crate::basics::ns;
+use crate::basics::ns::SoapVersion;
 use crate::model::permissions::Permission;
 use crate::model::records::SimRef;
 
@@ -119,12 +119,13 @@ impl TransactionKind {
         self != TransactionKind::ExpenseReport
     }
 
-    /// The XML prefix and namespace URI of the record type.
-    pub(crate) fn namespace(self) -> (&'static str, &'static str) {
+    /// The XML prefix and namespace URI of the record type at endpoint version `v`.
+    pub(crate) fn namespace(self, v: SoapVersion) -> (&'static str, &'static str) {
+        let urns = v.urns();
         match self {
-            TransactionKind::Check => ("tranBank", ns::TRAN_BANK),
-            TransactionKind::ExpenseReport => ("tranEmp", ns::TRAN_EMP),
-            _ => ("tranPurch", ns::TRAN_PURCH),
+            TransactionKind::Check => ("tranBank", urns.tran_bank),
+            TransactionKind::ExpenseReport => ("tranEmp", urns.tran_emp),
+            _ => ("tranPurch", urns.tran_purch),
         }
     }
 

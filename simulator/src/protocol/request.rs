@@ -2,9 +2,15 @@
 //!
 //! Names are matched by namespace URI and local name, never by prefix. The operation's own
 //! body is read by the module that runs it.
+//!
+//! A request is read at the endpoint version of the path it was posted to: every NetSuite
+//! namespace in it (element names, attributes, `xsi:type` values) must be of that version, as
+//! NetSuite's port for one version knows no other version's types; one that is not is refused
+//! with a fault. Its NetSuite namespaces are then mapped onto the 2017_2 names the readers
+//! match (a no-op at 2017_2), so one reader serves every version.
 
-use crate::basics::ns;
-use crate::basics::xml::Element;
+use crate::basics::ns::{self, SoapVersion};
+use crate::basics::xml::{Element, QualifiedName};
 
 /// The `tokenPassport` header's values as sent (each may be missing).
 #[derive(Clone, Debug, Default)]
@@ -104,9 +110,52 @@ fn prefs(el: &Element) -> Result<SearchPrefs, RequestError> {
     Ok(p)
 }
 
-/// Reads an envelope. `soap_action` is the `SOAPAction` header, if any: when it names an
-/// operation, it must be the Body's.
-pub(crate) fn read(root: Element, soap_action: Option<&str>) -> Result<SoapRequest, RequestError> {
+/// Maps one namespace for reading at `version`; `Err` names the foreign one.
+fn map_namespace(uri: &mut Option<String>, version: SoapVersion) -> Result<(), RequestError> {
+    let Some(found) = uri.as_deref() else { return Ok(()) };
+    match ns::reading_name(found, version) {
+        None => Ok(()),
+        Some(Ok(name)) => {
+            *uri = Some(name);
+            Ok(())
+        }
+        Some(Err(other)) => Err(RequestError(format!(
+            "org.xml.sax.SAXException: the namespace {found} is of endpoint version {other}; \
+             NetSuitePort_{} reads urn:*_{}.* namespaces only",
+            version.as_str(),
+            version.as_str()
+        ))),
+    }
+}
+
+fn map_name(name: &mut QualifiedName, version: SoapVersion) -> Result<(), RequestError> {
+    map_namespace(&mut name.ns, version)
+}
+
+/// Checks that every NetSuite namespace of `el` and its descendants is of `version` and maps
+/// them onto the 2017_2 names the readers match. The tree is at most `xml`'s depth limit deep.
+pub(crate) fn to_reading_names(el: &mut Element, version: SoapVersion) -> Result<(), RequestError> {
+    map_name(&mut el.name, version)?;
+    for a in &mut el.attrs {
+        map_namespace(&mut a.ns, version)?;
+    }
+    if let Some(t) = &mut el.xsi_type {
+        map_name(t, version)?;
+    }
+    for c in &mut el.children {
+        to_reading_names(c, version)?;
+    }
+    Ok(())
+}
+
+/// Reads an envelope posted to the path of `version`. `soap_action` is the `SOAPAction`
+/// header, if any: when it names an operation, it must be the Body's.
+pub(crate) fn read(
+    mut root: Element,
+    soap_action: Option<&str>,
+    version: SoapVersion,
+) -> Result<SoapRequest, RequestError> {
+    to_reading_names(&mut root, version)?;
     if !root.is(ns::SOAPENV, "Envelope") {
         return Err(RequestError(format!("the root element {} is not a SOAP 1.1 Envelope", root.name.clark())));
     }
@@ -173,7 +222,7 @@ mod tests {
     #[test]
     fn reads_the_clients_search_envelope() {
         let body = SEARCH_250;
-        let req = read(xml::parse(body).unwrap(), Some("\"search\"")).unwrap();
+        let req = read(xml::parse(body).unwrap(), Some("\"search\""), SoapVersion::V2017_2).unwrap();
         assert_eq!(req.operation, "search");
         let p = req.passport.unwrap();
         assert_eq!(p.account.as_deref(), Some("1234567_SB1"));
@@ -186,9 +235,36 @@ mod tests {
     #[test]
     fn soap_action_must_match_the_body() {
         let body = SEARCH_1000;
-        let err = read(xml::parse(body).unwrap(), Some("getAll")).unwrap_err();
+        let v = SoapVersion::V2017_2;
+        let err = read(xml::parse(body).unwrap(), Some("getAll"), v).unwrap_err();
         assert!(err.0.contains("getAll"), "{err:?}");
-        assert!(read(xml::parse(body).unwrap(), Some("")).is_ok());
-        assert!(read(xml::parse(body).unwrap(), None).is_ok());
+        assert!(read(xml::parse(body).unwrap(), Some(""), v).is_ok());
+        assert!(read(xml::parse(body).unwrap(), None, v).is_ok());
+    }
+
+    /// The 2017_2 envelope with its namespaces moved to `v`.
+    fn at_version(v: SoapVersion) -> Vec<u8> {
+        String::from_utf8_lossy(SEARCH_250).replace("_2017_2.", &format!("_{}.", v.as_str())).into_bytes()
+    }
+
+    #[test]
+    fn reads_each_version_at_its_own_path_only() {
+        for v in SoapVersion::ALL {
+            let req = read(xml::parse(&at_version(v)).unwrap(), Some("search"), v).unwrap();
+            assert_eq!(req.operation, "search");
+            assert_eq!(req.passport.unwrap().account.as_deref(), Some("1234567_SB1"));
+            assert_eq!(req.prefs, SearchPrefs { body_fields_only: Some(false), page_size: Some(250) });
+            let record = req.body.message_child("searchRecord").unwrap();
+            let ty = record.xsi_type.as_ref().unwrap();
+            assert_eq!((ty.ns.as_deref(), ty.local.as_str()), (Some(ns::COMMON), "VendorSearchBasic"));
+            for other in SoapVersion::ALL.into_iter().filter(|o| *o != v) {
+                let err = read(xml::parse(&at_version(v)).unwrap(), Some("search"), other).unwrap_err();
+                assert!(err.0.contains(v.as_str()) && err.0.contains(other.as_str()), "{err:?}");
+            }
+        }
+        // One foreign namespace anywhere, even only in an xsi:type value, is enough to refuse.
+        let mixed = String::from_utf8_lossy(&at_version(SoapVersion::V2023_2))
+            .replace("xmlns:platformCommon=\"urn:common_2023_2.", "xmlns:platformCommon=\"urn:common_2017_2.");
+        assert!(read(xml::parse(mixed.as_bytes()).unwrap(), None, SoapVersion::V2023_2).is_err());
     }
 }

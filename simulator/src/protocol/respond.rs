@@ -14,7 +14,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
 use crate::basics::datetime::format_xsd;
-use crate::basics::ns;
+use crate::basics::ns::{self, SoapVersion};
 use crate::model::corruption::write_record;
 use crate::model::records::SimVendor;
 use crate::protocol::respond_org::{department, employee};
@@ -98,19 +98,19 @@ fn envelope(
     Ok(w.into_inner())
 }
 
-fn document_info(w: &mut W, ns_id: &str) -> io::Result<()> {
+fn document_info(w: &mut W, ns_id: &str, v: SoapVersion) -> io::Result<()> {
     w.create_element("platformMsgs:documentInfo")
-        .with_attribute(("xmlns:platformMsgs", ns::MESSAGES))
+        .with_attribute(("xmlns:platformMsgs", v.urns().messages))
         .write_inner_content(|w| leaf(w, "platformMsgs:nsId", ns_id))?;
     Ok(())
 }
 
-fn vendor(w: &mut W, v: &SimVendor) -> io::Result<()> {
+fn vendor(w: &mut W, v: &SimVendor, version: SoapVersion) -> io::Result<()> {
     // Vendor's sequence in lists.relationships.xsd: entityId, companyName, email, url,
     // isInactive, lastModifiedDate, dateCreated, category, ..., subsidiary, ..., currency.
     w.create_element("platformCore:record")
         .with_attributes([
-            ("xmlns:listRel", ns::LIST_REL),
+            ("xmlns:listRel", version.urns().list_rel),
             ("internalId", v.internal_id.as_str()),
             ("xsi:type", "listRel:Vendor"),
         ])
@@ -136,7 +136,7 @@ fn vendor(w: &mut W, v: &SimVendor) -> io::Result<()> {
     Ok(())
 }
 
-fn page_fields(w: &mut W, p: &Page) -> io::Result<()> {
+fn page_fields(w: &mut W, p: &Page, v: SoapVersion) -> io::Result<()> {
     w.create_element("platformCore:status").with_attribute(("isSuccess", "true")).write_empty()?;
     leaf(w, "platformCore:totalRecords", &p.total_records.to_string())?;
     leaf(w, "platformCore:pageSize", &p.page_size.to_string())?;
@@ -149,21 +149,23 @@ fn page_fields(w: &mut W, p: &Page) -> io::Result<()> {
     // Each record goes through `write_record`, which breaks the corrupted ones.
     let broken = |id: &str| p.corruptions.get(id);
     w.create_element("platformCore:recordList").write_inner_content(|w| match &p.rows {
-        PageRows::Vendors(vs) => vs.iter().try_for_each(|v| write_record(w, broken(&v.internal_id), |w| vendor(w, v))),
+        PageRows::Vendors(vs) => {
+            vs.iter().try_for_each(|vend| write_record(w, broken(&vend.internal_id), |w| vendor(w, vend, v)))
+        }
         PageRows::Transactions { rows, with_lines, categories, departments } => {
             let tables = Tables { categories, departments };
             rows.iter().try_for_each(|r| {
-                write_record(w, broken(&r.txn.id.to_string()), |w| transaction(w, r, tables, *with_lines))
+                write_record(w, broken(&r.txn.id.to_string()), |w| transaction(w, r, tables, *with_lines, v))
             })
         }
         PageRows::Employees(es) => {
-            es.iter().try_for_each(|e| write_record(w, broken(&e.employee.internal_id), |w| employee(w, e)))
+            es.iter().try_for_each(|e| write_record(w, broken(&e.employee.internal_id), |w| employee(w, e, v)))
         }
         PageRows::Departments(ds) => {
-            ds.iter().try_for_each(|d| write_record(w, broken(&d.department.internal_id), |w| department(w, d)))
+            ds.iter().try_for_each(|d| write_record(w, broken(&d.department.internal_id), |w| department(w, d, v)))
         }
         PageRows::ExpenseCategories(cs) => {
-            cs.iter().try_for_each(|c| write_record(w, broken(&c.internal_id), |w| expense_category(w, c)))
+            cs.iter().try_for_each(|c| write_record(w, broken(&c.internal_id), |w| expense_category(w, c, v)))
         }
     })?;
     Ok(())
@@ -181,34 +183,35 @@ pub(crate) fn error_status(w: &mut W, code: &str, message: &str) -> io::Result<(
 }
 
 /// A `searchResponse` or `searchMoreWithIdResponse` carrying `answer` (or, for an error, a
-/// `getDeletedResponse`).
-pub(crate) fn search_result(op: SearchOp, ns_id: &str, answer: &SearchAnswer) -> Vec<u8> {
+/// `getDeletedResponse`), in the namespaces of `v`.
+pub(crate) fn search_result(op: SearchOp, ns_id: &str, answer: &SearchAnswer, v: SoapVersion) -> Vec<u8> {
     let capacity = match answer {
         SearchAnswer::Page(Page { rows, .. }) => 2048 + rows.len() * 1500 + rows.lines() * 700,
         SearchAnswer::Error { .. } => 2048,
     };
-    result_envelope(op, ns_id, capacity, |w| match answer {
-        SearchAnswer::Page(p) => page_fields(w, p),
+    result_envelope(op, ns_id, capacity, v, |w| match answer {
+        SearchAnswer::Page(p) => page_fields(w, p, v),
         SearchAnswer::Error { code, message } => error_status(w, code, message),
     })
 }
 
 /// The response of `op`: `documentInfo` in the header; in the body, the operation's response
-/// element holding its result element, whose content `result` writes.
+/// element holding its result element, whose content `result` writes; in the namespaces of `v`.
 pub(crate) fn result_envelope(
     op: SearchOp,
     ns_id: &str,
     capacity: usize,
+    v: SoapVersion,
     result: impl FnOnce(&mut W) -> io::Result<()>,
 ) -> Vec<u8> {
     finish(envelope(
         capacity,
-        |w| document_info(w, ns_id),
+        |w| document_info(w, ns_id, v),
         |w| {
-            w.create_element(op.response_element()).with_attribute(("xmlns", ns::MESSAGES)).write_inner_content(
+            w.create_element(op.response_element()).with_attribute(("xmlns", v.urns().messages)).write_inner_content(
                 |w| {
                     w.create_element(op.result_element())
-                        .with_attribute(("xmlns:platformCore", ns::CORE))
+                        .with_attribute(("xmlns:platformCore", v.urns().core))
                         .write_inner_content(result)?;
                     Ok(())
                 },
@@ -220,8 +223,8 @@ pub(crate) fn result_envelope(
 }
 
 /// A SOAP fault: `soapenv:Server.userException`, `faultstring`, and a detail holding the
-/// NetSuite fault element (when given) and the server's hostname.
-pub(crate) fn fault(faultstring: &str, detail: Option<FaultDetail<'_>>) -> Vec<u8> {
+/// NetSuite fault element (when given, in the faults namespace of `v`) and the server's hostname.
+pub(crate) fn fault(faultstring: &str, detail: Option<FaultDetail<'_>>, v: SoapVersion) -> Vec<u8> {
     finish(envelope(
         1024,
         |_| Ok(()),
@@ -233,7 +236,7 @@ pub(crate) fn fault(faultstring: &str, detail: Option<FaultDetail<'_>>) -> Vec<u
                     if let Some(d) = detail {
                         let name = format!("platformFaults:{}", d.name);
                         w.create_element(name.as_str())
-                            .with_attribute(("xmlns:platformFaults", ns::FAULTS))
+                            .with_attribute(("xmlns:platformFaults", v.urns().faults))
                             .write_inner_content(|w| {
                                 leaf(w, "platformFaults:code", d.code)?;
                                 leaf(w, "platformFaults:message", d.message)
@@ -253,15 +256,16 @@ pub(crate) fn fault(faultstring: &str, detail: Option<FaultDetail<'_>>) -> Vec<u
 }
 
 /// A `getDataCenterUrlsResponse` pointing every domain at `base_url`.
-pub(crate) fn data_center_urls(ns_id: &str, base_url: &str) -> Vec<u8> {
+pub(crate) fn data_center_urls(ns_id: &str, base_url: &str, v: SoapVersion) -> Vec<u8> {
     finish(envelope(
         1024,
-        |w| document_info(w, ns_id),
+        |w| document_info(w, ns_id, v),
         |w| {
-            w.create_element("getDataCenterUrlsResponse").with_attribute(("xmlns", ns::MESSAGES)).write_inner_content(
-                |w| {
+            w.create_element("getDataCenterUrlsResponse")
+                .with_attribute(("xmlns", v.urns().messages))
+                .write_inner_content(|w| {
                     w.create_element("platformCore:getDataCenterUrlsResult")
-                        .with_attribute(("xmlns:platformCore", ns::CORE))
+                        .with_attribute(("xmlns:platformCore", v.urns().core))
                         .write_inner_content(|w| {
                             w.create_element("platformCore:status")
                                 .with_attribute(("isSuccess", "true"))
@@ -274,8 +278,7 @@ pub(crate) fn data_center_urls(ns_id: &str, base_url: &str) -> Vec<u8> {
                             Ok(())
                         })?;
                     Ok(())
-                },
-            )?;
+                })?;
             Ok(())
         },
         true,

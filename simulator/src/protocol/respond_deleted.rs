@@ -21,6 +21,7 @@
 use std::io;
 
 use crate::basics::datetime::format_xsd;
+use crate::basics::ns::SoapVersion;
 use crate::protocol::get_deleted::{DeletedAnswer, DeletedPage};
 use crate::protocol::respond::{error_status, result_envelope, SearchOp};
 use crate::protocol::write::{leaf, W};
@@ -53,14 +54,14 @@ fn page(w: &mut W, p: &DeletedPage) -> io::Result<()> {
     Ok(())
 }
 
-/// A `getDeletedResponse` carrying `answer`.
-pub(crate) fn get_deleted_result(ns_id: &str, answer: &DeletedAnswer) -> Vec<u8> {
+/// A `getDeletedResponse` carrying `answer`, in the namespaces of `v`.
+pub(crate) fn get_deleted_result(ns_id: &str, answer: &DeletedAnswer, v: SoapVersion) -> Vec<u8> {
     match answer {
         DeletedAnswer::Page(p) => {
-            result_envelope(SearchOp::GetDeleted, ns_id, 1024 + p.rows.len() * 400, |w| page(w, p))
+            result_envelope(SearchOp::GetDeleted, ns_id, 1024 + p.rows.len() * 400, v, |w| page(w, p))
         }
         DeletedAnswer::Error { code, message } => {
-            result_envelope(SearchOp::GetDeleted, ns_id, 1024, |w| error_status(w, code, message))
+            result_envelope(SearchOp::GetDeleted, ns_id, 1024, v, |w| error_status(w, code, message))
         }
     }
 }

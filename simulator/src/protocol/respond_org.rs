@@ -15,7 +15,7 @@
 use std::io;
 
 use crate::basics::datetime::{format_date, format_xsd};
-use crate::basics::ns;
+use crate::basics::ns::SoapVersion;
 use crate::model::generate::CURRENCIES;
 use crate::model::records::SimRef;
 use crate::protocol::search::{DepartmentRow, EmployeeRow};
@@ -40,11 +40,11 @@ fn maybe_named_ref(w: &mut W, name: &str, r: &SimRef) -> io::Result<()> {
 }
 
 /// One employee as a `platformCore:record` of type `listEmp:Employee`.
-pub(crate) fn employee(w: &mut W, row: &EmployeeRow) -> io::Result<()> {
+pub(crate) fn employee(w: &mut W, row: &EmployeeRow, v: SoapVersion) -> io::Result<()> {
     let e = &row.employee;
     w.create_element("platformCore:record")
         .with_attributes([
-            ("xmlns:listEmp", ns::LIST_EMP),
+            ("xmlns:listEmp", v.urns().list_emp),
             ("internalId", e.internal_id.as_str()),
             ("xsi:type", "listEmp:Employee"),
         ])
@@ -83,11 +83,11 @@ fn subsidiary_ref(name: &str) -> SimRef {
 }
 
 /// One department as a `platformCore:record` of type `listAcct:Department`.
-pub(crate) fn department(w: &mut W, row: &DepartmentRow) -> io::Result<()> {
+pub(crate) fn department(w: &mut W, row: &DepartmentRow, v: SoapVersion) -> io::Result<()> {
     let d = &row.department;
     w.create_element("platformCore:record")
         .with_attributes([
-            ("xmlns:listAcct", ns::LIST_ACCT),
+            ("xmlns:listAcct", v.urns().list_acct),
             ("internalId", d.internal_id.as_str()),
             ("xsi:type", "listAcct:Department"),
         ])

@@ -12,7 +12,7 @@ use std::io;
 use chrono::{Datelike, NaiveDate};
 
 use crate::basics::datetime::{format_date, format_xsd};
-use crate::basics::ns;
+use crate::basics::ns::SoapVersion;
 use crate::model::generate::CURRENCIES;
 use crate::model::generate_tx::{AP_ACCOUNT, BANK_ACCOUNT, CLASSES, EXPENSE_ACCOUNTS, ITEMS};
 use crate::model::records::SimRef;
@@ -287,9 +287,15 @@ pub(crate) struct Tables<'a> {
 }
 
 /// One transaction as a `platformCore:record` of its own type.
-pub(crate) fn transaction(w: &mut W, row: &TxnRow, tables: Tables<'_>, with_lines: bool) -> io::Result<()> {
+pub(crate) fn transaction(
+    w: &mut W,
+    row: &TxnRow,
+    tables: Tables<'_>,
+    with_lines: bool,
+    v: SoapVersion,
+) -> io::Result<()> {
     let t = &row.txn;
-    let (prefix, uri) = t.kind.namespace();
+    let (prefix, uri) = t.kind.namespace(v);
     let names = Names { prefix };
     let xsi_type = names.n(t.kind.record_type());
     let xmlns = format!("xmlns:{prefix}");
@@ -489,10 +495,10 @@ fn apply_line(w: &mut W, names: &Names, l: &Line, currency: u8) -> io::Result<()
 
 /// One expense category as a `platformCore:record` of type `listAcct:ExpenseCategory`:
 /// `name, description, expenseAcct, isInactive`.
-pub(crate) fn expense_category(w: &mut W, c: &SimExpenseCategory) -> io::Result<()> {
+pub(crate) fn expense_category(w: &mut W, c: &SimExpenseCategory, v: SoapVersion) -> io::Result<()> {
     w.create_element("platformCore:record")
         .with_attributes([
-            ("xmlns:listAcct", ns::LIST_ACCT),
+            ("xmlns:listAcct", v.urns().list_acct),
             ("internalId", c.internal_id.as_str()),
             ("xsi:type", "listAcct:ExpenseCategory"),
         ])
