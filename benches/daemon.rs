@@ -81,6 +81,7 @@ async fn parallel_pages() {
         source: "bench.toml".into(),
         credentials: client_creds(sim.credentials(&account).expect("creds")),
         endpoint: running.endpoint(),
+        transport: netsuite_discovery::config::Transport::Soap,
         page_size: 5,
         product: Product::Eam,
         categories: Categories::default(),

@@ -87,6 +87,7 @@ fn main() {
                 source: "bench.toml".into(),
                 credentials: client_creds(ns.credentials(&account).expect("creds")),
                 endpoint: ns_running.endpoint(),
+                transport: netsuite_discovery::config::Transport::Soap,
                 page_size: 1000,
                 product: Product::Eam,
                 categories: Categories::default(),

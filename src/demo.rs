@@ -145,6 +145,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
         source: PathBuf::from("(demo)"),
         credentials: product_credentials(sim.credentials(&account)?)?,
         endpoint: running.endpoint(),
+        transport: crate::config::Transport::Soap,
         page_size: args.page_size,
         product: Product::Smp,
         categories: Categories { hris: args.hris, ..Categories::default() },

@@ -52,9 +52,11 @@ impl Default for RetryBudget {
     }
 }
 
-/// Codes that say the account is over its concurrency limit.
+/// Codes that say the account is over its concurrency limit: SOAP's faults, and SuiteTalk
+/// REST's 429 (whatever its body says; the limit is shared by SOAP and REST requests).
 fn is_concurrency_fault(e: &WireError) -> bool {
     matches!(e.code(), Some("WS_REQUEST_BLOCKED" | "WS_CONCUR_SESSION_DISALLWD"))
+        || matches!(e, WireError::Rest { status: 429, .. })
 }
 
 /// The governor of one account. Cheap to clone; clones share limiter and budget.
@@ -129,7 +131,15 @@ impl Governor {
                         self.limiter.on_concurrency_fault();
                     }
                     self.gauges();
-                    let retryable = e.class() == ErrorClass::Transient && attempt < self.retry.max_attempts;
+                    // A REST 401 while other requests of the account are in flight may be the
+                    // account's concurrency limit answered as a login error (NETSUITE-REST.md
+                    // §1.5, Unsure 1): tried once more, with a fresh signature, then taken as
+                    // refused credentials.
+                    let login_under_load = matches!(e, WireError::Rest { status: 401, .. })
+                        && attempt == 1
+                        && self.limiter.in_flight() > 0;
+                    let retryable =
+                        (e.class() == ErrorClass::Transient || login_under_load) && attempt < self.retry.max_attempts;
                     if !retryable || !self.budget.withdraw() {
                         if retryable {
                             tracing::warn!(operation, account = %self.account, error_code = %e.label(), "retry budget exhausted");

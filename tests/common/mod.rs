@@ -78,6 +78,7 @@ pub fn tenant(id: &str, creds: netsuite_discovery::netsuite::Credentials, endpoi
         source: PathBuf::from(format!("{id}.toml")),
         credentials: creds,
         endpoint: endpoint.to_string(),
+        transport: netsuite_discovery::config::Transport::Soap,
         page_size,
         product: Product::Smp,
         categories: Categories::default(),
