@@ -722,3 +722,36 @@ pub async fn probe<E: QlEntity>(
     let page = governor.call(cancel, "suiteql", || client.suiteql(&text, 1)).await?;
     Ok(page.total_results.unwrap_or(page.count))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::netsuite::rest::Cell;
+
+    fn page(ids: &[&str], count: u32, has_more: bool) -> SuiteQlPage {
+        SuiteQlPage {
+            items: ids.iter().map(|i| Row::from_pairs(&[("id", Cell::Text(i.to_string()))])).collect(),
+            count,
+            has_more,
+            offset: 0,
+            total_results: None,
+        }
+    }
+
+    #[test]
+    fn pages_are_checked_against_the_key_asked_after() {
+        assert_eq!(check_page(1, 0, &page(&["1", "5", "9"], 3, false), 3).unwrap(), vec![1, 5, 9]);
+        // Not after the key asked, not increasing, a count that lies, a short page with more.
+        assert!(check_page(2, 5, &page(&["5", "6"], 2, false), 3).is_err());
+        assert!(check_page(1, 0, &page(&["2", "1"], 2, false), 3).is_err());
+        assert!(check_page(1, 0, &page(&["1", "2"], 3, false), 3).is_err());
+        assert!(check_page(1, 0, &page(&["1", "2"], 2, true), 3).is_err());
+        assert!(check_page(1, 0, &page(&["1", "2", "3", "4"], 4, true), 3).is_err(), "more than limit");
+        assert!(check_page(1, 0, &page(&["x"], 1, false), 3).is_err(), "ids are integers");
+        // The last page: fewer rows than asked and nothing more; a full page is never last.
+        assert!(is_last(&page(&["1"], 1, false), 3));
+        assert!(is_last(&page(&[], 0, false), 3));
+        assert!(!is_last(&page(&["1", "2", "3"], 3, false), 3));
+        assert!(!is_last(&page(&["1", "2", "3"], 3, true), 3));
+    }
+}
