@@ -95,11 +95,13 @@ mod http;
 pub mod leanix;
 mod model;
 mod protocol;
+mod rest;
 
 pub use basics::account_id::{AccountId, InvalidAccountId};
 pub use basics::log::{LoggedRequest, Outcome};
 pub use basics::running;
 pub use basics::tba::Credentials;
+pub use http::rest_endpoint::SUITEQL_PATH;
 pub use http::server::{RunningSimulator, SimConfig, ENDPOINT_PATH};
 pub use http::state::Simulator;
 pub use model::account::{AccountSpec, DEFAULT_EXPENSE_CATEGORIES};

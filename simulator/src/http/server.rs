@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::basics::clock::SimClock;
 use crate::http::pipeline::soap_endpoint;
+use crate::http::rest_endpoint::{suiteql_endpoint, SUITEQL_PATH};
 use crate::http::state::{Inner, Simulator, State};
 use crate::model::account::AccountSpec;
 use crate::model::faults::FaultPlan;
@@ -72,6 +73,8 @@ impl Simulator {
             log: VecDeque::new(),
             latency: config.latency,
             record_bodies: config.record_bodies,
+            rest_nonces: Default::default(),
+            rest_overload_as_login_error: false,
         };
         let sim = Self {
             inner: Arc::new(Inner {
@@ -90,9 +93,12 @@ impl Simulator {
         sim
     }
 
-    /// The axum router serving [`ENDPOINT_PATH`].
+    /// The axum router serving [`ENDPOINT_PATH`] and SuiteQL ([`SUITEQL_PATH`]).
     pub fn router(&self) -> Router {
-        Router::new().route(ENDPOINT_PATH, post(soap_endpoint)).with_state(self.clone())
+        Router::new()
+            .route(ENDPOINT_PATH, post(soap_endpoint))
+            .route(SUITEQL_PATH, post(suiteql_endpoint))
+            .with_state(self.clone())
     }
 
     /// Serves on `listener` until `cancel` fires, then lets requests in flight finish.

@@ -120,7 +120,9 @@ impl DeletedQuery {
     }
 
     fn matches(&self, d: &SimDeletion) -> bool {
-        self.types.as_ref().map_or(true, |t| t.matches(d.record_type.as_str()))
+        // Card deletions are logged for SuiteQL only: 2017_2 cannot name their type.
+        d.record_type.is_deleted_record_type()
+            && self.types.as_ref().map_or(true, |t| t.matches(d.record_type.as_str()))
             && self.deleted_date.as_ref().map_or(true, |c| c.matches(Some(d.deleted_at)))
     }
 }
