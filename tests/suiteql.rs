@@ -13,7 +13,9 @@ use common::client_creds;
 use netsuite_discovery::config::{Categories, SyncSettings, Tenant, Transport};
 use netsuite_discovery::discovery::{check_tenant, sync_tenant, Access, Entity, RunSummary};
 use netsuite_discovery::store::{RunStatus, Store};
-use nsd_simulator::{AccountId, AccountSpec, InjectedFault, Permission, PermissionSet, RunningSimulator, SimConfig, Simulator};
+use nsd_simulator::{
+    AccountId, AccountSpec, InjectedFault, Permission, PermissionSet, RunningSimulator, SimConfig, Simulator,
+};
 use tokio_util::sync::CancellationToken;
 
 /// The typed tables and how to order them. `raw` and the bookkeeping timestamps are left
@@ -49,7 +51,8 @@ async fn typed_rows(store: &Store, table: &str, order: &str, filter: &str) -> Ve
         .filter(|(c, _)| !BOOKKEEPING.contains(&c.as_str()))
         .map(|(c, ty)| if ty == "numeric" { format!("'{c}', trim_scale(t.{c})") } else { format!("'{c}', t.{c}") })
         .collect();
-    let sql = format!("SELECT jsonb_build_object({}) FROM {table} t WHERE true {filter} ORDER BY {order}", pairs.join(", "));
+    let sql =
+        format!("SELECT jsonb_build_object({}) FROM {table} t WHERE true {filter} ORDER BY {order}", pairs.join(", "));
     sqlx::query_scalar(&sql).fetch_all(store.pool()).await.unwrap()
 }
 
@@ -111,7 +114,6 @@ async fn sync(store: &Store, tenant: &Tenant) -> RunSummary {
     sync_tenant(store, tenant, &settings(), CancellationToken::new(), "test").await.expect("sync runs")
 }
 
-
 async fn card_rows(store: &Store) -> Vec<(String, String, String, rust_decimal::Decimal)> {
     sqlx::query_as(
         "SELECT internal_id, record_type, spend_role, amount FROM invoices
@@ -163,7 +165,10 @@ async fn suiteql_onboarding_equals_soap_2017_2() {
     .await
     .unwrap();
     assert!(card_lines >= cards.len() as i64, "card spend comes with its lines");
-    println!("SOAP: {} requests in {:?}; SuiteQL: {} requests in {:?}", soap.requests, soap.elapsed, ql.requests, ql.elapsed);
+    println!(
+        "SOAP: {} requests in {:?}; SuiteQL: {} requests in {:?}",
+        soap.requests, soap.elapsed, ql.requests, ql.elapsed
+    );
 
     // The next SuiteQL run is a delta that changes nothing.
     let again = sync(&ql_db.store, &w.tenant(Transport::Suiteql)).await;
@@ -203,7 +208,8 @@ async fn switching_soap_to_suiteql_keeps_the_data() {
             assert_eq!(o.mode.as_str(), "full", "card spend onboards");
             assert!(o.inserted > 0);
         } else {
-            let expected_mode = if matches!(o.entity.as_str(), "departments" | "expense_categories") { "full" } else { "delta" };
+            let expected_mode =
+                if matches!(o.entity.as_str(), "departments" | "expense_categories") { "full" } else { "delta" };
             assert_eq!(o.mode.as_str(), expected_mode, "{o:?}");
             assert_eq!((o.inserted, o.updated, o.deleted), (0, 0, 0), "no row changes on a switch: {o:?}");
         }
@@ -221,7 +227,10 @@ async fn switching_soap_to_suiteql_keeps_the_data() {
     let rows_after = typed_snapshot(store).await;
     assert_eq!(rows_before, rows_after, "the SOAP rows are untouched");
     let seen_again = switched.outcomes.iter().filter(|o| o.entity != "card_spend").map(|o| o.records).sum::<u64>();
-    assert!(seen_again >= (touched.0.len() + touched.2.len()) as u64, "the delta read the touched rows again: {switched:?}");
+    assert!(
+        seen_again >= (touched.0.len() + touched.2.len()) as u64,
+        "the delta read the touched rows again: {switched:?}"
+    );
 }
 
 /// The typed rows SOAP sees (card spend left out).
@@ -240,7 +249,11 @@ async fn typed_snapshot(store: &Store) -> Vec<Vec<serde_json::Value>> {
 async fn sigkill_during_a_suiteql_onboarding_then_restart_converges() {
     use rand::{Rng, SeedableRng};
     let w = world(|s| {
-        s.with_vendors(8_000).with_employees(80).with_transactions(6_000).with_expense_reports(600).with_card_transactions(200)
+        s.with_vendors(8_000)
+            .with_employees(80)
+            .with_transactions(6_000)
+            .with_expense_reports(600)
+            .with_card_transactions(200)
     })
     .await;
     w.sim.set_latency(Duration::from_millis(40));
@@ -248,7 +261,13 @@ async fn sigkill_during_a_suiteql_onboarding_then_restart_converges() {
     let db = common::fresh_db().await;
     let creds = client_creds(w.sim.credentials(&w.account).unwrap());
     let dir = tempfile::tempdir().unwrap();
-    common::write_tenant_file(dir.path(), "acme", &creds, &w.running.endpoint(), "page_size = 100\ntransport = \"suiteql\"");
+    common::write_tenant_file(
+        dir.path(),
+        "acme",
+        &creds,
+        &w.running.endpoint(),
+        "page_size = 100\ntransport = \"suiteql\"",
+    );
     let binary = env!("CARGO_BIN_EXE_netsuite-discovery");
     let command = || {
         let mut c = Command::new(binary);
@@ -290,7 +309,10 @@ async fn sigkill_during_a_suiteql_onboarding_then_restart_converges() {
         .collect();
     let from_start = queries.iter().filter(|q| q.contains("FROM vendor WHERE id > 0 ")).count();
     let resumed = queries.iter().filter(|q| q.contains("FROM vendor WHERE id > ") && !q.contains(" id > 0 ")).count();
-    assert!(from_start >= 1 && from_start <= 1 + kills / 2, "onboarding resumed instead of starting over ({from_start} vendor queries from the start, {kills} kills)");
+    assert!(
+        from_start >= 1 && from_start <= 1 + kills / 2,
+        "onboarding resumed instead of starting over ({from_start} vendor queries from the start, {kills} kills)"
+    );
     assert!(resumed > 0);
     println!("{from_start} vendor queries from the start of their scope, {resumed} after a key");
     let cursor: Option<String> = sqlx::query_scalar(
@@ -427,7 +449,86 @@ async fn issue_account_soap_vs_suiteql() {
         dbs.push(db);
     }
     for (t, elapsed, requests) in &results {
-        println!("{}: onboarding {:.1} s, {} requests (latency {latency} ms, limit 5)", t.as_str(), elapsed.as_secs_f64(), requests);
+        println!(
+            "{}: onboarding {:.1} s, {} requests (latency {latency} ms, limit 5)",
+            t.as_str(),
+            elapsed.as_secs_f64(),
+            requests
+        );
     }
     assert_typed_equal(&dbs[0].store, &dbs[1].store).await;
+}
+
+/// Deletions over SuiteQL (`deletedrecord`): vendors, bills and card charges deleted in
+/// NetSuite are marked deleted by the next delta and queued; the drift check of that delta
+/// agrees; a row lost on our side is drift and makes the next pull a full one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletions_and_drift_over_suiteql() {
+    use nsd_simulator::{SimRecordType, TransactionKind};
+    let w =
+        world(|s| s.with_vendors(500).with_transactions(1_500).with_expense_reports(200).with_card_transactions(100))
+            .await;
+    let db = common::fresh_db().await;
+    let store = &db.store;
+    let t = w.tenant(Transport::Suiteql);
+    assert_eq!(sync(store, &t).await.status, RunStatus::Succeeded);
+    let stored = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, String>(sql).fetch_all(store.pool()).await.unwrap().into_iter().collect::<BTreeSet<_>>()
+    };
+    let bills_before =
+        stored("SELECT internal_id FROM invoices WHERE record_type = 'VendorBill' AND deleted_at IS NULL").await;
+    let cards_before =
+        stored("SELECT internal_id FROM invoices WHERE record_type = 'CreditCardCharge' AND deleted_at IS NULL").await;
+    let vendors: BTreeSet<String> = w.sim.delete_vendors(&w.account, 10).unwrap().into_iter().collect();
+    let delete = |kind: TransactionKind, from: &BTreeSet<String>, n: usize| -> BTreeSet<String> {
+        let ids: BTreeSet<String> = from.iter().take(n).cloned().collect();
+        for id in &ids {
+            w.sim.delete_record(&w.account, SimRecordType::of_transaction(kind), id).unwrap();
+        }
+        ids
+    };
+    let bills = delete(TransactionKind::VendorBill, &bills_before, 15);
+    let cards = delete(TransactionKind::CreditCardCharge, &cards_before, 5);
+
+    let delta = sync(store, &t).await;
+    assert_eq!(delta.status, RunStatus::Succeeded, "{delta:?}");
+    for o in delta.outcomes.iter().filter(|o| !matches!(o.entity.as_str(), "expense_categories" | "departments")) {
+        assert_eq!(o.mode.as_str(), "delta", "{o:?}");
+    }
+    assert_eq!(stored("SELECT internal_id FROM services WHERE deleted_at IS NOT NULL").await, vendors);
+    let expected_bills: BTreeSet<String> = bills.intersection(&bills_before).cloned().collect();
+    let expected_cards: BTreeSet<String> = cards.intersection(&cards_before).cloned().collect();
+    assert!(!expected_bills.is_empty() && !expected_cards.is_empty());
+    assert_eq!(
+        stored("SELECT internal_id FROM invoices WHERE deleted_at IS NOT NULL AND record_type = 'VendorBill'").await,
+        expected_bills
+    );
+    assert_eq!(
+        stored("SELECT internal_id FROM invoices WHERE deleted_at IS NOT NULL AND record_type = 'CreditCardCharge'")
+            .await,
+        expected_cards
+    );
+    let queued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE op = 'delete'").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(queued as usize, vendors.len() + expected_bills.len() + expected_cards.len());
+    let drift: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM reconciliations WHERE drift").fetch_one(store.pool()).await.unwrap();
+    let checks: i64 = sqlx::query_scalar("SELECT count(*) FROM reconciliations").fetch_one(store.pool()).await.unwrap();
+    assert_eq!((drift, checks > 0), (0, true), "the drift check ran and agreed");
+
+    // Drift: a vendor row lost on our side.
+    let victim = stored("SELECT internal_id FROM services WHERE deleted_at IS NULL").await.into_iter().next().unwrap();
+    sqlx::query("DELETE FROM services WHERE internal_id = $1").bind(&victim).execute(store.pool()).await.unwrap();
+    let delta = sync(store, &t).await;
+    let (remote, local, drift): (i64, i64, bool) = sqlx::query_as(
+        "SELECT remote, local, drift FROM reconciliations WHERE entity = 'vendors' ORDER BY checked_at DESC, id DESC LIMIT 1",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((remote, local, drift), (490, 489, true), "{delta:?}");
+    let repaired = sync(store, &t).await;
+    let vendors_run = repaired.outcomes.iter().find(|o| o.entity == "vendors").unwrap();
+    assert_eq!(vendors_run.mode.as_str(), "full", "drift makes the next pull a full one");
+    assert_eq!(common::service_count(store, "acme").await - vendors.len() as i64, 490);
 }

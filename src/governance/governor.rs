@@ -222,6 +222,58 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn rest_429_is_a_concurrency_fault_and_401_is_retried_once_only_under_load() {
+        let g = Governor::new("1", 4, fast(5));
+        let calls = AtomicU32::new(0);
+        let rest = |status: u16| WireError::Rest { status, code: String::new(), detail: String::new() };
+        let r = g
+            .call(&CancellationToken::new(), "suiteql", || async {
+                if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                    Err(rest(429))
+                } else {
+                    Ok(1)
+                }
+            })
+            .await;
+        assert_eq!(r.unwrap(), 1);
+        assert_eq!(g.limiter().limit(), 2, "halved from 4 to 2 by the 429 (a concurrency fault)");
+
+        // Alone: a 401 is refused credentials at once.
+        let calls = AtomicU32::new(0);
+        let r: Result<(), _> = g
+            .call(&CancellationToken::new(), "suiteql", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(rest(401))
+            })
+            .await;
+        assert!(r.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        // With another request of the account in flight: tried once more, then given up.
+        let holder = {
+            let g = g.clone();
+            tokio::spawn(async move {
+                g.call(&CancellationToken::new(), "suiteql", || async {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    Ok::<_, WireError>(())
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let calls = AtomicU32::new(0);
+        let r: Result<(), _> = g
+            .call(&CancellationToken::new(), "suiteql", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(rest(401))
+            })
+            .await;
+        assert!(r.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "one more attempt under load, not more");
+        holder.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
     async fn an_empty_budget_stops_retrying() {
         let g = Governor { budget: Arc::new(RetryBudget::new(2.0, 0.0)), ..Governor::new("1", 2, fast(10)) };
         let calls = AtomicU32::new(0);
