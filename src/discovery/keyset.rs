@@ -46,6 +46,26 @@ struct Pull {
     rejected: u64,
     restarts: u32,
     degraded: Option<WireError>,
+    /// Running the query without its type condition (the typed one was refused).
+    plain: bool,
+}
+
+/// How a stretch of keyset paging ended.
+enum Step {
+    /// The last page is committed and the count holds.
+    Complete,
+    /// NetSuite's answers contradict each other.
+    Inconsistent(Inconsistency),
+    /// The typed query was refused for lack of permission and a plain one exists.
+    Refused(WireError),
+}
+
+/// The header query of a page: the plain one when the pull runs plain and the entity has one.
+fn header_query<E: QlEntity>(b: &Bounds, plain: bool) -> Select {
+    match plain.then(|| E::ql_plain_query(b)).flatten() {
+        Some(select) => select,
+        None => E::ql_query(b),
+    }
 }
 
 fn rest(ctx: &PullContext) -> Result<&RestClient, SyncError> {
@@ -119,6 +139,7 @@ async fn run_pull<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, mode_out: &mu
     // Where the paging resumes: after the last committed key of an open SuiteQL pull.
     let (mode, since, window, mut resume) = match cursor.pull {
         Some(open) => {
+            pull.plain = open.plain;
             let resume = if open.transport == "suiteql" {
                 info!(mode = open.mode.as_str(), after = ?open.keyset_after, pages_done = open.pages_done, "resuming an interrupted SuiteQL pull");
                 Some((open.keyset_after.as_deref().and_then(|a| a.parse::<i64>().ok()).unwrap_or(0), open.pages_done))
@@ -186,16 +207,22 @@ async fn run_pull<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, mode_out: &mu
             }
         };
         match page_through::<E>(ctx, Bounds { after, since, window }, pages_done, pull).await? {
-            Ok(()) => break,
-            Err(inc) => {
+            Step::Complete => break,
+            Step::Inconsistent(inc) => {
                 warn!(page = inc.page, what = %inc.what, expected = %inc.expected, got = %inc.got, "SuiteQL paging is inconsistent; running the query again from the start of its scope");
                 restart::<E>(ctx, pull, &inc.to_string()).await?;
+            }
+            Step::Refused(e) => {
+                warn!(error_code = %e.label(), error = %e, "typed query refused: degrading to the query without its type condition and keeping what it shows");
+                pull.plain = true;
+                pull.degraded = Some(e);
+                ctx.store.set_pull_plain(&ctx.tenant_id, E::NAME).await?;
             }
         }
     }
 
     // Complete and consistent: close it, marking as deleted what a full pull no longer finds.
-    let mark_missing = (mode == PullMode::Full).then_some(window);
+    let mark_missing = (mode == PullMode::Full && !pull.plain).then_some(window);
     let marked = ctx
         .store
         .finish_pull(&ctx.tenant_id, E::NAME, PullClose { full: mode == PullMode::Full, mark_missing })
@@ -208,7 +235,7 @@ async fn run_pull<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, mode_out: &mu
         retry_rejected::<E>(ctx, pull).await?;
     }
     pull_deletions::<E>(ctx, pull).await?;
-    if mode == PullMode::Delta {
+    if mode == PullMode::Delta && !pull.plain {
         reconcile::<E>(ctx, window).await?;
     }
     info!(
@@ -261,6 +288,7 @@ async fn fetch_pages<E: QlEntity>(
     ctx: PullContext,
     bounds: Bounds,
     limit: u32,
+    plain: bool,
     out: tokio::sync::mpsc::Sender<Result<Fetched, SyncError>>,
 ) {
     let mut next_after = Some(bounds.after);
@@ -271,7 +299,7 @@ async fn fetch_pages<E: QlEntity>(
             if ctx.stop.is_cancelled() {
                 break;
             }
-            let select = E::ql_query(&Bounds { after, ..bounds });
+            let select = header_query::<E>(&Bounds { after, ..bounds }, plain);
             let task_ctx = ctx.clone();
             let task = match query(&ctx, &select, limit).await {
                 Ok(page) => {
@@ -305,22 +333,31 @@ async fn fetch_pages<E: QlEntity>(
 }
 
 /// Pages through the query from `bounds.after`, committing each page with its cursor.
-/// `Ok(Err(_))`: NetSuite's answers contradict each other (the caller restarts).
+/// `Step::Inconsistent`: NetSuite's answers contradict each other (the caller restarts);
+/// `Step::Refused`: the typed query was refused and the caller goes on plain.
 async fn page_through<E: QlEntity>(
     ctx: &PullContext,
     bounds: Bounds,
     mut pages_done: u32,
     pull: &mut Pull,
-) -> Result<Result<(), Inconsistency>, SyncError> {
+) -> Result<Step, SyncError> {
     let limit = rest(ctx)?.page_size();
     let seen_before = ctx.store.seen_count(&ctx.tenant_id, E::NAME).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(PAGES_AHEAD);
-    let _fetcher = AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(ctx.clone(), bounds, limit, tx)));
+    let _fetcher = AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(ctx.clone(), bounds, limit, pull.plain, tx)));
     let mut expected: Option<u64> = None;
     let mut last = false;
     let mut after = bounds.after;
     while let Some(item) = rx.recv().await {
-        let fetched = item?;
+        let fetched = match item {
+            Ok(f) => f,
+            Err(SyncError::Wire(e))
+                if e.class() == ErrorClass::Permission && !pull.plain && E::ql_plain_query(&bounds).is_some() =>
+            {
+                return Ok(Step::Refused(e));
+            }
+            Err(e) => return Err(e),
+        };
         let page_no = pages_done + 1;
         if fetched.after != after {
             // The fetcher stopped early on a key it could not read; the check below names it.
@@ -328,7 +365,7 @@ async fn page_through<E: QlEntity>(
         }
         let keys = match check_page(page_no, after, &fetched.page, limit) {
             Ok(keys) => keys,
-            Err(inc) => return Ok(Err(inc)),
+            Err(inc) => return Ok(Step::Inconsistent(inc)),
         };
         if expected.is_none() {
             expected = fetched.page.total_results.map(|t| seen_before + u64::from(t));
@@ -337,7 +374,7 @@ async fn page_through<E: QlEntity>(
             }
         }
         last = is_last(&fetched.page, limit);
-        let converted = convert_page::<E>(&fetched.page.items, &fetched.extras);
+        let converted = convert_page::<E>(&fetched.page.items, &fetched.extras, pull.plain);
         let converted = match converted {
             Ok(c) => c,
             Err(e) => return Err(e.into()),
@@ -354,7 +391,7 @@ async fn page_through<E: QlEntity>(
             match ctx.store.commit_keyset_page(&ctx.tenant_id, E::NAME, E::batch(&converted.records), commit).await? {
                 PageOutcome::Committed(c) => c,
                 PageOutcome::Overlap { key, other_page } => {
-                    return Ok(Err(Inconsistency {
+                    return Ok(Step::Inconsistent(Inconsistency {
                         page: page_no,
                         what: "keys already received on another page".into(),
                         expected: "none".into(),
@@ -391,7 +428,7 @@ async fn page_through<E: QlEntity>(
     let seen = ctx.store.seen_count(&ctx.tenant_id, E::NAME).await?;
     if let Some(expected) = expected {
         if seen < expected {
-            return Ok(Err(Inconsistency {
+            return Ok(Step::Inconsistent(Inconsistency {
                 page: pages_done,
                 what: "distinct keys received by the last page".into(),
                 expected: format!("at least {expected} (totalResults of the query's first page, plus earlier pages)"),
@@ -399,7 +436,7 @@ async fn page_through<E: QlEntity>(
             }));
         }
     }
-    Ok(Ok(()))
+    Ok(Step::Complete)
 }
 
 /// A keyset answer must say `count` rows and send them, hold at most `limit`, and carry keys
@@ -439,8 +476,13 @@ struct Converted<R> {
 }
 
 /// Converts a page row by row: a row that cannot be read is rejected alone (its JSON kept);
-/// a row of a kind the entity does not hold fails the page.
-fn convert_page<E: QlEntity>(rows: &[Row], extras: &ExtraRows) -> Result<Converted<E::Record>, WireError> {
+/// a row of a kind the entity does not hold fails the page of a typed query and is skipped
+/// (received, not stored) by a plain one.
+fn convert_page<E: QlEntity>(
+    rows: &[Row],
+    extras: &ExtraRows,
+    plain: bool,
+) -> Result<Converted<E::Record>, WireError> {
     let mut out = Converted {
         records: Vec::with_capacity(rows.len()),
         seen: Vec::with_capacity(rows.len()),
@@ -449,8 +491,12 @@ fn convert_page<E: QlEntity>(rows: &[Row], extras: &ExtraRows) -> Result<Convert
     for row in rows {
         let key = suiteql::key(row, "id")?.to_string();
         out.seen.push(key.clone());
+        if plain && !E::ql_keeps(row) {
+            continue;
+        }
         match E::ql_convert(row, extras) {
             Ok(Some(r)) => out.records.push(r),
+            Ok(None) if plain => {}
             Ok(None) => {
                 return Err(WireError::UnexpectedRecord {
                     expected: E::NAME,
@@ -474,7 +520,8 @@ fn convert_page<E: QlEntity>(rows: &[Row], extras: &ExtraRows) -> Result<Convert
 /// Fetches what the header rows of a page need besides themselves.
 async fn fetch_extras<E: QlEntity>(ctx: &PullContext, page: &SuiteQlPage) -> Result<ExtraRows, SyncError> {
     let mut extras = ExtraRows::default();
-    let ids: Vec<i64> = page.items.iter().filter_map(|r| suiteql::key(r, "id").ok()).collect();
+    let ids: Vec<i64> =
+        page.items.iter().filter(|r| E::ql_keeps(r)).filter_map(|r| suiteql::key(r, "id").ok()).collect();
     if ids.is_empty() {
         return Ok(extras);
     }
@@ -581,11 +628,11 @@ async fn retry_rejected<E: QlEntity>(ctx: &PullContext, pull: &mut Pull) -> Resu
         if numeric.is_empty() {
             continue;
         }
-        let mut select = E::ql_query(&Bounds::default());
+        let mut select = header_query::<E>(&Bounds::default(), pull.plain);
         select.conditions.push(suiteql::in_ids("id", &numeric));
         let page = query(ctx, &select, limit).await?;
         let extras = fetch_extras::<E>(ctx, &page).await?;
-        let converted = convert_page::<E>(&page.items, &extras)?;
+        let converted = convert_page::<E>(&page.items, &extras, pull.plain)?;
         let counts = ctx
             .store
             .commit_records(

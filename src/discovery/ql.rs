@@ -51,6 +51,16 @@ impl ExtraRows {
 pub trait QlEntity: EntitySpec {
     /// The page query for these bounds (keyset on `id`).
     fn ql_query(b: &Bounds) -> Select;
+    /// The query without its type condition, for the fallback when the typed one is refused
+    /// for lack of permission (like SOAP's plain search); `None` when there is none.
+    fn ql_plain_query(_b: &Bounds) -> Option<Select> {
+        None
+    }
+    /// Whether a row is of a kind this entity holds (a plain query brings every type the
+    /// role may see; the others are skipped and need no extras).
+    fn ql_keeps(_row: &Row) -> bool {
+        true
+    }
     /// The rows a page needs besides its own.
     fn ql_extras() -> Extras {
         Extras::None
@@ -105,6 +115,14 @@ impl QlEntity for Invoices {
         suiteql::transaction_query(&codes(VENDOR_TYPES), b)
     }
 
+    fn ql_plain_query(b: &Bounds) -> Option<Select> {
+        Some(suiteql::plain_transaction_query(b))
+    }
+
+    fn ql_keeps(row: &Row) -> bool {
+        row.text("type").and_then(|t| suiteql::type_code(VENDOR_TYPES, t)).is_some()
+    }
+
     fn ql_extras() -> Extras {
         Extras::Lines { reports: false, payments: true }
     }
@@ -123,6 +141,10 @@ impl QlEntity for CardSpend {
         suiteql::transaction_query(&codes(CARD_TYPES), b)
     }
 
+    fn ql_keeps(row: &Row) -> bool {
+        row.text("type").and_then(|t| suiteql::type_code(CARD_TYPES, t)).is_some()
+    }
+
     fn ql_extras() -> Extras {
         Extras::Lines { reports: false, payments: false }
     }
@@ -139,6 +161,10 @@ impl QlEntity for CardSpend {
 impl QlEntity for Costs {
     fn ql_query(b: &Bounds) -> Select {
         suiteql::expense_report_query(b)
+    }
+
+    fn ql_keeps(row: &Row) -> bool {
+        row.text("type").is_some_and(|t| t.eq_ignore_ascii_case(EXPENSE_REPORT_TYPE))
     }
 
     fn ql_extras() -> Extras {

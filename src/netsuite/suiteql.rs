@@ -225,6 +225,15 @@ pub fn vendor_subsidiary_query(ids: &[i64], after: i64) -> Select {
     }
 }
 
+/// Transaction headers after a key, in the window, since a time, of any type the role may
+/// see: the fallback when the typed query is refused (like SOAP's plain search); the caller
+/// keeps the types it wants.
+pub fn plain_transaction_query(b: &Bounds) -> Select {
+    let mut s = transaction_query(&[], b);
+    s.conditions.retain(|c| !c.starts_with("type IN"));
+    s
+}
+
 /// Transaction headers of `types` after a key, in the window, since a time.
 pub fn transaction_query(types: &[&str], b: &Bounds) -> Select {
     Select {
