@@ -41,7 +41,7 @@ async fn start(spec: AccountSpec) -> RunningSimulator {
 }
 
 fn url(sim: &RunningSimulator, query: &str) -> String {
-    format!("http://{}{SUITEQL_PATH}{query}", sim.addr)
+    format!("http://{}{SUITEQL_PATH}{query}", sim.addr())
 }
 
 /// Posts `q` to `sent_url` with `authorization`; `host` overrides the Host header.
@@ -118,7 +118,7 @@ async fn refusals_host_case_missing_parameter_reused_nonce_stale_timestamp() {
     };
 
     // The account's host, in its real form: accepted.
-    let port = sim.addr.port();
+    let port = sim.addr().port();
     let good_host = format!("1234567-sb1.suitetalk.api.netsuite.com:{port}");
     let signed = format!("http://{good_host}{SUITEQL_PATH}?limit=10&offset=0");
     let auth = oauth1::authorization_with(&creds, "POST", &signed, "nonceAAAA1", now).unwrap();
@@ -150,7 +150,7 @@ async fn refusals_host_case_missing_parameter_reused_nonce_stale_timestamp() {
     assert_eq!(send(&sent, &auth, None, q).await.0, 200);
 
     // A timestamp more than five minutes away, either way.
-    for skew in [-301, 301, -3600] {
+    for skew in [-301i64, 301, -3600] {
         let auth =
             oauth1::authorization_with(&creds, "POST", &sent, &format!("nonceDDDD{}", skew.abs()), now + skew).unwrap();
         login(send(&sent, &auth, None, q).await);
