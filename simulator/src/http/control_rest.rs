@@ -16,6 +16,16 @@ impl Simulator {
         Ok(a.card_list())
     }
 
+    /// Modifies `n` credit card charges and refunds (a deterministic choice): a new memo and a
+    /// new amount on the first line, the total following, last modified now. Returns their
+    /// internal ids, ascending.
+    pub fn modify_card_transactions(&self, account: &AccountId, n: usize) -> Result<Vec<String>, SimError> {
+        let now = self.inner.clock.now_seconds();
+        let mut st = self.lock();
+        let a = st.accounts.get_mut(account).ok_or_else(|| SimError::UnknownAccount(account.clone()))?;
+        Ok(a.modify_cards(n, now))
+    }
+
     /// Whether a SuiteQL request over the account's concurrency limit is answered 401
     /// `INVALID_LOGIN` (as one report saw NetSuite do under parallel load, sheet Unsure 1)
     /// instead of 429 `CONCURRENCY_LIMIT_EXCEEDED` (the default).

@@ -420,6 +420,21 @@ impl AccountState {
         chosen.iter().map(|&i| self.txns[i].id.to_string()).collect()
     }
 
+    /// Like `modify_transactions`, for credit card charges and refunds (from a random stream
+    /// of their own). Returns their internal ids in ascending order.
+    pub(crate) fn modify_cards(&mut self, n: usize, now: DateTime<Utc>) -> Vec<String> {
+        self.mutations += 1;
+        let mutation = self.mutations;
+        let mut rng = generate::rng_for(self.spec.seed, "modify_cards", mutation);
+        let amount = n.min(self.cards.len());
+        let mut chosen = index::sample(&mut rng, self.cards.len(), amount).into_vec();
+        chosen.sort_unstable();
+        for &i in &chosen {
+            generate_tx::modify(&mut rng, &mut self.cards[i], mutation, now);
+        }
+        chosen.iter().map(|&i| self.cards[i].id.to_string()).collect()
+    }
+
     /// Adds `n` employees created, last modified and hired at `now` (see
     /// [`generate_org::add_employees`]); returns their internal ids.
     pub(crate) fn add_employees(&mut self, n: usize, now: DateTime<Utc>) -> Vec<String> {

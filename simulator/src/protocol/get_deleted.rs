@@ -209,6 +209,27 @@ mod tests {
     }
 
     #[test]
+    fn card_deletions_are_never_reported() {
+        use crate::basics::account_id::AccountId;
+        use crate::model::account::{AccountSpec, AccountState};
+        let spec = AccountSpec::new(AccountId::parse("1234567").unwrap(), 5).with_vendors(20).with_transactions(200);
+        let anchor = chrono::DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        let mut a = AccountState::generate(spec, anchor, 5);
+        assert_eq!(a.cards.len(), 20);
+        assert_eq!(a.delete_some(SimRecordType::CreditCardCharge, 2, anchor).len(), 2);
+        assert_eq!(a.delete_some(SimRecordType::Vendor, 1, anchor).len(), 1);
+        assert_eq!(a.graveyard.log.len(), 3, "logged for SuiteQL");
+        let q = parse(&body("", "<m:pageIndex>1</m:pageIndex>")).unwrap();
+        match run(&a, &q, SearchPrefs::default()) {
+            DeletedAnswer::Page(p) => {
+                assert_eq!(p.total_records, 1);
+                assert_eq!(p.rows[0].record_type, SimRecordType::Vendor);
+            }
+            DeletedAnswer::Error { code, .. } => panic!("{code}"),
+        }
+    }
+
+    #[test]
     fn the_enum_is_2017_2s() {
         assert_eq!(DELETED_RECORD_TYPES.len(), 121);
         for t in SimRecordType::ALL {

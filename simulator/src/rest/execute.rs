@@ -214,6 +214,7 @@ fn write(expr: &Expr, v: Value) -> Option<Json> {
     let s = |x: String| Some(Json::String(x));
     match (expr, v) {
         (_, Value::Null) => None,
+        (_, Value::Refs(r)) if r.is_empty() => None,
         (Expr::Number { abs, .. }, Value::Number(d)) => s(oracle_number(if *abs { d.abs() } else { d })),
         (Expr::Number { abs, .. }, Value::Int(i)) => s(if *abs { i.abs() } else { i }.to_string()),
         (Expr::Time { format, utc, .. }, Value::DateTime(t)) => s(match (format, utc) {

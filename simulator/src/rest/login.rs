@@ -158,3 +158,97 @@ pub(crate) fn verify(
     }
     Ok(account)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::account::AccountSpec;
+    use crate::rest::oauth::{enc, query_pairs};
+    use chrono::{DateTime, Utc};
+
+    const PATH: &str = "/services/rest/query/v1/suiteql";
+
+    fn accounts() -> HashMap<AccountId, AccountState> {
+        let id = AccountId::parse("1234567_SB1").unwrap();
+        let anchor = DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let state = AccountState::generate(AccountSpec::new(id.clone(), 3).with_vendors(3), anchor, 5);
+        HashMap::from([(id, state)])
+    }
+
+    /// A header signed over `signed_host` and `signed_query` (what a client would send).
+    fn header(a: &AccountState, realm: &str, signed_host: &str, signed_query: &str, nonce: &str, ts: i64) -> String {
+        let s = &a.secrets;
+        let oauth: Vec<(String, String)> = [
+            ("oauth_consumer_key", s.consumer_key.as_str()),
+            ("oauth_token", s.token_id.as_str()),
+            ("oauth_nonce", nonce),
+            ("oauth_timestamp", &ts.to_string()),
+            ("oauth_signature_method", "HMAC-SHA256"),
+            ("oauth_version", "1.0"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let base =
+            base_string("POST", &base_url("http", signed_host, PATH), &query_pairs(signed_query).unwrap(), &oauth);
+        let sig = signature(&base, &s.consumer_secret, &s.token_secret);
+        let mut h = format!(r#"OAuth realm="{realm}""#);
+        for (k, v) in oauth {
+            h.push_str(&format!(r#", {k}="{}""#, enc(&v)));
+        }
+        h.push_str(&format!(r#", oauth_signature="{}""#, enc(&sig)));
+        h
+    }
+
+    #[test]
+    fn refusals() {
+        let accts = accounts();
+        let a = accts.values().next().unwrap();
+        let mut nonces = RestNonces::default();
+        let now = 1_800_000_000;
+        let q = query_pairs("limit=1000&offset=0").unwrap();
+        let host = "1234567-sb1.suitetalk.api.netsuite.com";
+        let mut check = |auth: &str, host: &str| {
+            verify(
+                &accts,
+                &mut nonces,
+                Signed { method: "POST", scheme: "http", host, path: PATH, query: &q, authorization: Some(auth) },
+                now,
+                300,
+            )
+        };
+        let ok = header(a, "1234567_SB1", host, "limit=1000&offset=0", "nonce00001", now);
+        assert_eq!(check(&ok, host).map(|x| x.as_str().to_string()), Ok("1234567_SB1".to_string()));
+        assert_eq!(check(&ok, host), Err(LoginFailure::ReusedNonce));
+        // Host received in upper case: lower-cased, accepted.
+        let ok2 = header(a, "1234567_SB1", host, "limit=1000&offset=0", "nonce00002", now);
+        assert!(check(&ok2, &host.to_ascii_uppercase()).is_ok());
+        // Host signed with the credential spelling, or in upper case without lower-casing.
+        let wrong =
+            header(a, "1234567_SB1", "1234567_SB1.suitetalk.api.netsuite.com", "limit=1000&offset=0", "n3333333", now);
+        assert_eq!(check(&wrong, host), Err(LoginFailure::BadSignature));
+        // A query parameter left out of the base string.
+        let missing = header(a, "1234567_SB1", host, "limit=1000", "n4444444", now);
+        assert_eq!(check(&missing, host), Err(LoginFailure::BadSignature));
+        // Stale or future timestamps.
+        let stale = header(a, "1234567_SB1", host, "limit=1000&offset=0", "n5555555", now - 301);
+        assert_eq!(check(&stale, host), Err(LoginFailure::ClockSkew));
+        let future = header(a, "1234567_SB1", host, "limit=1000&offset=0", "n6666666", now + 301);
+        assert_eq!(check(&future, host), Err(LoginFailure::ClockSkew));
+        // Realm spelling and the host's account label.
+        let lower = header(a, "1234567_sb1", host, "limit=1000&offset=0", "n7777777", now);
+        assert_eq!(check(&lower, host), Err(LoginFailure::UnknownRealm));
+        let other = "7654321.suitetalk.api.netsuite.com";
+        let elsewhere = header(a, "1234567_SB1", other, "limit=1000&offset=0", "n8888888", now);
+        assert_eq!(check(&elsewhere, other), Err(LoginFailure::HostNotRealm));
+        assert_eq!(check("Bearer x", host), Err(LoginFailure::MissingHeader));
+        let no_sig = ok.split(", oauth_signature=").next().unwrap().to_string();
+        assert_eq!(check(&no_sig, host), Err(LoginFailure::MissingParameter));
+        // A nonce is free again after 15 minutes.
+        let mut later = RestNonces::default();
+        later.insert("t", "n", now);
+        assert!(later.used("t", "n", now + NONCE_WINDOW_SECS - 1));
+        assert!(!later.used("t", "n", now + NONCE_WINDOW_SECS));
+        assert!(!later.used("other token", "n", now));
+    }
+}

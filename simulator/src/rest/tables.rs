@@ -178,21 +178,6 @@ impl Table {
         })
     }
 
-    /// The table's name.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Table::Vendor => "vendor",
-            Table::VendorSubsidiary => "vendorsubsidiaryrelationship",
-            Table::Transaction => "transaction",
-            Table::TransactionLine => "transactionline",
-            Table::Link => "previoustransactionlinelink",
-            Table::Employee => "employee",
-            Table::Department => "department",
-            Table::ExpenseCategory => "expensecategory",
-            Table::DeletedRecord => "deletedrecord",
-        }
-    }
-
     fn columns(self) -> &'static [(&'static str, Kind)] {
         match self {
             Table::Vendor => VENDOR,
@@ -242,18 +227,18 @@ mod tests {
 
     #[test]
     fn every_table_names_itself_and_its_keys() {
-        for t in [
-            Table::Vendor,
-            Table::VendorSubsidiary,
-            Table::Transaction,
-            Table::TransactionLine,
-            Table::Link,
-            Table::Employee,
-            Table::Department,
-            Table::ExpenseCategory,
-            Table::DeletedRecord,
+        for name in [
+            "vendor",
+            "vendorsubsidiaryrelationship",
+            "transaction",
+            "transactionline",
+            "previoustransactionlinelink",
+            "employee",
+            "department",
+            "expensecategory",
+            "deletedrecord",
         ] {
-            assert_eq!(Table::named(t.name()), Some(t));
+            let t = Table::named(name).unwrap();
             for key in t.keys() {
                 assert!(key.iter().all(|c| t.kind(c).is_some()), "{t:?} {key:?}");
             }
