@@ -532,3 +532,38 @@ async fn deletions_and_drift_over_suiteql() {
     assert_eq!(vendors_run.mode.as_str(), "full", "drift makes the next pull a full one");
     assert_eq!(common::service_count(store, "acme").await - vendors.len() as i64, 490);
 }
+
+/// A role without `Transactions -> Purchase Order`: the typed transaction query is refused
+/// and the pull falls back to the query without its type condition, keeping the vendor-side
+/// types the role can see, as the SOAP pull falls back to the plain search: both degrade
+/// `invoices` and store the same rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_typed_query_falls_back_like_soaps_plain_search() {
+    let w = world(small).await;
+    w.sim.set_permissions(&w.account, PermissionSet::all().without(Permission::PurchaseOrder)).unwrap();
+    let (soap_db, ql_db) = (common::fresh_db().await, common::fresh_db().await);
+    let soap = sync(&soap_db.store, &w.tenant(Transport::Soap)).await;
+    let ql = sync(&ql_db.store, &w.tenant(Transport::Suiteql)).await;
+    for run in [&soap, &ql] {
+        assert_eq!(run.status, RunStatus::Degraded, "{run:?}");
+        let invoices = run.outcomes.iter().find(|o| o.entity == "invoices").unwrap();
+        assert_eq!(invoices.status, RunStatus::Degraded, "{invoices:?}");
+        assert!(invoices.records > 0, "what the role can see is kept: {invoices:?}");
+        assert!(
+            run.outcomes.iter().filter(|o| o.entity != "invoices").all(|o| o.status == RunStatus::Succeeded),
+            "{run:?}"
+        );
+    }
+    let pos: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM invoices WHERE record_type IN ('PurchaseOrder', 'VendorReturnAuthorization')",
+    )
+    .fetch_one(ql_db.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(pos, 0);
+    assert_typed_equal(&soap_db.store, &ql_db.store).await;
+    // The next run resumes nothing and stays degraded the same way.
+    let again = sync(&ql_db.store, &w.tenant(Transport::Suiteql)).await;
+    assert_eq!(again.status, RunStatus::Degraded, "{again:?}");
+    assert_typed_equal(&soap_db.store, &ql_db.store).await;
+}

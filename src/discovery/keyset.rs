@@ -478,11 +478,7 @@ struct Converted<R> {
 /// Converts a page row by row: a row that cannot be read is rejected alone (its JSON kept);
 /// a row of a kind the entity does not hold fails the page of a typed query and is skipped
 /// (received, not stored) by a plain one.
-fn convert_page<E: QlEntity>(
-    rows: &[Row],
-    extras: &ExtraRows,
-    plain: bool,
-) -> Result<Converted<E::Record>, WireError> {
+fn convert_page<E: QlEntity>(rows: &[Row], extras: &ExtraRows, plain: bool) -> Result<Converted<E::Record>, WireError> {
     let mut out = Converted {
         records: Vec::with_capacity(rows.len()),
         seen: Vec::with_capacity(rows.len()),
