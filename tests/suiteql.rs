@@ -567,3 +567,39 @@ async fn a_refused_typed_query_falls_back_like_soaps_plain_search() {
     assert_eq!(again.status, RunStatus::Degraded, "{again:?}");
     assert_typed_equal(&soap_db.store, &ql_db.store).await;
 }
+
+/// `status` names the tenant's transport; over SOAP it says plainly that card spend is not
+/// available (a note, not a failure); over SuiteQL `card_spend` is an entity like the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_names_the_transport_and_card_spend() {
+    let w = world(|s| s.with_vendors(50).with_transactions(200).with_card_transactions(20)).await;
+    let db = common::fresh_db().await;
+    let creds = client_creds(w.sim.credentials(&w.account).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let status = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_netsuite-discovery"))
+            .args(["status", "--tenant", "acme"])
+            .env("DATABASE_URL", &db.url)
+            .env("NSD__TENANTS_DIR", dir.path())
+            .env("NSD__LOG__LEVEL", "error")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    common::write_tenant_file(dir.path(), "acme", &creds, &w.running.endpoint(), "");
+    assert_eq!(sync(&db.store, &w.tenant(Transport::Soap)).await.status, RunStatus::Succeeded);
+    let out = status();
+    assert!(out.contains("transport  soap"), "{out}");
+    assert!(out.contains("card_spend: not available over SOAP"), "{out}");
+
+    common::write_tenant_file(dir.path(), "acme", &creds, &w.running.endpoint(), "transport = \"suiteql\"");
+    assert!(matches!(
+        sync(&db.store, &w.tenant(Transport::Suiteql)).await.status,
+        RunStatus::Succeeded | RunStatus::Degraded
+    ));
+    let out = status();
+    assert!(out.contains("transport  suiteql"), "{out}");
+    assert!(!out.contains("not available over SOAP"), "{out}");
+    assert!(out.lines().any(|l| l.trim_start().starts_with("card_spend ")), "{out}");
+}
