@@ -82,6 +82,7 @@ async fn parallel_pages() {
         credentials: client_creds(sim.credentials(&account).expect("creds")),
         endpoint: running.endpoint(),
         soap_version: netsuite_discovery::netsuite::SoapVersion::default(),
+        transport: netsuite_discovery::config::Transport::Soap,
         page_size: 5,
         product: Product::Eam,
         categories: Categories::default(),

@@ -88,6 +88,7 @@ fn main() {
                 credentials: client_creds(ns.credentials(&account).expect("creds")),
                 endpoint: ns_running.endpoint(),
                 soap_version: netsuite_discovery::netsuite::SoapVersion::default(),
+                transport: netsuite_discovery::config::Transport::Soap,
                 page_size: 1000,
                 product: Product::Eam,
                 categories: Categories::default(),

@@ -365,6 +365,10 @@ mod status {
         pub next_due: Option<DateTime<Utc>>,
         pub lease: Option<Lease>,
         pub entities: Vec<EntityReport>,
+        /// `soap` or `suiteql`, from the tenant file.
+        pub transport: Option<String>,
+        /// Entities the tenant's transport cannot pull, with why (not a failure).
+        pub not_available: Vec<String>,
     }
 
     /// A held lease.
@@ -462,7 +466,20 @@ mod status {
                 }
                 _ => None,
             };
+            let transport = tenant.as_ref().map(|t| t.transport);
+            let not_available = match (transport, tenant.as_ref()) {
+                (Some(tr), Some(t)) => Entity::ALL
+                    .iter()
+                    .filter(|e| {
+                        e.category() == crate::discovery::Category::Services || t.product == crate::config::Product::Smp
+                    })
+                    .filter_map(|e| e.unavailable_reason(tr).map(|why| format!("{}: {why}", e.name())))
+                    .collect(),
+                _ => Vec::new(),
+            };
             tenants.push(TenantReport {
+                transport: transport.map(|t| t.as_str().to_string()),
+                not_available,
                 account_id: facts
                     .map(|f| f.account_id.clone())
                     .or_else(|| tenant.as_ref().map(|t| t.credentials.account.as_str().to_string())),
@@ -539,6 +556,9 @@ mod status {
                 None => "free".into(),
             };
             let _ = writeln!(out, "  lease      {lease}");
+            if let Some(transport) = &t.transport {
+                let _ = writeln!(out, "  transport  {transport}");
+            }
             let _ = writeln!(
                 out,
                 "  {:<18} {:<16} {:<10} {:<5} {:>8} {:>8} {:>8}  {:<16} {:>19} {:>8} {:>8}  cursor",
@@ -554,7 +574,7 @@ mod status {
                 "rejected",
                 "outbox",
             );
-            let mut notes = Vec::new();
+            let mut notes: Vec<String> = t.not_available.clone();
             for e in &t.entities {
                 let f = &e.facts;
                 let (started, outcome, mode, records) = match &f.last_run {

@@ -146,6 +146,7 @@ async fn run_demo(args: &DemoArgs, settings: &Settings, url: &str) -> anyhow::Re
         credentials: product_credentials(sim.credentials(&account)?)?,
         endpoint: running.endpoint(),
         soap_version: crate::netsuite::SoapVersion::default(),
+        transport: crate::config::Transport::Soap,
         page_size: args.page_size,
         product: Product::Smp,
         categories: Categories { hris: args.hris, ..Categories::default() },

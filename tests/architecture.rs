@@ -45,6 +45,7 @@ const STAND_INS: &[Layer] = &[
     Layer { name: "netsuite: http (server, pipeline, control)", level: 8, modules: &["http"] },
     Layer { name: "leanix (the LeanIX stand-in)", level: 8, modules: &["leanix"] },
     Layer { name: "netsuite: protocol (requests, searches, sessions, answers)", level: 7, modules: &["protocol"] },
+    Layer { name: "netsuite: rest (SuiteQL: OAuth 1.0a, parser, tables, answers)", level: 7, modules: &["rest"] },
     Layer { name: "netsuite: model (accounts, generators)", level: 6, modules: &["model"] },
     Layer { name: "basics (ids, namespaces, TBA, clock, XML, serving)", level: 5, modules: &["basics"] },
 ];

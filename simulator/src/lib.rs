@@ -46,7 +46,11 @@
 //!   the one before (`Overlap`), the wrong page answered (`WrongPageIndex`), a `totalPages`
 //!   that disagrees with `totalRecords` (`LyingTotalPages`), a searchId that always expires
 //!   (`AlwaysExpire`); all but the last apply to `getDeleted` pages too;
-//! - a request log tests can read ([`Simulator::request_log`]).
+//! - a request log tests can read ([`Simulator::request_log`]);
+//! - SuiteQL over REST on the same port ([`SUITEQL_PATH`]), over the same accounts: OAuth
+//!   1.0a verified with its own code, the strict query subset and the tables of
+//!   `docs/suiteql.md`, the same concurrency slots, and credit card charges and refunds
+//!   ([`Simulator::card_transactions`]) that only SuiteQL sees.
 //!
 //! Order in which a request is handled, which decides what a test sees:
 //! 1. the body is parsed; bad XML or an unknown operation answers a SAX-style fault;
@@ -95,12 +99,14 @@ mod http;
 pub mod leanix;
 mod model;
 mod protocol;
+mod rest;
 
 pub use basics::account_id::{AccountId, InvalidAccountId};
 pub use basics::log::{LoggedRequest, Outcome};
 pub use basics::ns::SoapVersion;
 pub use basics::running;
 pub use basics::tba::Credentials;
+pub use http::rest_endpoint::SUITEQL_PATH;
 pub use http::server::{RunningSimulator, SimConfig, ENDPOINT_PATH};
 pub use http::state::Simulator;
 pub use model::account::{AccountSpec, DEFAULT_EXPENSE_CATEGORIES};

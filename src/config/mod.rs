@@ -15,5 +15,5 @@ pub use error::ConfigError;
 pub use secrets::{default_env_var, CredentialSources};
 pub use settings::{DaemonSettings, LogFormat, LogSettings, PushSettings, Settings, SyncSettings, DEFAULT_SETTINGS};
 pub use tenant::{
-    load_tenant_file, load_tenants, Categories, Product, PushFile, PushTarget, Schedule, Tenant, TenantFile,
+    load_tenant_file, load_tenants, Categories, Product, PushFile, PushTarget, Schedule, Tenant, TenantFile, Transport,
 };

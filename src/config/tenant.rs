@@ -11,7 +11,30 @@ use serde::Deserialize;
 use super::error::{tenant_err, ConfigError};
 use super::secrets::{secret, CredentialSources};
 use super::settings::SyncSettings;
+use crate::netsuite::rest::RestConfig;
 use crate::netsuite::{AccountId, ClientConfig, Credentials, SoapVersion};
+
+/// How the daemon talks to a tenant's NetSuite account.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// SOAP web services with a `tokenPassport` (the default).
+    #[default]
+    Soap,
+    /// SuiteQL over SuiteTalk REST, signed with an OAuth 1.0a `Authorization` header from the
+    /// same five TBA values. `endpoint` is then the account's base URL (scheme and host).
+    Suiteql,
+}
+
+impl Transport {
+    /// The name in tenant files, logs and `check`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Soap => "soap",
+            Transport::Suiteql => "suiteql",
+        }
+    }
+}
 
 /// Which LeanIX product the tenant uses.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
@@ -130,6 +153,9 @@ pub struct TenantFile {
     /// Allows an `http://` endpoint.
     #[serde(default)]
     pub allow_insecure_endpoint: bool,
+    /// `soap` (default) or `suiteql`.
+    #[serde(default)]
+    pub transport: Transport,
     /// Search page size (5 to 1000); the settings' default otherwise.
     pub page_size: Option<u32>,
     /// `smp` (default) or `eam`.
@@ -158,10 +184,13 @@ pub struct Tenant {
     pub source: PathBuf,
     /// Credentials (secrets wrapped).
     pub credentials: Credentials,
-    /// SOAP endpoint URL, ending in `/services/NetSuitePort_<soap_version>`.
+    /// SOAP endpoint URL, ending in `/services/NetSuitePort_<soap_version>` (for a `suiteql`
+    /// tenant only its scheme, host and port are used: the REST base URL).
     pub endpoint: String,
     /// SOAP endpoint version (namespaces and path).
     pub soap_version: SoapVersion,
+    /// SOAP or SuiteQL.
+    pub transport: Transport,
     /// Page size.
     pub page_size: u32,
     /// Product.
@@ -183,6 +212,25 @@ impl Tenant {
         c.max_body_bytes = settings.max_response_bytes;
         c
     }
+
+    /// The SuiteTalk REST settings for this tenant: the base URL is the endpoint's scheme,
+    /// host and port (a SOAP endpoint's path is dropped, so a tenant moved from `soap` keeps
+    /// working with its old `endpoint`), or the account's REST host when none is set.
+    pub fn rest_config(&self, settings: &SyncSettings) -> RestConfig {
+        let base = origin_of(&self.endpoint).unwrap_or_else(|| self.credentials.account.default_rest_base());
+        let mut c = RestConfig::new(base);
+        c.page_size = self.page_size;
+        c.timeout = Duration::from_secs(settings.request_timeout_seconds);
+        c.max_body_bytes = settings.max_response_bytes;
+        c
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next().filter(|h| !h.is_empty())?;
+    Some(format!("{}://{}", scheme.to_ascii_lowercase(), host))
 }
 
 impl TenantFile {
@@ -324,6 +372,7 @@ impl TenantFile {
             credentials,
             endpoint,
             soap_version,
+            transport: self.transport,
             page_size,
             product: self.product,
             categories: self.categories,
@@ -443,6 +492,24 @@ mod tests {
     fn resolve(text: &str) -> Result<Tenant, ConfigError> {
         let f = Path::new("tenants/acme.toml");
         TenantFile::parse(f, text)?.resolve(f, &defaults(), &env)
+    }
+
+    #[test]
+    fn transport_defaults_to_soap_and_suiteql_derives_the_rest_base() {
+        let t = resolve("tenant_id = \"acme\"\naccount_id = \"1234567_sb1\"\n").unwrap();
+        assert_eq!(t.transport, Transport::Soap);
+        let t = resolve("tenant_id = \"acme\"\naccount_id = \"1234567_sb1\"\ntransport = \"suiteql\"\n").unwrap();
+        assert_eq!(t.transport, Transport::Suiteql);
+        assert_eq!(t.endpoint, "https://1234567-sb1.suitetalk.api.netsuite.com");
+        assert_eq!(t.rest_config(&defaults()).base, "https://1234567-sb1.suitetalk.api.netsuite.com");
+        // A tenant moved from soap keeps its SOAP endpoint: only scheme, host and port count.
+        let t = resolve(
+            "tenant_id = \"acme\"\naccount_id = \"1234567\"\ntransport = \"suiteql\"\nallow_insecure_endpoint = true\nendpoint = \"http://127.0.0.1:8080/services/NetSuitePort_2017_2\"\n",
+        )
+        .unwrap();
+        assert_eq!(t.rest_config(&defaults()).base, "http://127.0.0.1:8080");
+        let e = resolve("tenant_id = \"acme\"\naccount_id = \"1\"\ntransport = \"graphql\"\n").unwrap_err();
+        assert!(e.to_string().contains("graphql") && e.to_string().contains("suiteql"), "{e}");
     }
 
     #[test]

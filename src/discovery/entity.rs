@@ -1,6 +1,6 @@
 //! The entities this project discovers and how each is searched, read and stored.
 
-use crate::config::{Product, Tenant};
+use crate::config::{Product, Tenant, Transport};
 use crate::netsuite::records::VENDOR_TRANSACTION_TYPES;
 use crate::netsuite::search::SearchType;
 use crate::netsuite::{
@@ -103,6 +103,38 @@ impl EntitySpec for Invoices {
 
     fn convert(raw: &RawRecord) -> Result<Option<Transaction>, WireError> {
         Transaction::from_raw(raw)
+    }
+
+    fn batch(records: &[Transaction]) -> Batch<'_> {
+        Batch::Invoices(records)
+    }
+}
+
+/// Credit-card charges and refunds (`CardChrg`, `CardRfnd`) with their lines, as vendor-side
+/// spend in the invoices table (record types `CreditCardCharge`/`CreditCardRefund`; a charge
+/// is an expense, a refund a credit, signed negative). Expense Management, SuiteQL only:
+/// neither the 2017_2 nor the 2023_2 SOAP schema can search them. Windowed like invoices.
+pub struct CardSpend;
+
+impl EntitySpec for CardSpend {
+    const NAME: &'static str = "card_spend";
+    type Record = Transaction;
+
+    /// Never searched over SOAP (the entity is enabled for `suiteql` tenants only).
+    fn search_type() -> SearchType {
+        SearchType::Transaction
+    }
+
+    fn body_fields_only() -> bool {
+        false
+    }
+
+    fn windowed() -> bool {
+        true
+    }
+
+    fn convert(_raw: &RawRecord) -> Result<Option<Transaction>, WireError> {
+        Ok(None)
     }
 
     fn batch(records: &[Transaction]) -> Batch<'_> {
@@ -260,6 +292,8 @@ pub enum Entity {
     Departments,
     /// [`Employees`].
     Employees,
+    /// [`CardSpend`] (SuiteQL only).
+    CardSpend,
 }
 
 impl Entity {
@@ -272,6 +306,7 @@ impl Entity {
             Entity::Costs => Costs::NAME,
             Entity::Departments => Departments::NAME,
             Entity::Employees => Employees::NAME,
+            Entity::CardSpend => CardSpend::NAME,
         }
     }
 
@@ -280,24 +315,43 @@ impl Entity {
         match self {
             Entity::Vendors => Category::Services,
             Entity::Invoices => Category::FinancialSystem,
-            Entity::ExpenseCategories | Entity::Costs => Category::ExpenseManagement,
+            Entity::ExpenseCategories | Entity::Costs | Entity::CardSpend => Category::ExpenseManagement,
             Entity::Departments | Entity::Employees => Category::Hris,
         }
     }
 
     /// Every entity, in pull order.
-    pub const ALL: [Entity; 6] = [
+    pub const ALL: [Entity; 7] = [
         Entity::Vendors,
         Entity::Invoices,
         Entity::ExpenseCategories,
         Entity::Costs,
+        Entity::CardSpend,
         Entity::Departments,
         Entity::Employees,
     ];
 
+    /// Whether the transport can pull this entity at all: credit-card charges and refunds
+    /// only over SuiteQL (no SOAP schema can search them).
+    pub fn available_over(self, transport: Transport) -> bool {
+        !(self == Entity::CardSpend && transport == Transport::Soap)
+    }
+
+    /// Why the entity is not pulled over `transport`, when it cannot be (for `status` and
+    /// `check`: said plainly, not a failure).
+    pub fn unavailable_reason(self, transport: Transport) -> Option<&'static str> {
+        (!self.available_over(transport)).then_some(
+            "not available over SOAP: no SOAP schema (2017_2, 2023_2) can search credit-card charges; \
+             set transport = \"suiteql\" to pull them",
+        )
+    }
+
     /// Whether `tenant` pulls this entity: vendors always; the rest only for the SMP product
-    /// and with their category switched on.
+    /// and with their category switched on, and only when the tenant's transport can.
     pub fn enabled_for(self, tenant: &Tenant) -> bool {
+        if !self.available_over(tenant.transport) {
+            return false;
+        }
         match self.category() {
             Category::Services => true,
             _ if tenant.product != Product::Smp => false,
@@ -320,6 +374,7 @@ impl Entity {
             Entity::Costs => &["Transactions > Find Transaction (View)", "Transactions > Expense Report (View)"],
             Entity::Departments => &["Lists > Departments (View)"],
             Entity::Employees => &["Lists > Employee Record (View)"],
+            Entity::CardSpend => &["Transactions > Find Transaction (View)", "Transactions > Credit Card (View)"],
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct PullContext {
     pub store: Store,
     /// The tenant's NetSuite client.
     pub client: Client,
+    /// The tenant's SuiteTalk REST client, for a `suiteql` tenant (`keyset.rs`).
+    pub rest: Option<crate::netsuite::RestClient>,
     /// Tenant id.
     pub tenant_id: String,
     /// The account's governor: concurrency limit, retries, metrics.

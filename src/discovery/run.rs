@@ -8,12 +8,15 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn, Instrument};
 use uuid::Uuid;
 
-use super::entity::{enabled_entities, Costs, Departments, Employees, Entity, ExpenseCategories, Invoices, Vendors};
+use super::entity::{
+    enabled_entities, CardSpend, Costs, Departments, Employees, Entity, ExpenseCategories, Invoices, Vendors,
+};
+use super::keyset::pull_entity_ql;
 use super::pull::{pull_entity, PullContext, RestartPolicy, SyncError};
-use crate::config::{SyncSettings, Tenant};
+use crate::config::{SyncSettings, Tenant, Transport};
 use crate::governance::{Governor, RetryPolicy};
 use crate::netsuite::error::ErrorClass;
-use crate::netsuite::Client;
+use crate::netsuite::{Client, RestClient};
 use crate::store::{EntityOutcome, RunStatus, Store};
 
 /// What one sync pass did.
@@ -25,7 +28,7 @@ pub struct RunSummary {
     pub status: RunStatus,
     /// One outcome per entity attempted.
     pub outcomes: Vec<EntityOutcome>,
-    /// SOAP requests sent (retries included).
+    /// NetSuite requests sent, SOAP and REST (retries included).
     pub requests: u64,
     /// Requests that ended in an error (retried or not).
     pub request_errors: u64,
@@ -96,15 +99,20 @@ pub async fn sync_tenant_with(
     trigger: &str,
 ) -> anyhow::Result<RunSummary> {
     let client = Client::new(tenant.credentials.clone(), tenant.client_config(settings))?;
+    let rest = match tenant.transport {
+        Transport::Suiteql => Some(RestClient::new(tenant.credentials.clone(), tenant.rest_config(settings))?),
+        Transport::Soap => None,
+    };
     store.upsert_tenant(&tenant.id, tenant.credentials.account.as_str()).await?;
     let run_id = Uuid::new_v4();
-    let span = tracing::info_span!("sync", tenant = %tenant.id, run_id = %run_id, trigger);
+    let span = tracing::info_span!("sync", tenant = %tenant.id, run_id = %run_id, trigger, transport = tenant.transport.as_str());
     async move {
         let started = Instant::now();
         store.start_run(run_id, &tenant.id, trigger, control.replica.as_deref()).await?;
         let ctx = PullContext {
             store: store.clone(),
             client: client.clone(),
+            rest: rest.clone(),
             tenant_id: tenant.id.clone(),
             page_concurrency: control.governor.limiter().ceiling(),
             governor: control.governor,
@@ -123,13 +131,22 @@ pub async fn sync_tenant_with(
         let mut fatal: Option<String> = None;
         let mut auth_failed = false;
         for entity in enabled_entities(tenant) {
-            let (outcome, result) = match entity {
-                Entity::Vendors => pull_entity::<Vendors>(&ctx).await,
-                Entity::Invoices => pull_entity::<Invoices>(&ctx).await,
-                Entity::ExpenseCategories => pull_entity::<ExpenseCategories>(&ctx).await,
-                Entity::Costs => pull_entity::<Costs>(&ctx).await,
-                Entity::Departments => pull_entity::<Departments>(&ctx).await,
-                Entity::Employees => pull_entity::<Employees>(&ctx).await,
+            let (outcome, result) = match (tenant.transport, entity) {
+                (Transport::Soap, Entity::Vendors) => pull_entity::<Vendors>(&ctx).await,
+                (Transport::Soap, Entity::Invoices) => pull_entity::<Invoices>(&ctx).await,
+                (Transport::Soap, Entity::ExpenseCategories) => pull_entity::<ExpenseCategories>(&ctx).await,
+                (Transport::Soap, Entity::Costs) => pull_entity::<Costs>(&ctx).await,
+                (Transport::Soap, Entity::Departments) => pull_entity::<Departments>(&ctx).await,
+                (Transport::Soap, Entity::Employees) => pull_entity::<Employees>(&ctx).await,
+                // Never enabled over SOAP (`Entity::available_over`).
+                (Transport::Soap, Entity::CardSpend) => continue,
+                (Transport::Suiteql, Entity::Vendors) => pull_entity_ql::<Vendors>(&ctx).await,
+                (Transport::Suiteql, Entity::Invoices) => pull_entity_ql::<Invoices>(&ctx).await,
+                (Transport::Suiteql, Entity::ExpenseCategories) => pull_entity_ql::<ExpenseCategories>(&ctx).await,
+                (Transport::Suiteql, Entity::Costs) => pull_entity_ql::<Costs>(&ctx).await,
+                (Transport::Suiteql, Entity::CardSpend) => pull_entity_ql::<CardSpend>(&ctx).await,
+                (Transport::Suiteql, Entity::Departments) => pull_entity_ql::<Departments>(&ctx).await,
+                (Transport::Suiteql, Entity::Employees) => pull_entity_ql::<Employees>(&ctx).await,
             };
             store.record_entity(run_id, &outcome).await?;
             let stop = match &result {
@@ -166,8 +183,11 @@ pub async fn sync_tenant_with(
         }
 
         let status = overall(&outcomes);
-        let requests = client.stats().requests.load(Ordering::Relaxed);
-        let request_errors = client.stats().errors.load(Ordering::Relaxed);
+        let rest_stat = |f: fn(&crate::netsuite::client::ClientStats) -> u64| rest.as_ref().map_or(0, |r| f(r.stats()));
+        let requests =
+            client.stats().requests.load(Ordering::Relaxed) + rest_stat(|s| s.requests.load(Ordering::Relaxed));
+        let request_errors =
+            client.stats().errors.load(Ordering::Relaxed) + rest_stat(|s| s.errors.load(Ordering::Relaxed));
         store.finish_run(run_id, status, requests, &outcomes, fatal.as_deref()).await?;
         let summary =
             RunSummary { run_id, status, outcomes, requests, request_errors, elapsed: started.elapsed(), auth_failed };

@@ -52,9 +52,11 @@ impl Default for RetryBudget {
     }
 }
 
-/// Codes that say the account is over its concurrency limit.
+/// Codes that say the account is over its concurrency limit: SOAP's faults, and SuiteTalk
+/// REST's 429 (whatever its body says; the limit is shared by SOAP and REST requests).
 fn is_concurrency_fault(e: &WireError) -> bool {
     matches!(e.code(), Some("WS_REQUEST_BLOCKED" | "WS_CONCUR_SESSION_DISALLWD"))
+        || matches!(e, WireError::Rest { status: 429, .. })
 }
 
 /// The governor of one account. Cheap to clone; clones share limiter and budget.
@@ -129,7 +131,15 @@ impl Governor {
                         self.limiter.on_concurrency_fault();
                     }
                     self.gauges();
-                    let retryable = e.class() == ErrorClass::Transient && attempt < self.retry.max_attempts;
+                    // A REST 401 while other requests of the account are in flight may be the
+                    // account's concurrency limit answered as a login error (NETSUITE-REST.md
+                    // §1.5, Unsure 1): tried once more, with a fresh signature, then taken as
+                    // refused credentials.
+                    let login_under_load = matches!(e, WireError::Rest { status: 401, .. })
+                        && attempt == 1
+                        && self.limiter.in_flight() > 0;
+                    let retryable =
+                        (e.class() == ErrorClass::Transient || login_under_load) && attempt < self.retry.max_attempts;
                     if !retryable || !self.budget.withdraw() {
                         if retryable {
                             tracing::warn!(operation, account = %self.account, error_code = %e.label(), "retry budget exhausted");
@@ -209,6 +219,58 @@ mod tests {
             .await;
         assert!(matches!(r, Err(RetryError::Wire(WireError::Http { status: 503, .. }))));
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn rest_429_is_a_concurrency_fault_and_401_is_retried_once_only_under_load() {
+        let g = Governor::new("1", 4, fast(5));
+        let calls = AtomicU32::new(0);
+        let rest = |status: u16| WireError::Rest { status, code: String::new(), detail: String::new() };
+        let r = g
+            .call(&CancellationToken::new(), "suiteql", || async {
+                if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                    Err(rest(429))
+                } else {
+                    Ok(1)
+                }
+            })
+            .await;
+        assert_eq!(r.unwrap(), 1);
+        assert_eq!(g.limiter().limit(), 2, "halved from 4 to 2 by the 429 (a concurrency fault)");
+
+        // Alone: a 401 is refused credentials at once.
+        let calls = AtomicU32::new(0);
+        let r: Result<(), _> = g
+            .call(&CancellationToken::new(), "suiteql", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(rest(401))
+            })
+            .await;
+        assert!(r.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        // With another request of the account in flight: tried once more, then given up.
+        let holder = {
+            let g = g.clone();
+            tokio::spawn(async move {
+                g.call(&CancellationToken::new(), "suiteql", || async {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    Ok::<_, WireError>(())
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let calls = AtomicU32::new(0);
+        let r: Result<(), _> = g
+            .call(&CancellationToken::new(), "suiteql", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(rest(401))
+            })
+            .await;
+        assert!(r.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "one more attempt under load, not more");
+        holder.await.unwrap().unwrap();
     }
 
     #[tokio::test]

@@ -52,6 +52,12 @@ impl AccountId {
         self.0.to_ascii_lowercase().replace('_', "-")
     }
 
+    /// The account's SuiteTalk REST base URL (scheme and host, `https://1234567-sb1.suitetalk.api.netsuite.com`);
+    /// the REST paths are derived from it.
+    pub fn default_rest_base(&self) -> String {
+        format!("https://{}.{}", self.host_label(), super::ns::HOST_SUFFIX)
+    }
+
     /// The production SuiteTalk endpoint of this account for endpoint version `version`
     /// (`https://<host label>.suitetalk.api.netsuite.com/services/NetSuitePort_<v>`).
     pub fn default_endpoint(&self, version: super::SoapVersion) -> String {

@@ -99,6 +99,17 @@ pub enum WireError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// SuiteTalk REST answered with an error status (`rest.rs`): the HTTP status, the first
+    /// `o:errorCode` and its `detail` (or the body's start when it is not NetSuite's JSON).
+    #[error("NetSuite REST HTTP {status}{}: {detail}", if .code.is_empty() { String::new() } else { format!(" {}", .code) })]
+    Rest {
+        /// The HTTP status (0: the request could not be built, e.g. an endpoint without host).
+        status: u16,
+        /// `o:errorCode`, or empty.
+        code: String,
+        /// `detail`, as sent.
+        detail: String,
+    },
     /// A page held a record of a type this search cannot hold.
     #[error("unexpected record type {found:?} in a {expected} search page")]
     UnexpectedRecord {
@@ -157,6 +168,22 @@ impl WireError {
                     ErrorClass::Fatal
                 }
             }
+            WireError::Rest { status, detail, .. } => match *status {
+                // Over the concurrency limit (REST answers 429), or server trouble: back off.
+                429 | 500..=599 => ErrorClass::Transient,
+                // Refused credentials. Not retried, even though the sheet (§1.5) reports
+                // NetSuite answering INVALID_LOGIN under heavy parallel load: the governor keeps
+                // SOAP and REST together under the account's limit, which is what prevents that
+                // case, and retrying refused credentials would hide a revoked token.
+                401 => ErrorClass::Auth,
+                403 => ErrorClass::Permission,
+                // A table the role (or a disabled feature) does not let it see (sheet §2.4): the
+                // entity degrades like a refused permission, with NetSuite's text.
+                400 if detail.contains("was not found") && detail.contains("Record '") => ErrorClass::Permission,
+                // Our query is wrong (unknown column, bad syntax, bad limit): not retried.
+                0 | 400 => ErrorClass::Request,
+                _ => ErrorClass::Fatal,
+            },
             // A body that does not decode is treated like a truncated one: most often a cut or
             // garbled transfer, which the next attempt does not repeat. The attempts are bounded
             // (sync.max_attempts), so a proxy that always garbles it still ends the entity
@@ -177,6 +204,7 @@ impl WireError {
     pub fn code(&self) -> Option<&str> {
         match self {
             WireError::NetSuite { code, .. } => Some(code.as_str()),
+            WireError::Rest { code, .. } if !code.is_empty() => Some(code.as_str()),
             _ => None,
         }
     }
@@ -188,6 +216,8 @@ impl WireError {
         match self {
             WireError::NetSuite { code, .. } => code.0.clone(),
             WireError::Http { status, .. } => format!("http_{status}"),
+            WireError::Rest { code, .. } if !code.is_empty() => code.clone(),
+            WireError::Rest { status, .. } => format!("http_{status}"),
             WireError::Transport(_) => "transport".into(),
             WireError::Malformed(_) => "malformed".into(),
             WireError::Undecodable(_) => "undecodable_body".into(),

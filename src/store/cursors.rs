@@ -95,6 +95,14 @@ pub struct OpenPull {
     pub shape: Option<PageShape>,
     /// Whether it is a periodic full refresh of an onboarded entity.
     pub refresh: bool,
+    /// The transport whose position it holds (`soap`: searchId and pages; `suiteql`: the
+    /// last key committed).
+    pub transport: String,
+    /// SuiteQL: the last key committed (keys greater than it are still to come).
+    pub keyset_after: Option<String>,
+    /// SuiteQL: the distinct keys the pull must reach at least (see
+    /// [`KeysetCommit::expected`]).
+    pub keyset_expected: Option<u32>,
 }
 
 /// The totals a search's page 1 reported; every later page must report the same.
@@ -159,7 +167,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT phase, high_water, pull_started_at, pull_mode, pull_since, search_id, pages_done, total_pages,
                     total_records, page_size, window_start, pull_plain, pull_refresh, force_full, force_full_reason,
-                    last_full_at, deleted_high_water
+                    last_full_at, deleted_high_water, pull_transport, keyset_after, keyset_expected
              FROM sync_cursors WHERE tenant_id = $1 AND entity = $2",
         )
         .bind(tenant_id)
@@ -192,6 +200,9 @@ impl Store {
                 window_start,
                 plain: row.try_get("pull_plain")?,
                 refresh: row.try_get("pull_refresh")?,
+                transport: row.try_get("pull_transport")?,
+                keyset_after: row.try_get("keyset_after")?,
+                keyset_expected: row.try_get::<Option<i32>, _>("keyset_expected")?.map(|n| n.max(0) as u32),
             }),
             _ => None,
         };
@@ -229,7 +240,8 @@ impl Store {
                 pull_started_at = EXCLUDED.pull_started_at, pull_mode = EXCLUDED.pull_mode,
                 pull_since = EXCLUDED.pull_since, search_id = NULL, pages_done = 0, total_pages = NULL,
                 total_records = NULL, page_size = NULL, window_start = EXCLUDED.window_start,
-                pull_plain = false, pull_refresh = EXCLUDED.pull_refresh, updated_at = now()",
+                pull_plain = false, pull_refresh = EXCLUDED.pull_refresh, pull_transport = 'soap',
+                keyset_after = NULL, keyset_expected = NULL, updated_at = now()",
         )
         .bind(tenant_id)
         .bind(entity)
@@ -250,7 +262,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE sync_cursors SET search_id = NULL, pages_done = 0, total_pages = NULL, total_records = NULL,
-                page_size = NULL, updated_at = now()
+                page_size = NULL, keyset_after = NULL, keyset_expected = NULL, updated_at = now()
              WHERE tenant_id = $1 AND entity = $2",
         )
         .bind(tenant_id)
@@ -300,7 +312,8 @@ impl Store {
         super::rejected::settle_page(&mut tx, tenant_id, entity, page.seen, page.rejected).await?;
         let updated = sqlx::query(
             "UPDATE sync_cursors SET search_id = $3, pages_done = greatest(pages_done, $4), total_pages = $5,
-                total_records = $6, page_size = $7, updated_at = now()
+                total_records = $6, page_size = $7, pull_transport = 'soap', keyset_after = NULL,
+                keyset_expected = NULL, updated_at = now()
              WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
         )
         .bind(tenant_id)
@@ -379,7 +392,8 @@ impl Store {
                 force_full_reason = CASE WHEN $3 THEN NULL ELSE force_full_reason END,
                 pull_started_at = NULL, pull_mode = NULL, pull_since = NULL, search_id = NULL,
                 pages_done = 0, total_pages = NULL, total_records = NULL, page_size = NULL,
-                pull_plain = false, pull_refresh = false, updated_at = now()
+                pull_plain = false, pull_refresh = false, keyset_after = NULL, keyset_expected = NULL,
+                updated_at = now()
              WHERE tenant_id = $1 AND entity = $2",
         )
         .bind(tenant_id)
@@ -400,7 +414,8 @@ impl Store {
             "UPDATE sync_cursors SET force_full = true, force_full_reason = $3,
                 pull_started_at = NULL, pull_mode = NULL, pull_since = NULL, search_id = NULL,
                 pages_done = 0, total_pages = NULL, total_records = NULL, page_size = NULL,
-                pull_plain = false, pull_refresh = false, updated_at = now()
+                pull_plain = false, pull_refresh = false, keyset_after = NULL, keyset_expected = NULL,
+                updated_at = now()
              WHERE tenant_id = $1 AND entity = $2",
         )
         .bind(tenant_id)
@@ -484,8 +499,10 @@ async fn missing_in_scope(
     // `table` is one of store::deletions' constants, never text from outside. EXCEPT (a hashed
     // set difference) stays linear whatever the planner knows of the fresh tables.
     let scope = if window.is_some() { "AND t.tran_date >= $3" } else { "AND $3::date IS NULL" };
+    // Two entities share the invoices table: each marks only its own rows.
+    let own = super::deletions::scope_of(entity);
     let sql = format!(
-        "SELECT t.internal_id FROM {table} t WHERE t.tenant_id = $1 AND t.deleted_at IS NULL {scope}
+        "SELECT t.internal_id FROM {table} t WHERE t.tenant_id = $1 AND t.deleted_at IS NULL {scope} {own}
          EXCEPT
          SELECT s.internal_id FROM pull_seen s WHERE s.tenant_id = $1 AND s.entity = $2"
     );
@@ -540,5 +557,100 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+/// A page of a SuiteQL (keyset) pull to commit along with the cursor.
+#[derive(Clone, Debug)]
+pub struct KeysetCommit<'a> {
+    /// The page's number within the pull (from 1; keys already received on another page of
+    /// the pull make it an overlap).
+    pub page: u32,
+    /// The last key of the page: the next query asks for keys greater than it.
+    pub after: &'a str,
+    /// The distinct keys the pull must reach at least: those received before its current
+    /// query started plus that query's first `totalResults` (rows created during the pull
+    /// only add to it; a shortfall means rows went missing between pages).
+    pub expected: Option<u32>,
+    /// The key of every record of the page, readable or not.
+    pub seen: &'a [String],
+    /// Records of the page that could not be read.
+    pub rejected: &'a [Rejected],
+}
+
+impl Store {
+    /// Marks the open pull as a SuiteQL (keyset) pull starting from the beginning of its
+    /// scope: a pull opened by SOAP and resumed over SuiteQL (the tenant was switched) keeps
+    /// its mode, delta bound and window, and forgets its searchId, pages and what it received.
+    pub async fn begin_keyset(&self, tenant_id: &str, entity: &str) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE sync_cursors SET pull_transport = 'suiteql', search_id = NULL, pages_done = 0,
+                total_pages = NULL, total_records = NULL, page_size = NULL, keyset_after = NULL,
+                keyset_expected = NULL, updated_at = now()
+             WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .execute(&mut *tx)
+        .await?;
+        clear_seen(&mut tx, tenant_id, entity).await?;
+        tx.commit().await
+    }
+
+    /// Commits one keyset page: its records, the keys it received, its rejected records and
+    /// the cursor (last key, pages, expected count), in one transaction. A page that repeats
+    /// a key another page of the pull brought writes nothing and says so.
+    pub async fn commit_keyset_page(
+        &self,
+        tenant_id: &str,
+        entity: &str,
+        batch: Batch<'_>,
+        page: KeysetCommit<'_>,
+    ) -> Result<PageOutcome, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let overlap: Option<(String, i32)> = sqlx::query_as(
+            "SELECT internal_id, page FROM pull_seen
+             WHERE tenant_id = $1 AND entity = $2 AND internal_id = ANY($3) AND page <> $4 LIMIT 1",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(page.seen)
+        .bind(page.page as i32)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((key, other)) = overlap {
+            tx.rollback().await?;
+            return Ok(PageOutcome::Overlap { key, other_page: other.max(0) as u32 });
+        }
+        let counts = upsert_batch(&mut tx, tenant_id, batch).await?;
+        sqlx::query(
+            "INSERT INTO pull_seen (tenant_id, entity, internal_id, page)
+             SELECT $1, $2, k, $4 FROM UNNEST($3::text[]) AS k ON CONFLICT DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(page.seen)
+        .bind(page.page as i32)
+        .execute(&mut *tx)
+        .await?;
+        super::rejected::settle_page(&mut tx, tenant_id, entity, page.seen, page.rejected).await?;
+        let updated = sqlx::query(
+            "UPDATE sync_cursors SET pull_transport = 'suiteql', keyset_after = $3, pages_done = greatest(pages_done, $4),
+                keyset_expected = coalesce($5, keyset_expected), updated_at = now()
+             WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(page.after)
+        .bind(page.page as i32)
+        .bind(page.expected.map(|n| n.min(i32::MAX as u32) as i32))
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
+        }
+        tx.commit().await?;
+        Ok(PageOutcome::Committed(counts))
     }
 }

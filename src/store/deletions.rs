@@ -14,7 +14,22 @@ pub const DELETABLE: &[(&str, &str)] = &[
     ("expense_categories", "expense_categories"),
     ("departments", "departments"),
     ("employees", "employees"),
+    // Credit-card charges and refunds (SuiteQL only) share the invoices table.
+    ("card_spend", "invoices"),
 ];
+
+/// Record types of the invoices table that belong to `card_spend`, not to `invoices`.
+pub const CARD_RECORD_TYPES: &[&str] = &["CreditCardCharge", "CreditCardRefund"];
+
+/// The part of `entity`'s table that is its own, as SQL over alias `t` (constant text): the
+/// invoices table holds two entities, `invoices` and `card_spend`, told apart by record type.
+pub fn scope_of(entity: &str) -> &'static str {
+    match entity {
+        "invoices" => "AND t.record_type NOT IN ('CreditCardCharge', 'CreditCardRefund')",
+        "card_spend" => "AND t.record_type IN ('CreditCardCharge', 'CreditCardRefund')",
+        _ => "",
+    }
+}
 
 /// The table that holds `entity`'s rows.
 pub fn table_of(entity: &str) -> Option<&'static str> {
@@ -126,8 +141,9 @@ impl Store {
             return Err(sqlx::Error::Protocol(format!("no table for entity {entity}")));
         };
         let scope = if window.is_some() { "AND t.tran_date >= $3" } else { "AND $3::date IS NULL" };
+        let own = scope_of(entity);
         let sql = format!(
-            "SELECT (SELECT count(*) FROM {table} t WHERE t.tenant_id = $1 AND t.deleted_at IS NULL {scope})
+            "SELECT (SELECT count(*) FROM {table} t WHERE t.tenant_id = $1 AND t.deleted_at IS NULL {scope} {own})
                   + (SELECT count(*) FROM rejected_records r WHERE r.tenant_id = $1 AND r.entity = $2
                        AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.tenant_id = $1
                                         AND t.internal_id = r.internal_id AND t.deleted_at IS NULL))"

@@ -19,7 +19,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
-pub use cursors::{Batch, Cursor, PageCommit, PageOutcome, PageShape, PullClose, PullMode};
+pub use cursors::{Batch, Cursor, KeysetCommit, PageCommit, PageOutcome, PageShape, PullClose, PullMode};
 pub use deletions::Deletion;
 pub use leases::LeaseHolder;
 pub use rejected::Rejected;

@@ -195,9 +195,10 @@ impl Store {
         let (live, deleted) = match table {
             Some(table) => {
                 // `table` is one of deletions::DELETABLE's constants, never text from outside.
+                let own = super::deletions::scope_of(entity);
                 let sql = format!(
                     "SELECT count(*) FILTER (WHERE deleted_at IS NULL), count(*) FILTER (WHERE deleted_at IS NOT NULL)
-                     FROM {table} WHERE tenant_id = $1"
+                     FROM {table} t WHERE t.tenant_id = $1 {own}"
                 );
                 sqlx::query_as(&sql).bind(tenant_id).fetch_one(&self.pool).await?
             }

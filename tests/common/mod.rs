@@ -80,6 +80,7 @@ pub fn tenant(id: &str, creds: netsuite_discovery::netsuite::Credentials, endpoi
         credentials: creds,
         endpoint: endpoint.to_string(),
         soap_version: netsuite_discovery::netsuite::SoapVersion::default(),
+        transport: netsuite_discovery::config::Transport::Soap,
         page_size,
         product: Product::Smp,
         categories: Categories::default(),

@@ -29,6 +29,13 @@ pub enum Outcome {
     Truncated,
     /// The connection was closed without a response.
     Dropped,
+    /// A SuiteQL (REST) error answer: its HTTP status and `o:errorCode`.
+    RestError {
+        /// The HTTP status (400, 401, 403, 429, 500...).
+        status: u16,
+        /// The `o:errorCode` (`INVALID_LOGIN`, `CONCURRENCY_LIMIT_EXCEEDED`...).
+        code: String,
+    },
 }
 
 impl Outcome {
@@ -40,7 +47,7 @@ impl Outcome {
     /// The NetSuite code of a fault or error status.
     pub fn code(&self) -> Option<&str> {
         match self {
-            Outcome::Fault { code } | Outcome::StatusError { code } => Some(code),
+            Outcome::Fault { code } | Outcome::StatusError { code } | Outcome::RestError { code, .. } => Some(code),
             _ => None,
         }
     }
@@ -51,25 +58,28 @@ impl Outcome {
 pub struct LoggedRequest {
     /// Arrival time on the simulator clock.
     pub at: DateTime<Utc>,
-    /// The endpoint version of the path the request was posted to (answers are written in
-    /// its namespaces).
-    pub version: SoapVersion,
+    /// The SOAP endpoint version of the path the request was posted to (answers are written in
+    /// its namespaces); `None` for a SuiteQL request.
+    pub version: Option<SoapVersion>,
     /// How long the simulator took to answer (latency included).
     pub elapsed: Duration,
-    /// The operation (`search`, `searchMoreWithId`...), when the envelope could be read.
+    /// The operation (`search`, `searchMoreWithId`...), when the envelope could be read;
+    /// `suiteql` for a SuiteQL request.
     pub operation: Option<String>,
     /// The passport's account text as sent (possibly not a hosted account).
     pub account: Option<String>,
     /// The search record type (`VendorSearchBasic`, `TransactionSearchBasic`,
     /// `ExpenseCategorySearchBasic`, `EmployeeSearchBasic`, `DepartmentSearchBasic`) of a
-    /// `search`, or of the search a `searchMoreWithId` continues.
+    /// `search`, or of the search a `searchMoreWithId` continues; for SuiteQL, the table
+    /// after `FROM` (`vendor`, `transactionline`...).
     pub search_type: Option<String>,
     /// The `type` filter of a transaction search (or of the one a `searchMoreWithId`
     /// continues), values as the enum spells them (`_vendorBill`), those of a `noneOf`
     /// filter prefixed with `!`; `None` for a search without one (a plain transaction
     /// search) and for other searches.
     pub type_filter: Option<Vec<String>>,
-    /// The page asked for: 1 for `search`, the `pageIndex` for `searchMoreWithId`.
+    /// The page asked for: 1 for `search`, the `pageIndex` for `searchMoreWithId`;
+    /// `offset / limit + 1` for SuiteQL.
     pub page_index: Option<u32>,
     /// The answer.
     pub outcome: Outcome,

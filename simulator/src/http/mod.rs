@@ -3,8 +3,10 @@
 //! and HTTP replies (`reply.rs`), and the control API tests drive (`control.rs`).
 
 pub(crate) mod control;
+pub(crate) mod control_rest;
 pub(crate) mod governance;
 pub(crate) mod pipeline;
 pub(crate) mod reply;
+pub(crate) mod rest_endpoint;
 pub(crate) mod server;
 pub(crate) mod state;

@@ -72,7 +72,7 @@ impl Simulator {
         let record = st.record_bodies;
         let logged = LoggedRequest {
             at,
-            version: entry.version,
+            version: Some(entry.version),
             elapsed: started.elapsed(),
             operation: entry.operation,
             account: entry.account,

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::basics::clock::SimClock;
 use crate::basics::ns::SoapVersion;
 use crate::http::pipeline::soap_endpoint;
+use crate::http::rest_endpoint::{suiteql_endpoint, SUITEQL_PATH};
 use crate::http::state::{Inner, Simulator, State};
 use crate::model::account::AccountSpec;
 use crate::model::faults::FaultPlan;
@@ -73,6 +74,8 @@ impl Simulator {
             log: VecDeque::new(),
             latency: config.latency,
             record_bodies: config.record_bodies,
+            rest_nonces: Default::default(),
+            rest_overload_as_login_error: false,
         };
         let sim = Self {
             inner: Arc::new(Inner {
@@ -92,13 +95,13 @@ impl Simulator {
     }
 
     /// The axum router serving the SOAP endpoint of every version on its own path
-    /// ([`SoapVersion::path`]; [`ENDPOINT_PATH`] is 2017_2's).
+    /// ([`SoapVersion::path`]; [`ENDPOINT_PATH`] is 2017_2's) and SuiteQL ([`SUITEQL_PATH`]).
     pub fn router(&self) -> Router {
         let mut router = Router::new();
         for v in SoapVersion::ALL {
             router = router.route(v.path(), post(move |sim, headers, body| soap_endpoint(sim, v, headers, body)));
         }
-        router.with_state(self.clone())
+        router.route(SUITEQL_PATH, post(suiteql_endpoint)).with_state(self.clone())
     }
 
     /// Serves on `listener` until `cancel` fires, then lets requests in flight finish.

@@ -11,6 +11,7 @@ use crate::basics::log::LoggedRequest;
 use crate::model::account::AccountState;
 use crate::model::faults::FaultPlan;
 use crate::protocol::sessions::{IdGen, Sessions};
+use crate::rest::login::RestNonces;
 
 /// Everything mutable, behind one lock that is never held across an `await`.
 pub(crate) struct State {
@@ -28,6 +29,11 @@ pub(crate) struct State {
     pub latency: Duration,
     /// Whether bodies are logged.
     pub record_bodies: bool,
+    /// SuiteQL nonces accepted per token.
+    pub rest_nonces: RestNonces,
+    /// Whether a SuiteQL request over the concurrency limit is answered 401 `INVALID_LOGIN`
+    /// (as the sheet's S17 report saw) instead of 429.
+    pub rest_overload_as_login_error: bool,
 }
 
 /// What clones of a [`Simulator`] share.

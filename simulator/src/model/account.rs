@@ -48,6 +48,10 @@ pub struct AccountSpec {
     pub expense_reports: usize,
     /// Number of expense categories generated (12 by default).
     pub expense_categories: usize,
+    /// Number of credit card charges and refunds generated (SuiteQL only: SOAP 2017_2 has no
+    /// such record). `None` (the default) makes one for every ten vendor transactions. They
+    /// need vendors.
+    pub card_transactions: Option<usize>,
     /// The "generation time": generated vendors were created over the six years before it,
     /// transactions are dated over the three years before it, and all were last modified at
     /// least a day before it. `None` uses the start of the current UTC
@@ -72,6 +76,7 @@ impl AccountSpec {
             transactions: 0,
             expense_reports: 0,
             expense_categories: DEFAULT_EXPENSE_CATEGORIES,
+            card_transactions: None,
             anchor: None,
             permissions: PermissionSet::all(),
             concurrency_limit: None,
@@ -102,6 +107,19 @@ impl AccountSpec {
     pub fn with_expense_reports(mut self, n: usize) -> Self {
         self.expense_reports = n;
         self
+    }
+
+    /// The same spec with `n` credit card charges and refunds (SuiteQL only; they need
+    /// vendors).
+    pub fn with_card_transactions(mut self, n: usize) -> Self {
+        self.card_transactions = Some(n);
+        self
+    }
+
+    /// The card transactions the spec asks for: its own number, or one for every ten vendor
+    /// transactions.
+    pub fn card_transaction_count(&self) -> usize {
+        self.card_transactions.unwrap_or(self.transactions / 10)
     }
 
     /// The same spec with `n` expense categories.
@@ -177,10 +195,13 @@ pub(crate) struct AccountState {
     next_employee_no: usize,
     /// Expense categories in internal-id order (shared with the pages that show them).
     pub categories: Arc<Vec<SimExpenseCategory>>,
-    /// Transactions of every kind, in internal-id order.
+    /// Transactions of every SOAP kind, in internal-id order.
     pub txns: Vec<Txn>,
+    /// Credit card charges and refunds, in internal-id order: apart from `txns` so that no
+    /// SOAP search, mutation or count can ever meet them (SuiteQL merges both by id).
+    pub cards: Vec<Txn>,
     /// The sequence number the next transaction of each kind gets.
-    next_numbers: [u32; 7],
+    next_numbers: [u32; TransactionKind::COUNT],
     /// The entity number the next added vendor gets.
     next_entity_no: u64,
     /// How many mutations ran, so each one draws from its own random stream.
@@ -223,7 +244,10 @@ impl AccountState {
         let refs =
             Refs { vendors: &vendors, employees: &employees, categories: &categories, departments: &department_table };
         let generated = generate_tx::transactions(spec.seed, spec.transactions, spec.expense_reports, anchor, &refs);
+        let after = generated.txns.last().map(|t| t.id);
+        let cards = generate_tx::card_transactions(spec.seed, spec.card_transaction_count(), anchor, &refs, after);
         Self {
+            cards,
             next_employee_no: employees.len() + 1,
             employees,
             departments,
@@ -350,9 +374,14 @@ impl AccountState {
         }
     }
 
-    /// Transactions in internal-id order.
+    /// Transactions in internal-id order (the SOAP kinds: no card transactions).
     pub(crate) fn transaction_list(&self) -> Vec<SimTransaction> {
         self.txns.iter().map(|t| self.sim_transaction(t)).collect()
+    }
+
+    /// Credit card charges and refunds in internal-id order.
+    pub(crate) fn card_list(&self) -> Vec<SimTransaction> {
+        self.cards.iter().map(|t| self.sim_transaction(t)).collect()
     }
 
     /// Adds the transaction `new` describes, created and modified at `now`; returns its id.
@@ -389,6 +418,21 @@ impl AccountState {
             generate_tx::modify(&mut rng, &mut self.txns[i], mutation, now);
         }
         chosen.iter().map(|&i| self.txns[i].id.to_string()).collect()
+    }
+
+    /// Like `modify_transactions`, for credit card charges and refunds (from a random stream
+    /// of their own). Returns their internal ids in ascending order.
+    pub(crate) fn modify_cards(&mut self, n: usize, now: DateTime<Utc>) -> Vec<String> {
+        self.mutations += 1;
+        let mutation = self.mutations;
+        let mut rng = generate::rng_for(self.spec.seed, "modify_cards", mutation);
+        let amount = n.min(self.cards.len());
+        let mut chosen = index::sample(&mut rng, self.cards.len(), amount).into_vec();
+        chosen.sort_unstable();
+        for &i in &chosen {
+            generate_tx::modify(&mut rng, &mut self.cards[i], mutation, now);
+        }
+        chosen.iter().map(|&i| self.cards[i].id.to_string()).collect()
     }
 
     /// Adds `n` employees created, last modified and hired at `now` (see

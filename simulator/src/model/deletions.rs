@@ -53,7 +53,7 @@ impl AccountState {
             SimRecordType::ExpenseCategory => self.categories.iter().map(|c| c.internal_id.clone()).collect(),
             t => {
                 let kind = t.transaction_kind();
-                self.txns.iter().filter(|x| Some(x.kind) == kind).map(|x| x.id.to_string()).collect()
+                self.txns_of(t).iter().filter(|x| Some(x.kind) == kind).map(|x| x.id.to_string()).collect()
             }
         };
         let mut rng = self.mutation_rng(&format!("delete_{}", ty.as_str()));
@@ -101,14 +101,15 @@ impl AccountState {
             }
             t => {
                 let kind = t.transaction_kind();
-                let i = self.txns.iter().position(|x| x.id == key && Some(x.kind) == kind).ok_or(NotFound::Record)?;
-                let x = self.txns.remove(i);
+                let list = self.txns_of_mut(t);
+                let i = list.iter().position(|x| x.id == key && Some(x.kind) == kind).ok_or(NotFound::Record)?;
+                let x = list.remove(i);
                 let name = x.tran_id();
                 self.graveyard.txns.insert(key, x);
                 name
             }
         };
-        if ty.is_deleted_record_type() {
+        if ty.is_logged() {
             self.graveyard.log.push(SimDeletion {
                 record_type: ty,
                 internal_id: id.to_string(),
@@ -154,17 +155,38 @@ impl AccountState {
                 }
                 let mut x = g.txns.remove(&key).ok_or(NotFound::Record)?;
                 x.last_modified = now.max(x.created);
-                let at = self.txns.partition_point(|y| y.id < key);
-                self.txns.insert(at, x);
+                let list = self.txns_of_mut(t);
+                let at = list.partition_point(|y| y.id < key);
+                list.insert(at, x);
             }
         }
         Ok(())
     }
 
-    /// The highest transaction internal id ever given, deleted ones included.
+    /// The highest transaction internal id ever given (card transactions and deleted ones
+    /// included).
     pub(crate) fn max_txn_id(&self) -> Option<u64> {
         let live = self.txns.last().map(|t| t.id);
-        live.into_iter().chain(self.graveyard.txns.keys().next_back().copied()).max()
+        let cards = self.cards.last().map(|t| t.id);
+        live.into_iter().chain(cards).chain(self.graveyard.txns.keys().next_back().copied()).max()
+    }
+
+    /// The live list holding transactions of record type `t`: `cards` for the card types,
+    /// `txns` for the others.
+    fn txns_of(&self, t: SimRecordType) -> &Vec<crate::model::transactions::Txn> {
+        if t.transaction_kind().is_some_and(|k| k.is_card()) {
+            &self.cards
+        } else {
+            &self.txns
+        }
+    }
+
+    fn txns_of_mut(&mut self, t: SimRecordType) -> &mut Vec<crate::model::transactions::Txn> {
+        if t.transaction_kind().is_some_and(|k| k.is_card()) {
+            &mut self.cards
+        } else {
+            &mut self.txns
+        }
     }
 
     /// The highest deleted employee id (added employees get ids above it).
@@ -188,7 +210,7 @@ impl AccountState {
             SimRecordType::ExpenseCategory => self.categories.iter().any(|c| c.internal_id == id),
             t => {
                 let kind = t.transaction_kind();
-                self.txns.iter().any(|x| x.id.to_string() == id && Some(x.kind) == kind)
+                self.txns_of(t).iter().any(|x| x.id.to_string() == id && Some(x.kind) == kind)
             }
         }
     }

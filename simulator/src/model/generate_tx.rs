@@ -129,7 +129,7 @@ pub(crate) struct Generated {
     /// Transactions in internal-id order.
     pub txns: Vec<Txn>,
     /// The next sequence number of each kind (by [`TransactionKind::index`]).
-    pub next_numbers: [u32; 7],
+    pub next_numbers: [u32; TransactionKind::COUNT],
 }
 
 /// What transactions may reference.
@@ -429,7 +429,11 @@ fn status(rng: &mut ChaCha8Rng, kind: TransactionKind, age_days: i64) -> Option<
             (true, 55..=84) => "Approved by Accounting",
             (true, _) => "In Progress",
         },
-        TransactionKind::VendorCredit | TransactionKind::VendorPayment | TransactionKind::Check => return None,
+        TransactionKind::VendorCredit
+        | TransactionKind::VendorPayment
+        | TransactionKind::Check
+        | TransactionKind::CreditCardCharge
+        | TransactionKind::CreditCardRefund => return None,
     })
 }
 
@@ -483,7 +487,7 @@ pub(crate) fn transactions(
 
     let vendor_ids: Vec<u64> = refs.vendors.keys().copied().collect();
     let categories = active_categories(refs.categories);
-    let mut next_numbers = [1u32; 7];
+    let mut next_numbers = [1u32; TransactionKind::COUNT];
     let mut open_bills: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut txns: Vec<Txn> = Vec::with_capacity(slots.len());
     let mut id = FIRST_TRANSACTION_ID;
@@ -587,6 +591,93 @@ pub(crate) fn transactions(
         id += rng.gen_range(1..=3);
     }
     Generated { txns, next_numbers }
+}
+
+/// `count` credit card charges and refunds (about one in seven a refund) for `seed`, dated
+/// like the other transactions over the three years before `anchor`, with expense lines like
+/// bills' and ids above `after` (ascending in creation order). They come from a random stream
+/// of their own, so the other transactions of a seed are the same with or without them. They
+/// need vendors: without them none are made. Numbered from 1 per kind.
+pub(crate) fn card_transactions(
+    seed: u64,
+    count: usize,
+    anchor: DateTime<Utc>,
+    refs: &Refs<'_>,
+    after: Option<u64>,
+) -> Vec<Txn> {
+    if refs.vendors.is_empty() {
+        return Vec::new();
+    }
+    let mut rng = rng_for(seed, "card_transactions", 0);
+    let latest = truncate_to_seconds(anchor - TimeDelta::days(1));
+    let last_date = pacific_day(latest) - Days::new(1);
+    let first_date = last_date - Days::new(TRANSACTION_HISTORY_DAYS - 1);
+    let span = (last_date - first_date).num_days();
+    let mut slots: Vec<Slot> = (0..count)
+        .map(|_| {
+            let tran_date = first_date + Days::new(rng.gen_range(0..=span) as u64);
+            let midnight = pacific_local_to_utc(tran_date.and_time(chrono::NaiveTime::MIN));
+            let created = (midnight + TimeDelta::seconds(rng.gen_range(2 * 3600..=30 * 3600))).min(latest);
+            let last_modified = if rng.gen_bool(0.6) {
+                created
+            } else {
+                let room = (latest - created).num_seconds().clamp(0, 60 * 86_400);
+                created + TimeDelta::seconds(rng.gen_range(0..=room))
+            };
+            Slot { tran_date, created, last_modified, report: false }
+        })
+        .collect();
+    slots.sort_by_key(|s| s.created);
+    let vendor_ids: Vec<u64> = refs.vendors.keys().copied().collect();
+    let categories = active_categories(refs.categories);
+    let mut numbers = [1u32; 2];
+    let mut id = after.map_or(FIRST_TRANSACTION_ID, |a| a + rng.gen_range(1..=3));
+    let mut out = Vec::with_capacity(slots.len());
+    for slot in slots {
+        let vendor_id = vendor_ids[skewed_index(&mut rng, vendor_ids.len())];
+        let (currency, subsidiary) = match refs.vendors.get(&vendor_id) {
+            Some(v) => (currency_index(&v.currency), subsidiary_index(&v.subsidiary)),
+            None => (0, 0),
+        };
+        let kind = if rng.gen_range(0..7) == 0 {
+            TransactionKind::CreditCardRefund
+        } else {
+            TransactionKind::CreditCardCharge
+        };
+        let currency = if rng.gen_bool(0.15) { index_of(&mut rng, CURRENCIES) } else { currency };
+        let exchange_rate = cross_rate(&mut rng, currency, subsidiary);
+        let department = rng.gen_bool(0.85).then(|| department_of(&mut rng, refs.departments));
+        let class = rng.gen_bool(0.5).then(|| index_of(&mut rng, CLASSES));
+        let total = match kind {
+            TransactionKind::CreditCardRefund => rng.gen_range(500..=50_000),
+            _ => rng.gen_range(300..=250_000),
+        };
+        let lines = goods_lines(&mut rng, total, 0, 0, department, class, &categories, refs.departments);
+        let k = usize::from(kind == TransactionKind::CreditCardRefund);
+        let number = numbers[k];
+        numbers[k] += 1;
+        out.push(Txn {
+            id,
+            kind,
+            number,
+            tran_date: slot.tran_date,
+            entity: vendor_id,
+            currency,
+            subsidiary,
+            exchange_rate,
+            department,
+            class,
+            status: None,
+            terms_days: 0,
+            memo: maybe_memo(&mut rng, MEMOS, 0.6),
+            total_cents: lines.iter().map(|l| l.amount_cents).sum(),
+            created: slot.created,
+            last_modified: slot.last_modified,
+            lines,
+        });
+        id += rng.gen_range(1..=3);
+    }
+    out
 }
 
 /// Picks up to three open bills of `vendor` in one currency (oldest first), marks them paid
@@ -867,6 +958,29 @@ mod tests {
         assert!(g.txns.iter().any(|t| t.lines.iter().any(Line::is_item) && !t.lines.iter().all(Line::is_item)));
         assert!(g.txns.iter().any(|t| t.memo.as_deref().is_some_and(|m| m.contains('&'))));
         assert_eq!(g.next_numbers[TransactionKind::ExpenseReport.index()], 801);
+    }
+
+    #[test]
+    fn card_transactions_are_consistent_and_leave_the_others_alone() {
+        let (v, e, c) = world(11, 300);
+        let d = fixed_departments();
+        let refs = Refs { vendors: &v, employees: &e, categories: &c, departments: &d };
+        let g = transactions(11, 2000, 100, anchor(), &refs);
+        let after = g.txns.last().map(|t| t.id);
+        let cards = card_transactions(11, 400, anchor(), &refs, after);
+        assert_eq!(cards, card_transactions(11, 400, anchor(), &refs, after));
+        assert_eq!(cards.len(), 400);
+        assert!(cards[0].id > after.unwrap());
+        assert!(cards.windows(2).all(|w| w[0].id < w[1].id && w[0].created <= w[1].created));
+        let refunds = cards.iter().filter(|t| t.kind == TransactionKind::CreditCardRefund).count();
+        assert!(refunds > 20 && refunds < 120, "{refunds}");
+        for t in &cards {
+            assert!(t.kind.is_card() && v.contains_key(&t.entity));
+            assert_eq!(t.total_cents, t.line_sum());
+            assert!(t.lines.iter().all(|l| matches!(l.detail, LineDetail::Expense { .. }) && l.amount_cents > 0));
+        }
+        // Other kinds are what they were.
+        assert_eq!(g.txns, transactions(11, 2000, 100, anchor(), &refs).txns);
     }
 
     #[test]

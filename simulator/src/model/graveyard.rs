@@ -38,11 +38,16 @@ pub enum SimRecordType {
     Department,
     /// `expenseCategory` (not a `DeletedRecordType`: deletions are not logged).
     ExpenseCategory,
+    /// `creditCardCharge`: SuiteQL only. Its deletions are logged for SuiteQL's
+    /// `deletedrecord`; `getDeleted` (2017_2) never reports them.
+    CreditCardCharge,
+    /// `creditCardRefund`: SuiteQL only, like [`SimRecordType::CreditCardCharge`].
+    CreditCardRefund,
 }
 
 impl SimRecordType {
     /// Every type, in declaration order.
-    pub const ALL: [SimRecordType; 11] = [
+    pub const ALL: [SimRecordType; 13] = [
         SimRecordType::Vendor,
         SimRecordType::VendorBill,
         SimRecordType::PurchaseOrder,
@@ -54,6 +59,8 @@ impl SimRecordType {
         SimRecordType::Employee,
         SimRecordType::Department,
         SimRecordType::ExpenseCategory,
+        SimRecordType::CreditCardCharge,
+        SimRecordType::CreditCardRefund,
     ];
 
     /// The `RecordType` (and, for all but departments and expense categories,
@@ -71,6 +78,8 @@ impl SimRecordType {
             SimRecordType::Employee => "employee",
             SimRecordType::Department => "department",
             SimRecordType::ExpenseCategory => "expenseCategory",
+            SimRecordType::CreditCardCharge => "creditCardCharge",
+            SimRecordType::CreditCardRefund => "creditCardRefund",
         }
     }
 
@@ -89,18 +98,33 @@ impl SimRecordType {
             TransactionKind::Check => SimRecordType::Check,
             TransactionKind::VendorReturnAuthorization => SimRecordType::VendorReturnAuthorization,
             TransactionKind::ExpenseReport => SimRecordType::ExpenseReport,
+            TransactionKind::CreditCardCharge => SimRecordType::CreditCardCharge,
+            TransactionKind::CreditCardRefund => SimRecordType::CreditCardRefund,
         }
     }
 
     /// The transaction kind of a transaction type.
     pub fn transaction_kind(self) -> Option<TransactionKind> {
-        TransactionKind::ALL.into_iter().find(|k| Self::of_transaction(*k) == self)
+        TransactionKind::ALL.into_iter().chain(TransactionKind::CARDS).find(|k| Self::of_transaction(*k) == self)
     }
 
     /// Whether 2017_2's `DeletedRecordType` has this type, so that `getDeleted` reports its
-    /// deletions (all but departments and expense categories).
+    /// deletions (all but departments, expense categories and the card types).
     pub fn is_deleted_record_type(self) -> bool {
-        !matches!(self, SimRecordType::Department | SimRecordType::ExpenseCategory)
+        !matches!(
+            self,
+            SimRecordType::Department
+                | SimRecordType::ExpenseCategory
+                | SimRecordType::CreditCardCharge
+                | SimRecordType::CreditCardRefund
+        )
+    }
+
+    /// Whether deletions of this type go to the deletion log: the `DeletedRecordType`
+    /// types, and the card types (for SuiteQL's `deletedrecord` only).
+    pub fn is_logged(self) -> bool {
+        self.is_deleted_record_type()
+            || matches!(self, SimRecordType::CreditCardCharge | SimRecordType::CreditCardRefund)
     }
 
     /// The permission a role needs to see deletions of this type with `getDeleted` (the

@@ -26,11 +26,13 @@ pub enum Permission {
     Departments,
     /// Setup -> SOAP Web Services: without it every request fails to log in.
     SoapWebServices,
+    /// Setup -> REST Web Services: without it every SuiteQL request fails to log in.
+    RestWebServices,
 }
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::Vendors,
         Permission::Bills,
         Permission::PurchaseOrder,
@@ -41,6 +43,7 @@ impl Permission {
         Permission::EmployeeRecord,
         Permission::Departments,
         Permission::SoapWebServices,
+        Permission::RestWebServices,
     ];
 
     /// The permission as NetSuite names it in messages (`Lists -> Vendors`).
@@ -56,6 +59,7 @@ impl Permission {
             Permission::EmployeeRecord => "Lists -> Employee Record",
             Permission::Departments => "Lists -> Departments",
             Permission::SoapWebServices => "Setup -> SOAP Web Services",
+            Permission::RestWebServices => "Setup -> REST Web Services",
         }
     }
 

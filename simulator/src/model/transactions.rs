@@ -18,7 +18,9 @@ use crate::model::records::SimRef;
 /// enum of `transactions.saleTypes.xsd` 2017_2 and one record type of the XSDs.
 ///
 /// 2017_2 has no credit card charge transaction type (`_creditCardCharge` is not in its
-/// `TransactionType` enum), so no kind here needs [`Permission::CreditCard`].
+/// `TransactionType` enum): the two card kinds ([`TransactionKind::CARDS`]) exist only for
+/// SuiteQL (`CardChrg`, `CardRfnd`); SOAP never searches, writes or reports them, and
+/// [`TransactionKind::ALL`] (the SOAP kinds) leaves them out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TransactionKind {
     /// `tranPurch:VendorBill`, `_vendorBill`.
@@ -35,10 +37,20 @@ pub enum TransactionKind {
     VendorReturnAuthorization,
     /// `tranEmp:ExpenseReport`, `_expenseReport`.
     ExpenseReport,
+    /// A credit card charge: SuiteQL `CardChrg` only (no 2017_2 record or type).
+    CreditCardCharge,
+    /// A credit card refund: SuiteQL `CardRfnd` only (no 2017_2 record or type).
+    CreditCardRefund,
 }
 
 impl TransactionKind {
-    /// Every kind, in declaration order.
+    /// Number of kinds, card kinds included (the size of per-kind arrays).
+    pub(crate) const COUNT: usize = 9;
+
+    /// The kinds only SuiteQL sees: credit card charges and refunds.
+    pub const CARDS: [TransactionKind; 2] = [TransactionKind::CreditCardCharge, TransactionKind::CreditCardRefund];
+
+    /// Every kind SOAP 2017_2 knows, in declaration order (the card kinds are not here).
     pub const ALL: [TransactionKind; 7] = [
         TransactionKind::VendorBill,
         TransactionKind::PurchaseOrder,
@@ -59,7 +71,34 @@ impl TransactionKind {
             TransactionKind::Check => "Check",
             TransactionKind::VendorReturnAuthorization => "VendorReturnAuthorization",
             TransactionKind::ExpenseReport => "ExpenseReport",
+            TransactionKind::CreditCardCharge => "CreditCardCharge",
+            TransactionKind::CreditCardRefund => "CreditCardRefund",
         }
+    }
+
+    /// Whether this is a card kind, seen by SuiteQL only.
+    pub fn is_card(self) -> bool {
+        matches!(self, TransactionKind::CreditCardCharge | TransactionKind::CreditCardRefund)
+    }
+
+    /// The SuiteQL `transaction.type` code (`VendBill`, `CardChrg`...).
+    pub fn suiteql_type(self) -> &'static str {
+        match self {
+            TransactionKind::VendorBill => "VendBill",
+            TransactionKind::PurchaseOrder => "PurchOrd",
+            TransactionKind::VendorCredit => "VendCred",
+            TransactionKind::VendorPayment => "VendPymt",
+            TransactionKind::Check => "Check",
+            TransactionKind::VendorReturnAuthorization => "VendAuth",
+            TransactionKind::ExpenseReport => "ExpRept",
+            TransactionKind::CreditCardCharge => "CardChrg",
+            TransactionKind::CreditCardRefund => "CardRfnd",
+        }
+    }
+
+    /// The kind of a SuiteQL `transaction.type` code, card kinds included.
+    pub fn from_suiteql_type(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().chain(Self::CARDS).find(|k| k.suiteql_type() == code)
     }
 
     /// The `TransactionType` enum value (`_vendorBill`), as a search's `type` filter names it.
@@ -72,6 +111,9 @@ impl TransactionKind {
             TransactionKind::Check => "_check",
             TransactionKind::VendorReturnAuthorization => "_vendorReturnAuthorization",
             TransactionKind::ExpenseReport => "_expenseReport",
+            // Not values of the 2017_2 enum: never sent, never accepted.
+            TransactionKind::CreditCardCharge => "_creditCardCharge",
+            TransactionKind::CreditCardRefund => "_creditCardRefund",
         }
     }
 
@@ -85,7 +127,7 @@ impl TransactionKind {
     /// The permission a role needs, besides `Transactions -> Find Transaction`, to see
     /// transactions of this kind: Bills for bills, vendor credits and bill payments;
     /// Purchase Order for purchase orders and vendor return authorizations; Expense Report
-    /// for expense reports; none for checks.
+    /// for expense reports; Credit Card for card charges and refunds; none for checks.
     pub fn permission(self) -> Option<Permission> {
         match self {
             TransactionKind::VendorBill | TransactionKind::VendorCredit | TransactionKind::VendorPayment => {
@@ -95,6 +137,7 @@ impl TransactionKind {
                 Some(Permission::PurchaseOrder)
             }
             TransactionKind::ExpenseReport => Some(Permission::ExpenseReport),
+            TransactionKind::CreditCardCharge | TransactionKind::CreditCardRefund => Some(Permission::CreditCard),
             TransactionKind::Check => None,
         }
     }
@@ -108,7 +151,9 @@ impl TransactionKind {
             TransactionKind::VendorBill
             | TransactionKind::VendorCredit
             | TransactionKind::Check
-            | TransactionKind::VendorReturnAuthorization => "userTotal",
+            | TransactionKind::VendorReturnAuthorization
+            | TransactionKind::CreditCardCharge
+            | TransactionKind::CreditCardRefund => "userTotal",
             TransactionKind::PurchaseOrder | TransactionKind::VendorPayment | TransactionKind::ExpenseReport => "total",
         }
     }
@@ -123,13 +168,15 @@ impl TransactionKind {
     pub(crate) fn namespace(self, v: SoapVersion) -> (&'static str, &'static str) {
         let urns = v.urns();
         match self {
-            TransactionKind::Check => ("tranBank", urns.tran_bank),
+            TransactionKind::Check | TransactionKind::CreditCardCharge | TransactionKind::CreditCardRefund => {
+                ("tranBank", urns.tran_bank)
+            }
             TransactionKind::ExpenseReport => ("tranEmp", urns.tran_emp),
             _ => ("tranPurch", urns.tran_purch),
         }
     }
 
-    /// Index in [`TransactionKind::ALL`].
+    /// Index in [`TransactionKind::ALL`] (7 and 8 for the card kinds, after it).
     pub(crate) fn index(self) -> usize {
         match self {
             TransactionKind::VendorBill => 0,
@@ -139,6 +186,8 @@ impl TransactionKind {
             TransactionKind::Check => 4,
             TransactionKind::VendorReturnAuthorization => 5,
             TransactionKind::ExpenseReport => 6,
+            TransactionKind::CreditCardCharge => 7,
+            TransactionKind::CreditCardRefund => 8,
         }
     }
 }
@@ -425,6 +474,8 @@ impl Txn {
             TransactionKind::Check => format!("{}", 10_000 + n),
             TransactionKind::VendorReturnAuthorization => format!("VRA{n:05}"),
             TransactionKind::ExpenseReport => format!("ER{n:05}"),
+            TransactionKind::CreditCardCharge => format!("CC{n:05}"),
+            TransactionKind::CreditCardRefund => format!("CCR{n:05}"),
         }
     }
 
@@ -457,6 +508,14 @@ mod tests {
         assert!(!TRANSACTION_TYPES.contains(&"_creditCardCharge"));
         assert_eq!(TransactionKind::Check.permission(), None);
         assert_eq!(TransactionKind::VendorPayment.permission(), Some(Permission::Bills));
+        for k in TransactionKind::CARDS {
+            assert!(k.is_card() && !TransactionKind::ALL.contains(&k));
+            assert!(!TRANSACTION_TYPES.contains(&k.type_enum()));
+            assert_eq!(TransactionKind::from_type_enum(k.type_enum()), None);
+            assert_eq!(TransactionKind::from_suiteql_type(k.suiteql_type()), Some(k));
+            assert_eq!(k.permission(), Some(Permission::CreditCard));
+            assert_eq!(k.index(), 7 + TransactionKind::CARDS.iter().position(|c| *c == k).unwrap());
+        }
     }
 
     #[test]

@@ -120,7 +120,9 @@ impl DeletedQuery {
     }
 
     fn matches(&self, d: &SimDeletion) -> bool {
-        self.types.as_ref().map_or(true, |t| t.matches(d.record_type.as_str()))
+        // Card deletions are logged for SuiteQL only: 2017_2 cannot name their type.
+        d.record_type.is_deleted_record_type()
+            && self.types.as_ref().map_or(true, |t| t.matches(d.record_type.as_str()))
             && self.deleted_date.as_ref().map_or(true, |c| c.matches(Some(d.deleted_at)))
     }
 }
@@ -204,6 +206,27 @@ mod tests {
             r#"<m:getDeleted xmlns:m="urn:messages_2017_2.platform.webservices.netsuite.com" xmlns:p="urn:core_2017_2.platform.webservices.netsuite.com"><m:getDeletedFilter>{filter}</m:getDeletedFilter>{page}</m:getDeleted>"#
         );
         xml::parse(doc.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn card_deletions_are_never_reported() {
+        use crate::basics::account_id::AccountId;
+        use crate::model::account::{AccountSpec, AccountState};
+        let spec = AccountSpec::new(AccountId::parse("1234567").unwrap(), 5).with_vendors(20).with_transactions(200);
+        let anchor = chrono::DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        let mut a = AccountState::generate(spec, anchor, 5);
+        assert_eq!(a.cards.len(), 20);
+        assert_eq!(a.delete_some(SimRecordType::CreditCardCharge, 2, anchor).len(), 2);
+        assert_eq!(a.delete_some(SimRecordType::Vendor, 1, anchor).len(), 1);
+        assert_eq!(a.graveyard.log.len(), 3, "logged for SuiteQL");
+        let q = parse(&body("", "<m:pageIndex>1</m:pageIndex>")).unwrap();
+        match run(&a, &q, SearchPrefs::default()) {
+            DeletedAnswer::Page(p) => {
+                assert_eq!(p.total_records, 1);
+                assert_eq!(p.rows[0].record_type, SimRecordType::Vendor);
+            }
+            DeletedAnswer::Error { code, .. } => panic!("{code}"),
+        }
     }
 
     #[test]

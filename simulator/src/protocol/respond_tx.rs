@@ -204,7 +204,9 @@ fn layout(kind: TransactionKind) -> &'static [F] {
         TransactionKind::PurchaseOrder => PURCHASE_ORDER,
         TransactionKind::VendorCredit => VENDOR_CREDIT,
         TransactionKind::VendorPayment => VENDOR_PAYMENT,
-        TransactionKind::Check => CHECK,
+        // Card kinds are never written over SOAP (2017_2 has no such record); were one to
+        // reach here, it would be written like a check.
+        TransactionKind::Check | TransactionKind::CreditCardCharge | TransactionKind::CreditCardRefund => CHECK,
         TransactionKind::VendorReturnAuthorization => VENDOR_RETURN_AUTHORIZATION,
         TransactionKind::ExpenseReport => EXPENSE_REPORT,
     }

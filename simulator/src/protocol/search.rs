@@ -255,6 +255,7 @@ fn page_rows(
             (cut, PageRows::Vendors(slice(&matching, &cut).iter().map(|v| (*v).clone()).collect()))
         }
         SearchSpec::Transaction(c) => {
+            // Card kinds live in `account.cards`, never here: SOAP cannot see them.
             let matching: Vec<&Txn> = account.txns.iter().filter(|t| account.may_see(t.kind) && c.matches(t)).collect();
             let cut = window(matching.len())?;
             let rows = slice(&matching, &cut)
