@@ -195,6 +195,41 @@ async fn keyset_paging_walks_all_vendors_exactly_once() {
     assert_eq!(requests, 3);
 }
 
+/// Injected faults reach SuiteQL requests: a 429 burst and a 500 come back in the error
+/// shape, and a short page loses nothing under keyset paging.
+#[tokio::test]
+async fn injected_faults_and_short_pages() {
+    let sim = start(spec()).await;
+    sim.push_faults(
+        &account(),
+        vec![
+            nsd_simulator::InjectedFault::Http(429),
+            nsd_simulator::InjectedFault::Http(429),
+            nsd_simulator::InjectedFault::Http(500),
+        ],
+    );
+    let q = "SELECT id FROM vendor WHERE id > 0 ORDER BY id";
+    for expected in
+        [(429, "CONCURRENCY_LIMIT_EXCEEDED"), (429, "CONCURRENCY_LIMIT_EXCEEDED"), (500, "UNEXPECTED_ERROR")]
+    {
+        let (status, body) = suiteql(&sim, "?limit=1000&offset=0", q).await;
+        assert_eq!((status, code(&body)), expected, "{body}");
+    }
+    let log = sim.request_log();
+    assert!(log.iter().rev().take(3).all(|r| r.injected && matches!(r.outcome, Outcome::RestError { .. })));
+    // A page one row short: the next keyset page starts after the last row received.
+    sim.push_faults(&account(), vec![nsd_simulator::InjectedFault::ShortPage]);
+    let (status, first) = suiteql(&sim, "?limit=1000&offset=0", q).await;
+    assert_eq!(status, 200);
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len(), 999);
+    let last = items.last().unwrap()["id"].as_str().unwrap().to_string();
+    let (_, next) =
+        suiteql(&sim, "?limit=1000&offset=0", &format!("SELECT id FROM vendor WHERE id > {last} ORDER BY id")).await;
+    let truth = sim.vendors(&account()).unwrap();
+    assert_eq!(next["items"][0]["id"], truth[999].internal_id.as_str(), "the row cut off comes next");
+}
+
 #[tokio::test]
 async fn unknown_columns_tables_and_shapes_are_400s() {
     let sim = start(spec()).await;
