@@ -201,7 +201,7 @@ async fn keyset_paging_walks_all_vendors_exactly_once() {
 async fn injected_faults_and_short_pages() {
     let sim = start(spec()).await;
     sim.push_faults(
-        &account(),
+        account(),
         vec![
             nsd_simulator::InjectedFault::Http(429),
             nsd_simulator::InjectedFault::Http(429),
@@ -218,7 +218,7 @@ async fn injected_faults_and_short_pages() {
     let log = sim.request_log();
     assert!(log.iter().rev().take(3).all(|r| r.injected && matches!(r.outcome, Outcome::RestError { .. })));
     // A page one row short: the next keyset page starts after the last row received.
-    sim.push_faults(&account(), vec![nsd_simulator::InjectedFault::ShortPage]);
+    sim.push_faults(account(), vec![nsd_simulator::InjectedFault::ShortPage]);
     let (status, first) = suiteql(&sim, "?limit=1000&offset=0", q).await;
     assert_eq!(status, 200);
     let items = first["items"].as_array().unwrap();
