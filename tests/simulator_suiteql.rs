@@ -294,14 +294,21 @@ async fn dates_are_strict_where_the_sheet_is_unsure() {
 #[tokio::test]
 async fn rest_and_soap_share_the_concurrency_limit() {
     let sim = start(spec().with_concurrency_limit(2)).await;
-    sim.set_latency(Duration::from_millis(1500));
+    sim.set_latency(Duration::from_millis(2500));
     let creds = client_creds(sim.credentials(&account()).unwrap());
     let mut soap = Vec::new();
     for _ in 0..2 {
         let client = Client::new(creds.clone(), ClientConfig::new(sim.endpoint())).unwrap();
         soap.push(tokio::spawn(async move { client.search(&SearchQuery::all(SearchType::Vendor)).await.is_ok() }));
     }
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Wait until both SOAP requests hold their slots (they sleep out their latency there).
+    for _ in 0..200 {
+        if sim.in_flight(&account()).unwrap() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(sim.in_flight(&account()).unwrap(), 2);
     let (status, body) = suiteql(&sim, "?limit=10&offset=0", "SELECT id FROM vendor ORDER BY id").await;
     assert_eq!((status, code(&body)), (429, "CONCURRENCY_LIMIT_EXCEEDED"), "{body}");
     sim.set_rest_overload_as_login_error(true);
@@ -314,6 +321,37 @@ async fn rest_and_soap_share_the_concurrency_limit() {
     sim.set_latency(Duration::ZERO);
     assert_eq!(suiteql(&sim, "?limit=10&offset=0", "SELECT id FROM vendor ORDER BY id").await.0, 200);
     assert!(sim.peak_in_flight(&account()).unwrap() >= 3);
+}
+
+/// The issue's account size (2,000 vendors, 50,000 vendor transactions, 5,000 expense
+/// reports; 5,000 card transactions by default): a page of headers and a page of their lines
+/// stay quick.
+#[tokio::test]
+async fn a_large_account_pages_quickly() {
+    let big = AccountSpec::new(account(), 77)
+        .with_vendors(2_000)
+        .with_employees(300)
+        .with_transactions(50_000)
+        .with_expense_reports(5_000)
+        .with_anchor(anchor());
+    let sim = start(big).await;
+    assert_eq!(sim.card_transactions(&account()).unwrap().len(), 5_000);
+    let q = "SELECT id, type, TO_CHAR(ABS(foreigntotal)) AS foreigntotal, BUILTIN.DF(entity) AS entityname \
+             FROM transaction WHERE type IN ('VendBill', 'PurchOrd', 'VendCred', 'VendPymt', 'Check', 'VendAuth') \
+             AND id > 0 AND trandate >= TO_DATE('2000-01-01', 'YYYY-MM-DD') ORDER BY id";
+    let (status, page) = suiteql(&sim, "?limit=1000&offset=0", q).await;
+    assert_eq!((status, page["totalResults"].as_u64()), (200, Some(50_000)));
+    let ids: Vec<&str> = page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let lines = format!(
+        "SELECT transaction, uniquekey, TO_CHAR(ABS(foreignamount)) AS amount FROM transactionline \
+         WHERE transaction IN ({}) AND uniquekey > 0 ORDER BY uniquekey",
+        ids.join(", ")
+    );
+    let (status, lines) = suiteql(&sim, "?limit=1000&offset=0", &lines).await;
+    assert_eq!((status, lines["hasMore"].as_bool()), (200, Some(true)));
+    let served: Vec<Duration> = sim.request_log().iter().map(|r| r.elapsed).collect();
+    eprintln!("SuiteQL on 60,000 transactions: a header page in {:?}, a page of lines in {:?}", served[0], served[1]);
+    assert!(served.iter().all(|d| *d < Duration::from_secs(2)), "{served:?}");
 }
 
 #[tokio::test]
