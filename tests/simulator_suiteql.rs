@@ -195,6 +195,41 @@ async fn keyset_paging_walks_all_vendors_exactly_once() {
     assert_eq!(requests, 3);
 }
 
+/// Injected faults reach SuiteQL requests: a 429 burst and a 500 come back in the error
+/// shape, and a short page loses nothing under keyset paging.
+#[tokio::test]
+async fn injected_faults_and_short_pages() {
+    let sim = start(spec()).await;
+    sim.push_faults(
+        account(),
+        vec![
+            nsd_simulator::InjectedFault::Http(429),
+            nsd_simulator::InjectedFault::Http(429),
+            nsd_simulator::InjectedFault::Http(500),
+        ],
+    );
+    let q = "SELECT id FROM vendor WHERE id > 0 ORDER BY id";
+    for expected in
+        [(429, "CONCURRENCY_LIMIT_EXCEEDED"), (429, "CONCURRENCY_LIMIT_EXCEEDED"), (500, "UNEXPECTED_ERROR")]
+    {
+        let (status, body) = suiteql(&sim, "?limit=1000&offset=0", q).await;
+        assert_eq!((status, code(&body)), expected, "{body}");
+    }
+    let log = sim.request_log();
+    assert!(log.iter().rev().take(3).all(|r| r.injected && matches!(r.outcome, Outcome::RestError { .. })));
+    // A page one row short: the next keyset page starts after the last row received.
+    sim.push_faults(account(), vec![nsd_simulator::InjectedFault::ShortPage]);
+    let (status, first) = suiteql(&sim, "?limit=1000&offset=0", q).await;
+    assert_eq!(status, 200);
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len(), 999);
+    let last = items.last().unwrap()["id"].as_str().unwrap().to_string();
+    let (_, next) =
+        suiteql(&sim, "?limit=1000&offset=0", &format!("SELECT id FROM vendor WHERE id > {last} ORDER BY id")).await;
+    let truth = sim.vendors(&account()).unwrap();
+    assert_eq!(next["items"][0]["id"], truth[999].internal_id.as_str(), "the row cut off comes next");
+}
+
 #[tokio::test]
 async fn unknown_columns_tables_and_shapes_are_400s() {
     let sim = start(spec()).await;
@@ -259,14 +294,21 @@ async fn dates_are_strict_where_the_sheet_is_unsure() {
 #[tokio::test]
 async fn rest_and_soap_share_the_concurrency_limit() {
     let sim = start(spec().with_concurrency_limit(2)).await;
-    sim.set_latency(Duration::from_millis(1500));
+    sim.set_latency(Duration::from_millis(2500));
     let creds = client_creds(sim.credentials(&account()).unwrap());
     let mut soap = Vec::new();
     for _ in 0..2 {
         let client = Client::new(creds.clone(), ClientConfig::new(sim.endpoint())).unwrap();
         soap.push(tokio::spawn(async move { client.search(&SearchQuery::all(SearchType::Vendor)).await.is_ok() }));
     }
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Wait until both SOAP requests hold their slots (they sleep out their latency there).
+    for _ in 0..200 {
+        if sim.in_flight(&account()).unwrap() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(sim.in_flight(&account()).unwrap(), 2);
     let (status, body) = suiteql(&sim, "?limit=10&offset=0", "SELECT id FROM vendor ORDER BY id").await;
     assert_eq!((status, code(&body)), (429, "CONCURRENCY_LIMIT_EXCEEDED"), "{body}");
     sim.set_rest_overload_as_login_error(true);
@@ -279,6 +321,37 @@ async fn rest_and_soap_share_the_concurrency_limit() {
     sim.set_latency(Duration::ZERO);
     assert_eq!(suiteql(&sim, "?limit=10&offset=0", "SELECT id FROM vendor ORDER BY id").await.0, 200);
     assert!(sim.peak_in_flight(&account()).unwrap() >= 3);
+}
+
+/// The issue's account size (2,000 vendors, 50,000 vendor transactions, 5,000 expense
+/// reports; 5,000 card transactions by default): a page of headers and a page of their lines
+/// stay quick.
+#[tokio::test]
+async fn a_large_account_pages_quickly() {
+    let big = AccountSpec::new(account(), 77)
+        .with_vendors(2_000)
+        .with_employees(300)
+        .with_transactions(50_000)
+        .with_expense_reports(5_000)
+        .with_anchor(anchor());
+    let sim = start(big).await;
+    assert_eq!(sim.card_transactions(&account()).unwrap().len(), 5_000);
+    let q = "SELECT id, type, TO_CHAR(ABS(foreigntotal)) AS foreigntotal, BUILTIN.DF(entity) AS entityname \
+             FROM transaction WHERE type IN ('VendBill', 'PurchOrd', 'VendCred', 'VendPymt', 'Check', 'VendAuth') \
+             AND id > 0 AND trandate >= TO_DATE('2000-01-01', 'YYYY-MM-DD') ORDER BY id";
+    let (status, page) = suiteql(&sim, "?limit=1000&offset=0", q).await;
+    assert_eq!((status, page["totalResults"].as_u64()), (200, Some(50_000)));
+    let ids: Vec<&str> = page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let lines = format!(
+        "SELECT transaction, uniquekey, TO_CHAR(ABS(foreignamount)) AS amount FROM transactionline \
+         WHERE transaction IN ({}) AND uniquekey > 0 ORDER BY uniquekey",
+        ids.join(", ")
+    );
+    let (status, lines) = suiteql(&sim, "?limit=1000&offset=0", &lines).await;
+    assert_eq!((status, lines["hasMore"].as_bool()), (200, Some(true)));
+    let served: Vec<Duration> = sim.request_log().iter().map(|r| r.elapsed).collect();
+    eprintln!("SuiteQL on 60,000 transactions: a header page in {:?}, a page of lines in {:?}", served[0], served[1]);
+    assert!(served.iter().all(|d| *d < Duration::from_secs(2)), "{served:?}");
 }
 
 #[tokio::test]

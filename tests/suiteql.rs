@@ -369,12 +369,17 @@ async fn a_refused_query_degrades_one_entity_and_the_rest_goes_on() {
     assert_eq!(status, "degraded");
 }
 
-/// 429 (over the concurrency limit) and 5xx answers are retried with back-off; the pull
-/// completes with every row.
+/// 429 (over the concurrency limit) and 5xx answers are retried with back-off; a page one row
+/// short (with more after it) loses nothing: the next query asks after its last key. The pull
+/// completes with every row, without starting over.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_429_and_503_are_retried() {
     let w = world(|s| s.with_vendors(2_500)).await;
-    w.sim.push_faults(&w.account, vec![InjectedFault::Http(429), InjectedFault::Http(429), InjectedFault::Http(503)]);
+    // Three refusals of the first request, then its answer one row short (with more after it).
+    w.sim.push_faults(
+        &w.account,
+        vec![InjectedFault::Http(429), InjectedFault::Http(429), InjectedFault::Http(503), InjectedFault::ShortPage],
+    );
     let db = common::fresh_db().await;
     let mut t = w.tenant(Transport::Suiteql);
     t.product = netsuite_discovery::config::Product::Eam;
@@ -383,6 +388,8 @@ async fn rest_429_and_503_are_retried() {
     assert!(run.request_errors >= 3, "{run:?}");
     assert_eq!(common::service_count(&db.store, "acme").await, 2_500);
     assert_eq!(w.sim.pending_faults(), 0);
+    let vendors = run.outcomes.iter().find(|o| o.entity == "vendors").unwrap();
+    assert_eq!((vendors.records, vendors.inserted), (2_500, 2_500), "no page twice: {vendors:?}");
 }
 
 /// `check` says which transport it used and probes each entity over it; over SOAP it says

@@ -10,7 +10,8 @@
 //! statuses that status with `UNEXPECTED_ERROR`; a `Soap` fault with `WS_REQUEST_BLOCKED` a
 //! 429, any other a 500 with its code; `StatusError` a 400 (403 for
 //! `INSUFFICIENT_PERMISSION`) with its code and message; `HtmlPage`, `Truncated`,
-//! `DropConnection`, `Latency`, `BadGzip` as on SOAP; `ShortPage` is ignored.
+//! `DropConnection`, `Latency`, `BadGzip` as on SOAP; `ShortPage` drops the last item of a
+//! page that has more after it (offset paging then loses a row; keyset paging does not).
 
 use std::time::{Duration, Instant};
 
@@ -153,9 +154,10 @@ impl Simulator {
         if !(latency + extra).is_zero() {
             tokio::time::sleep(latency + extra).await;
         }
-        let (mut truncate, mut bad_gzip) = (false, false);
+        let (mut truncate, mut bad_gzip, mut short) = (false, false, false);
         match fault {
-            None | Some(InjectedFault::Latency(_)) | Some(InjectedFault::ShortPage) => {}
+            None | Some(InjectedFault::Latency(_)) => {}
+            Some(InjectedFault::ShortPage) => short = true,
             Some(InjectedFault::BadGzip) => bad_gzip = true,
             Some(InjectedFault::Truncated) => truncate = true,
             Some(InjectedFault::Http(429)) => return error_reply(&RestError::concurrency()).injected(),
@@ -182,7 +184,7 @@ impl Simulator {
             }
             Some(InjectedFault::DropConnection) => return Reply::dropped().injected(),
         }
-        let reply = self.rest_run(&account, headers, host, uri.path(), &query, body, entry);
+        let reply = self.rest_run(&account, headers, host, uri.path(), &query, body, entry, short);
         let reply = if bad_gzip { reply.bad_gzip() } else { reply };
         if truncate {
             reply.truncated()
@@ -202,6 +204,7 @@ impl Simulator {
         query: &[(String, String)],
         body: &[u8],
         entry: &mut Entry,
+        short: bool,
     ) -> Reply {
         let transient = headers
             .get_all("prefer")
@@ -233,11 +236,16 @@ impl Simulator {
             }
         };
         match answer {
-            Ok(page) => {
+            Ok(mut page) => {
+                let cut = short && page.has_more && page.items.pop().is_some();
                 let href = format!("http://{}{}", host.trim().to_ascii_lowercase(), path);
                 let mut r = Reply::plain(StatusCode::OK, PAGE_CONTENT_TYPE, page.body(&href));
                 r.outcome = Outcome::Ok;
-                r
+                if cut {
+                    r.injected().noted("one row short")
+                } else {
+                    r
+                }
             }
             Err(e) => error_reply(&e),
         }

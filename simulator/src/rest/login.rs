@@ -177,10 +177,24 @@ mod tests {
 
     /// A header signed over `signed_host` and `signed_query` (what a client would send).
     fn header(a: &AccountState, realm: &str, signed_host: &str, signed_query: &str, nonce: &str, ts: i64) -> String {
+        signed_over(a, realm, &base_url("http", signed_host, PATH), signed_query, nonce, ts, None)
+    }
+
+    /// A header signed over this base URL exactly (not lower-cased), optionally with another
+    /// token.
+    fn signed_over(
+        a: &AccountState,
+        realm: &str,
+        signed_url: &str,
+        signed_query: &str,
+        nonce: &str,
+        ts: i64,
+        token: Option<&str>,
+    ) -> String {
         let s = &a.secrets;
         let oauth: Vec<(String, String)> = [
             ("oauth_consumer_key", s.consumer_key.as_str()),
-            ("oauth_token", s.token_id.as_str()),
+            ("oauth_token", token.unwrap_or(s.token_id.as_str())),
             ("oauth_nonce", nonce),
             ("oauth_timestamp", &ts.to_string()),
             ("oauth_signature_method", "HMAC-SHA256"),
@@ -189,8 +203,7 @@ mod tests {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let base =
-            base_string("POST", &base_url("http", signed_host, PATH), &query_pairs(signed_query).unwrap(), &oauth);
+        let base = base_string("POST", signed_url, &query_pairs(signed_query).unwrap(), &oauth);
         let sig = signature(&base, &s.consumer_secret, &s.token_secret);
         let mut h = format!(r#"OAuth realm="{realm}""#);
         for (k, v) in oauth {
@@ -227,6 +240,14 @@ mod tests {
         let wrong =
             header(a, "1234567_SB1", "1234567_SB1.suitetalk.api.netsuite.com", "limit=1000&offset=0", "n3333333", now);
         assert_eq!(check(&wrong, host), Err(LoginFailure::BadSignature));
+        // A client that signs the host as it typed it, upper case, without lower-casing it.
+        let upper = format!("http://{}{PATH}", host.to_ascii_uppercase());
+        let unlowered = signed_over(a, "1234567_SB1", &upper, "limit=1000&offset=0", "n3333334", now, None);
+        assert_eq!(check(&unlowered, &host.to_ascii_uppercase()), Err(LoginFailure::BadSignature));
+        // An unknown token.
+        let url = base_url("http", host, PATH);
+        let stranger = signed_over(a, "1234567_SB1", &url, "limit=1000&offset=0", "n3333335", now, Some("abc"));
+        assert_eq!(check(&stranger, host), Err(LoginFailure::WrongToken));
         // A query parameter left out of the base string.
         let missing = header(a, "1234567_SB1", host, "limit=1000", "n4444444", now);
         assert_eq!(check(&missing, host), Err(LoginFailure::BadSignature));
