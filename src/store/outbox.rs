@@ -1,5 +1,7 @@
 //! The change outbox and the push batches: every content change of a pushed entity is queued
-//! in the transaction that writes it; the pusher claims, delivers and settles them.
+//! by the statement that writes it (the upserts in `services.rs`, `spend.rs`, `org.rs` insert
+//! the outbox rows from their own `RETURNING`, with the row's content hash as hex); deletions
+//! are queued here; the pusher claims, delivers and settles them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
