@@ -126,18 +126,17 @@ async fn raw_does_not_decide_typed_columns_do() {
     assert_eq!(queued.len(), 3);
     let (id, hash) = &queued[2];
     assert_eq!(id, "2");
-    let stored: String =
-        sqlx::query_scalar("SELECT encode(content_hash, 'hex') FROM services WHERE tenant_id = $1 AND internal_id = '2'")
-            .bind(T)
-            .fetch_one(s.pool())
-            .await
-            .unwrap();
+    let stored: String = sqlx::query_scalar(
+        "SELECT encode(content_hash, 'hex') FROM services WHERE tenant_id = $1 AND internal_id = '2'",
+    )
+    .bind(T)
+    .fetch_one(s.pool())
+    .await
+    .unwrap();
     assert_eq!(hash, &stored, "the outbox carries the hash of the row as written");
     assert_eq!(hash.len(), 32);
-    let email: String = sqlx::query_scalar("SELECT email FROM services WHERE internal_id = '2'")
-        .fetch_one(s.pool())
-        .await
-        .unwrap();
+    let email: String =
+        sqlx::query_scalar("SELECT email FROM services WHERE internal_id = '2'").fetch_one(s.pool()).await.unwrap();
     assert_eq!(email, "new@example.com");
 }
 
@@ -163,12 +162,11 @@ async fn a_line_change_alone_changes_its_header() {
     let two = vec![ten, eleven];
     assert_eq!(commit(s, "invoices", Batch::Invoices(&two), &["10", "11"]).await, counts(0, 2, 0));
     assert_eq!(outbox(s, "invoices").await.len(), 4);
-    let rows: Vec<(String, String, i32, Decimal)> = sqlx::query_as(
-        "SELECT internal_id, kind, line, amount FROM invoice_lines ORDER BY internal_id, kind, line",
-    )
-    .fetch_all(s.pool())
-    .await
-    .unwrap();
+    let rows: Vec<(String, String, i32, Decimal)> =
+        sqlx::query_as("SELECT internal_id, kind, line, amount FROM invoice_lines ORDER BY internal_id, kind, line")
+            .fetch_all(s.pool())
+            .await
+            .unwrap();
     assert_eq!(
         rows,
         vec![
@@ -200,7 +198,10 @@ async fn a_deletion_mark_is_cleared_by_the_same_content() {
     assert_eq!(s.mark_deleted(T, "vendors", &["1".to_string()], Utc::now()).await.unwrap(), 1);
     assert_eq!(commit(s, "vendors", Batch::Vendors(&vs), &["1"]).await, counts(0, 1, 0));
     let deleted: Option<chrono::DateTime<Utc>> =
-        sqlx::query_scalar("SELECT deleted_at FROM services WHERE internal_id = '1'").fetch_one(s.pool()).await.unwrap();
+        sqlx::query_scalar("SELECT deleted_at FROM services WHERE internal_id = '1'")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
     assert!(deleted.is_none());
     // upsert, delete, upsert again.
     assert_eq!(outbox(s, "services").await.len(), 3);
