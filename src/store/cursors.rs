@@ -273,31 +273,29 @@ impl Store {
     ) -> Result<PageOutcome, sqlx::Error> {
         let started = std::time::Instant::now();
         let mut tx = self.pool.begin().await?;
+        // What the page received, recorded first: a key already received on another page of
+        // the pull comes back (the page is then rolled back, nothing of it written). One probe
+        // of the primary key per key, whatever the planner knows of the table: a filter on
+        // `internal_id = ANY(..)` over the pull's rows, which a stale plan chose, is quadratic.
         let overlap: Option<(String, i32)> = sqlx::query_as(
-            "SELECT internal_id, page FROM pull_seen
-             WHERE tenant_id = $1 AND entity = $2 AND internal_id = ANY($3) AND page <> $4 LIMIT 1",
+            "INSERT INTO pull_seen AS s (tenant_id, entity, internal_id, page)
+             SELECT DISTINCT $1, $2, k, $4 FROM UNNEST($3::text[]) AS k
+             ON CONFLICT (tenant_id, entity, internal_id) DO UPDATE SET page = s.page WHERE s.page <> EXCLUDED.page
+             RETURNING s.internal_id, s.page",
         )
         .bind(tenant_id)
         .bind(entity)
         .bind(page.seen)
         .bind(page.page_index as i32)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .next();
         if let Some((key, other)) = overlap {
             tx.rollback().await?;
             return Ok(PageOutcome::Overlap { key, other_page: other.max(0) as u32 });
         }
         let counts = upsert_batch(&mut tx, &self.hashed, tenant_id, batch).await?;
-        sqlx::query(
-            "INSERT INTO pull_seen (tenant_id, entity, internal_id, page)
-             SELECT $1, $2, k, $4 FROM UNNEST($3::text[]) AS k ON CONFLICT DO NOTHING",
-        )
-        .bind(tenant_id)
-        .bind(entity)
-        .bind(page.seen)
-        .bind(page.page_index as i32)
-        .execute(&mut *tx)
-        .await?;
         super::rejected::settle_page(&mut tx, tenant_id, entity, page.seen, page.rejected).await?;
         let updated = sqlx::query(
             "UPDATE sync_cursors SET search_id = $3, pages_done = greatest(pages_done, $4), total_pages = $5,
