@@ -278,19 +278,19 @@ impl Store {
         // of the primary key per key, whatever the planner knows of the table: a filter on
         // `internal_id = ANY(..)` over the pull's rows, which a stale plan chose, is quadratic.
         let overlap: Option<(String, i32)> = sqlx::query_as(
-            "INSERT INTO pull_seen AS s (tenant_id, entity, internal_id, page)
-             SELECT DISTINCT $1, $2, k, $4 FROM UNNEST($3::text[]) AS k
-             ON CONFLICT (tenant_id, entity, internal_id) DO UPDATE SET page = s.page WHERE s.page <> EXCLUDED.page
-             RETURNING s.internal_id, s.page",
+            "WITH received AS (
+                INSERT INTO pull_seen AS s (tenant_id, entity, internal_id, page)
+                SELECT DISTINCT $1, $2, k, $4 FROM UNNEST($3::text[]) AS k
+                ON CONFLICT (tenant_id, entity, internal_id) DO UPDATE SET page = s.page WHERE s.page <> EXCLUDED.page
+                RETURNING s.internal_id, s.page, (s.xmax = 0) AS fresh)
+             SELECT internal_id, page FROM received WHERE NOT fresh LIMIT 1",
         )
         .bind(tenant_id)
         .bind(entity)
         .bind(page.seen)
         .bind(page.page_index as i32)
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .next();
+        .fetch_optional(&mut *tx)
+        .await?;
         if let Some((key, other)) = overlap {
             tx.rollback().await?;
             return Ok(PageOutcome::Overlap { key, other_page: other.max(0) as u32 });
