@@ -4,6 +4,7 @@
 
 pub mod cursors;
 pub mod deletions;
+pub mod hash;
 pub mod leases;
 pub mod org;
 pub mod outbox;
@@ -33,6 +34,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: PgPool,
+    /// The (tenant, table) pairs whose rows all have a content hash (see `services::Hashed`).
+    hashed: std::sync::Arc<services::Hashed>,
 }
 
 /// How long the first connection may take before the database counts as not answering.
@@ -89,12 +92,12 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|source| ConnectError::Refused { target, source })?;
-        Ok(Self { pool })
+        Ok(Self { pool, hashed: Default::default() })
     }
 
     /// Wraps an existing pool.
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self { pool, hashed: Default::default() }
     }
 
     /// The pool, for tests and health checks.

@@ -1,5 +1,7 @@
 //! The change outbox and the push batches: every content change of a pushed entity is queued
-//! in the transaction that writes it; the pusher claims, delivers and settles them.
+//! by the statement that writes it (the upserts in `services.rs`, `spend.rs`, `org.rs` insert
+//! the outbox rows from their own `RETURNING`, with the row's content hash as hex); deletions
+//! are queued here; the pusher claims, delivers and settles them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -28,7 +30,8 @@ fn money_columns(table: &str) -> &'static [&'static str] {
     }
 }
 
-/// A row of `table` (aliased `t`) as JSON for the LDIF: every column but `raw` (building the
+/// A row of `table` (aliased `t`) as JSON for the LDIF: every column but `raw` and
+/// `content_hash` (building the
 /// row with `raw` and taking it out again costs Postgres more than the rest of the row), and
 /// money as exact decimal text. The columns are read from the catalog once per process.
 async fn row_json(pool: &sqlx::PgPool, table: &'static str) -> Result<Arc<str>, sqlx::Error> {
@@ -39,7 +42,7 @@ async fn row_json(pool: &sqlx::PgPool, table: &'static str) -> Result<Arc<str>, 
     }
     let columns: Vec<String> = sqlx::query_scalar(
         "SELECT attname::text FROM pg_attribute
-         WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attname <> 'raw' ORDER BY attnum",
+         WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attname NOT IN ('raw', 'content_hash') ORDER BY attnum",
     )
     .bind(table)
     .fetch_all(pool)
@@ -67,27 +70,6 @@ async fn row_json(pool: &sqlx::PgPool, table: &'static str) -> Result<Arc<str>, 
     let sql = if sql.is_empty() { Arc::from("'{}'::jsonb") } else { sql };
     cache.lock().unwrap_or_else(PoisonError::into_inner).insert(table, Arc::clone(&sql));
     Ok(sql)
-}
-
-/// Queues the rows `ids` of `table` (just inserted or changed) for pushing, with the hash of
-/// their content. Runs inside the upsert's transaction.
-pub(crate) async fn enqueue(
-    tx: &mut Tx<'_, Postgres>,
-    tenant_id: &str,
-    table: &'static str,
-    ids: &[String],
-) -> Result<(), sqlx::Error> {
-    if ids.is_empty() || !PUSHED.iter().any(|(_, t)| *t == table) {
-        return Ok(());
-    }
-    // `table` is one of the constants above, never text from outside.
-    let sql = format!(
-        "INSERT INTO outbox (tenant_id, entity, internal_id, content_hash)
-         SELECT $1, $2, t.internal_id, md5(t.raw::text) FROM {table} t
-         WHERE t.tenant_id = $1 AND t.internal_id = ANY($3)"
-    );
-    sqlx::query(&sql).bind(tenant_id).bind(table).bind(ids).execute(&mut **tx).await?;
-    Ok(())
 }
 
 /// Queues the rows `ids` of `table` (just marked deleted) as deletions. Runs inside the
