@@ -14,11 +14,14 @@ pub mod oauth1;
 pub mod parse;
 pub mod passport;
 pub mod records;
+pub mod schema;
 pub mod search;
 
 pub use account::AccountId;
 pub use client::{Client, ClientConfig};
 pub use error::{FaultCode, WireError};
 pub use passport::{Credentials, TokenPassport};
-pub use records::{Department, Employee, ExpenseCategory, ExpenseReport, RawRecord, SpendRole, Transaction, Vendor};
+pub use records::{
+    Department, Employee, ExpenseCategory, ExpenseReport, RawJson, RawRecord, SpendRole, SublistRow, Transaction, Vendor,
+};
 pub use search::{SearchPage, SearchQuery};

@@ -7,6 +7,7 @@ pub mod deletions;
 pub mod leases;
 pub mod org;
 pub mod outbox;
+pub mod raw_json;
 pub mod rejected;
 pub mod runs;
 pub mod services;

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Postgres, Transaction as Tx};
 
 use super::services::{last_of_each, written, UpsertCounts};
-use crate::netsuite::{Department, Employee};
+use crate::netsuite::{Department, Employee, RawJson};
 
 /// Upserts departments.
 pub(crate) async fn upsert_departments(
@@ -22,7 +22,7 @@ pub(crate) async fn upsert_departments(
     // Postgres has no arrays of arrays of different lengths: pass each list as one text.
     let subsidiaries: Vec<String> = rows.iter().map(|d| serde_json::json!(d.subsidiaries).to_string()).collect();
     let inactive: Vec<bool> = rows.iter().map(|d| d.is_inactive).collect();
-    let raw: Vec<&serde_json::Value> = rows.iter().map(|d| &d.raw).collect();
+    let raw: Vec<&RawJson> = rows.iter().map(|d| &d.raw).collect();
     let result = sqlx::query(
         "INSERT INTO departments AS d (tenant_id, internal_id, name, parent_internal_id, subsidiaries, is_inactive, raw)
          SELECT $1, u.id, u.name, u.parent, ARRAY(SELECT jsonb_array_elements_text(u.subs::jsonb)), u.inactive, u.raw
@@ -77,7 +77,7 @@ pub(crate) async fn upsert_employees(
     let estatus = text(|e| e.employee_status.as_deref());
     let location = text(|e| e.location.as_deref());
     let modified: Vec<Option<DateTime<Utc>>> = rows.iter().map(|e| e.last_modified).collect();
-    let raw: Vec<&serde_json::Value> = rows.iter().map(|e| &e.raw).collect();
+    let raw: Vec<&RawJson> = rows.iter().map(|e| &e.raw).collect();
     let result = sqlx::query(
         r#"
         INSERT INTO employees AS e (tenant_id, internal_id, entity_id, first_name, last_name, email, title,

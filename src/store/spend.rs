@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use sqlx::{Postgres, Transaction as Tx};
 
 use super::services::{last_of_each, written, UpsertCounts};
-use crate::netsuite::{ExpenseCategory, ExpenseReport, Transaction};
+use crate::netsuite::{ExpenseCategory, ExpenseReport, RawJson, Transaction};
 
 /// Deletes the lines of the records `ids` (whose content changed: their lines are written
 /// again). `table` is one of our line tables, never text from outside.
@@ -316,7 +316,7 @@ pub(crate) async fn upsert_expense_categories(
     let name: Vec<Option<&str>> = rows.iter().map(|c| c.name.as_deref()).collect();
     let description: Vec<Option<&str>> = rows.iter().map(|c| c.description.as_deref()).collect();
     let inactive: Vec<bool> = rows.iter().map(|c| c.is_inactive).collect();
-    let raw: Vec<&serde_json::Value> = rows.iter().map(|c| &c.raw).collect();
+    let raw: Vec<&RawJson> = rows.iter().map(|c| &c.raw).collect();
     let result = sqlx::query(
         "INSERT INTO expense_categories AS e (tenant_id, internal_id, name, description, is_inactive, raw)
          SELECT $1, u.* FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bool[], $6::jsonb[]) AS u
