@@ -100,9 +100,17 @@ struct Json {
 }
 
 /// Bytes JSON strings cannot hold as they are: `"`, `\` and the C0 controls.
-fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
-}
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
 
 /// Writes `s` as a JSON string.
 fn push_json_str(out: &mut String, s: &str) {
@@ -110,7 +118,7 @@ fn push_json_str(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if !needs_escape(b) {
+        if !NEEDS_ESCAPE[b as usize] {
             continue;
         }
         out.push_str(&s[from..i]);
@@ -190,7 +198,7 @@ enum Role {
 
 /// An open element of a record.
 struct Open<'a> {
-    name: &'a [u8],
+    name: &'a str,
     role: Role,
     /// Its rows are arrays (the schema says it is a list).
     list: bool,
@@ -202,7 +210,7 @@ struct Open<'a> {
     keys_start: usize,
     /// A one-word filter over the names in `keys[keys_start..]`.
     bloom: u64,
-    last_child: Option<&'a [u8]>,
+    last_child: Option<&'a str>,
     /// Where the value of the last child (of a new name) began in the JSON.
     last_child_value: usize,
     /// The last child's values are inside an open `[`.
@@ -214,11 +222,11 @@ struct Open<'a> {
 }
 
 impl<'a> Open<'a> {
-    fn new(name: &'a [u8], role: Role, sc: &Scratch<'a>) -> Self {
+    fn new(name: &'a str, role: Role, sc: &Scratch<'a>) -> Self {
         Open {
             name,
             role,
-            list: role != Role::Root && super::schema::is_list(name),
+            list: role != Role::Root && super::schema::is_list(name.as_bytes()),
             object: false,
             members: false,
             text_start: sc.text.len(),
@@ -338,7 +346,8 @@ impl<'a> RecordBuilder<'a> {
         sc.values.text.clear();
         sc.values.slots.clear();
         sc.values.rows.clear();
-        let mut root = Open::new(name, Role::Root, sc);
+        sc.values.row_slots.clear();
+        let mut root = Open::new(utf8(reader, name)?, Role::Root, sc);
         let mut others: Vec<(&'a [u8], std::borrow::Cow<'_, str>)> = Vec::new();
         for a in e.attributes() {
             let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
@@ -395,9 +404,12 @@ impl<'a> RecordBuilder<'a> {
         reader: &Reader<&[u8]>,
         sc: &mut Scratch<'a>,
     ) -> Result<(), WireError> {
-        let name = in_body(body, e.local_name().as_ref())
-            .ok_or_else(|| malformed(reader, "an element name outside the body"))?;
-        let name_str = utf8(reader, name)?;
+        let name_str = utf8(
+            reader,
+            in_body(body, e.local_name().as_ref())
+                .ok_or_else(|| malformed(reader, "an element name outside the body"))?,
+        )?;
+        let name = name_str.as_bytes();
         let depth = self.stack.len();
         let parent = self.stack.last_mut().ok_or_else(|| malformed(reader, "record state lost"))?;
         let role = match parent.role {
@@ -409,7 +421,7 @@ impl<'a> RecordBuilder<'a> {
             sc.json.push('{');
             parent.object = true;
         }
-        let repeat = parent.last_child == Some(name);
+        let repeat = parent.last_child == Some(name_str);
         if repeat {
             if !parent.in_array {
                 sc.json.insert_bracket(parent.last_child_value);
@@ -436,11 +448,11 @@ impl<'a> RecordBuilder<'a> {
                 sc.json.push('[');
                 parent.in_array = true;
             }
-            parent.last_child = Some(name);
+            parent.last_child = Some(name_str);
             parent.last_child_value = sc.json.len();
         }
         let parent_name = parent.name;
-        let mut open = Open::new(name, role, sc);
+        let mut open = Open::new(name_str, role, sc);
         open.repeat = repeat;
         for a in e.attributes() {
             let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
@@ -485,9 +497,10 @@ impl<'a> RecordBuilder<'a> {
             }
         }
         if role == Role::Row {
-            let list = piece(&mut sc.values, utf8(reader, parent_name)?);
+            let list = piece(&mut sc.values, parent_name);
             let row_name = piece(&mut sc.values, name_str);
-            sc.values.rows.push(Row { list, name: row_name, id: open.id, ref_name: None });
+            let first = sc.values.row_slots.len() as u32;
+            sc.values.rows.push(Row { list, name: row_name, id: open.id, ref_name: None, first, end: first });
             self.row = sc.values.rows.len() as u32;
         }
         self.stack.push(open);
@@ -497,8 +510,7 @@ impl<'a> RecordBuilder<'a> {
     fn text(&mut self, t: &str, sc: &mut Scratch<'a>) {
         if self.defect.is_none() && maybe_forbidden(t) {
             if let Some(c) = forbidden_char(t) {
-                let field = self.stack.last().map(|f| String::from_utf8_lossy(f.name).into_owned());
-                let field = field.unwrap_or_else(|| "record".into());
+                let field = self.stack.last().map_or("record", |f| f.name);
                 self.defect = Some(format!("field {field} holds U+{:04X}, a character XML 1.0 forbids", u32::from(c)));
             }
         }
@@ -542,22 +554,29 @@ impl<'a> RecordBuilder<'a> {
         }
         match f.role {
             Role::Field if !f.repeat => {
-                let name = piece(&mut sc.values, std::str::from_utf8(f.name).unwrap_or(""));
+                let name = piece(&mut sc.values, f.name);
                 let text = own_text.map(|t| piece(&mut sc.values, t));
-                sc.values.slots.push(Slot { row: self.row, name, text, id: f.id, ref_name: f.ref_name });
+                let slot = Slot { name, text, id: f.id, ref_name: f.ref_name };
+                if self.row == 0 {
+                    sc.values.slots.push(slot);
+                } else {
+                    sc.values.row_slots.push(slot);
+                }
             }
             Role::Row => {
+                let end = sc.values.row_slots.len() as u32;
                 if let Some(r) = sc.values.rows.last_mut() {
                     r.ref_name = f.ref_name;
+                    r.end = end;
                 }
                 self.row = 0;
             }
             _ => {}
         }
-        if leaf && (f.name == b"name" || f.name == b"internalId") {
+        if leaf && (f.name == "name" || f.name == "internalId") {
             if let Some(p) = self.stack.last_mut().filter(|p| matches!(p.role, Role::Field | Role::Row)) {
                 let t = sc.text.get(f.text_start..).unwrap_or("");
-                if f.name == b"name" {
+                if f.name == "name" {
                     if p.ref_name.is_none() {
                         p.ref_name = Some(piece(&mut sc.values, t));
                     }
@@ -608,21 +627,28 @@ impl<'a> RecordBuilder<'a> {
                 }
                 value.to_string()
             }
-            RawForm::Json => sc.json.out.as_str().to_owned(),
+            RawForm::Json => {
+                return Ok(self.record(internal_id, RawJson::from_parser(&sc.json.out), end, sc));
+            }
         };
-        Ok(RawRecord::new(
+        Ok(self.record(internal_id, RawJson::from_parser(&json), end, sc))
+    }
+
+    fn record(&mut self, internal_id: String, raw: RawJson, end: usize, sc: &Scratch<'a>) -> RawRecord {
+        RawRecord::new(
             std::mem::take(&mut self.record_type),
             internal_id,
             self.external_id.take(),
-            RawJson::from_parser(json),
+            raw,
             Values {
                 text: sc.values.text.as_str().to_owned(),
                 slots: sc.values.slots.clone(),
                 rows: sc.values.rows.clone(),
+                row_slots: sc.values.row_slots.clone(),
             },
             (self.start, end),
             self.defect.take(),
-        ))
+        )
     }
 }
 

@@ -6,7 +6,7 @@
 //! from that index: parse at the boundary, once, with no JSON map in between.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -23,13 +23,15 @@ use super::WireError;
 /// list (a `*List` type of the 2017_2 schema, see [`super::schema`]) are always an array; an
 /// element repeated where the schema has no list becomes an array; the record's own
 /// `xsi:type`, `internalId` and `externalId` are `@type`, `internalId` and `externalId`.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct RawJson(String);
+///
+/// Cloning it (into a typed record) shares the text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawJson(Arc<str>);
 
 impl RawJson {
     /// Text the parser wrote (valid JSON by construction).
-    pub(super) fn from_parser(text: String) -> Self {
-        RawJson(text)
+    pub(super) fn from_parser(text: &str) -> Self {
+        RawJson(Arc::from(text))
     }
 
     /// The JSON text.
@@ -39,7 +41,7 @@ impl RawJson {
 
     /// The JSON text, owned.
     pub fn into_string(self) -> String {
-        self.0
+        self.0.to_string()
     }
 
     /// The JSON as a `serde_json` value (parses the text; for tests and tools, not hot paths).
@@ -50,13 +52,13 @@ impl RawJson {
 
 impl From<Value> for RawJson {
     fn from(value: Value) -> Self {
-        RawJson(value.to_string())
+        RawJson(Arc::from(value.to_string()))
     }
 }
 
 impl From<&Value> for RawJson {
     fn from(value: &Value) -> Self {
-        RawJson(value.to_string())
+        RawJson(Arc::from(value.to_string()))
     }
 }
 
@@ -82,8 +84,6 @@ pub(super) struct Piece {
 /// One field the parser indexed: a child of the record, or a child of a sublist row.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Slot {
-    /// 0 for a field of the record; `k` for a field of `rows[k - 1]`.
-    pub(super) row: u32,
     /// The element's local name.
     pub(super) name: Piece,
     /// Its text (a leaf), or its `value` text when it also has attributes or children.
@@ -105,6 +105,9 @@ pub(super) struct Row {
     pub(super) id: Option<Piece>,
     /// The text of the row's `name` child (rows that are `RecordRef`s).
     pub(super) ref_name: Option<Piece>,
+    /// Its fields: `row_slots[first..end]`.
+    pub(super) first: u32,
+    pub(super) end: u32,
 }
 
 /// The flat index of a record's field values, filled in the parsing pass: the names and texts
@@ -112,8 +115,11 @@ pub(super) struct Row {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Values {
     pub(super) text: String,
+    /// The record's fields.
     pub(super) slots: Vec<Slot>,
     pub(super) rows: Vec<Row>,
+    /// The rows' fields, row after row.
+    pub(super) row_slots: Vec<Slot>,
 }
 
 impl Values {
@@ -121,8 +127,16 @@ impl Values {
         self.text.get(p.start as usize..p.end as usize).unwrap_or("")
     }
 
-    fn slot(&self, row: u32, name: &str) -> Option<&Slot> {
-        self.slots.iter().find(|s| s.row == row && self.get(s.name) == name)
+    fn find<'v>(&'v self, slots: &'v [Slot], name: &str) -> Option<&'v Slot> {
+        slots.iter().find(|s| (s.name.end - s.name.start) as usize == name.len() && self.get(s.name) == name)
+    }
+
+    fn slot(&self, name: &str) -> Option<&Slot> {
+        self.find(&self.slots, name)
+    }
+
+    fn row_slot(&self, row: &Row, name: &str) -> Option<&Slot> {
+        self.find(self.row_slots.get(row.first as usize..row.end as usize).unwrap_or(&[]), name)
     }
 }
 
@@ -160,13 +174,12 @@ impl PartialEq for RawRecord {
 #[derive(Clone, Copy, Debug)]
 pub struct SublistRow<'a> {
     values: &'a Values,
-    /// 1-based index into `values.rows`.
-    index: u32,
+    row: &'a Row,
 }
 
 impl<'a> SublistRow<'a> {
     fn slot(&self, name: &str) -> Option<&'a Slot> {
-        self.values.slot(self.index, name)
+        self.values.row_slot(self.row, name)
     }
 
     /// A text field of the row.
@@ -186,14 +199,12 @@ impl<'a> SublistRow<'a> {
 
     /// The row's own `name` child, when the row is a `RecordRef` (`subsidiaryList/recordRef`).
     pub fn own_name(&self) -> Option<&'a str> {
-        let row = self.values.rows.get(self.index as usize - 1)?;
-        row.ref_name.map(|p| self.values.get(p))
+        self.row.ref_name.map(|p| self.values.get(p))
     }
 
     /// The row's own `internalId`, when the row is a `RecordRef`.
     pub fn own_id(&self) -> Option<&'a str> {
-        let row = self.values.rows.get(self.index as usize - 1)?;
-        row.id.map(|p| self.values.get(p))
+        self.row.id.map(|p| self.values.get(p))
     }
 }
 
@@ -228,7 +239,7 @@ impl RawRecord {
     }
 
     fn slot(&self, name: &str) -> Option<&Slot> {
-        self.values.slot(0, name)
+        self.values.slot(name)
     }
 
     /// A text field.
@@ -270,10 +281,11 @@ impl RawRecord {
     /// The rows of a sublist such as `expenseList`/`expense`, in document order.
     pub fn sublist<'a>(&'a self, list: &'a str, row: &'a str) -> impl Iterator<Item = SublistRow<'a>> + 'a {
         let values = &self.values;
-        values.rows.iter().enumerate().filter_map(move |(i, r)| {
-            (values.get(r.list) == list && values.get(r.name) == row)
-                .then_some(SublistRow { values, index: i as u32 + 1 })
-        })
+        values
+            .rows
+            .iter()
+            .filter(move |r| values.get(r.list) == list && values.get(r.name) == row)
+            .map(move |r| SublistRow { values, row: r })
     }
 
     fn bad(&self, field: &str, value: &str) -> WireError {
