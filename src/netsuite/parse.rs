@@ -181,6 +181,8 @@ struct Scratch<'a> {
     keys: Vec<&'a [u8]>,
     /// The record's index being filled.
     values: Values,
+    /// The whole body as text, when it is valid UTF-8 (checked once).
+    body_text: Option<&'a str>,
 }
 
 /// What an open element of a record is to the field index.
@@ -281,6 +283,47 @@ fn in_body<'a>(body: &'a [u8], part: &[u8]) -> Option<&'a [u8]> {
     (s.as_ptr() == part.as_ptr()).then_some(s)
 }
 
+/// `part` (borrowed from `body`) as text: a slice of the body's text when the whole body is
+/// valid UTF-8 (checked once), else checked on its own.
+fn body_str<'a>(body: &'a [u8], text: Option<&'a str>, part: &[u8]) -> Option<&'a str> {
+    let bytes = in_body(body, part)?;
+    match text {
+        Some(t) => {
+            let off = bytes.as_ptr() as usize - body.as_ptr() as usize;
+            t.get(off..off + bytes.len())
+        }
+        None => std::str::from_utf8(bytes).ok(),
+    }
+}
+
+/// An element's local name, as a slice of the body.
+fn element_name<'a>(
+    body: &'a [u8],
+    text: Option<&'a str>,
+    e: &BytesStart<'_>,
+    reader: &Reader<&[u8]>,
+) -> Result<&'a str, WireError> {
+    body_str(body, text, e.local_name().as_ref())
+        .ok_or_else(|| malformed(reader, "an element name that is not UTF-8 text of the body"))
+}
+
+/// A text event's content, unescaped: borrowed from the body when it holds no reference.
+fn text_of<'a>(
+    body: &'a [u8],
+    text: Option<&'a str>,
+    t: &quick_xml::events::BytesText<'_>,
+    reader: &Reader<&[u8]>,
+) -> Result<Cow<'a, str>, WireError> {
+    match body_str(body, text, t) {
+        Some(s) if !s.contains('&') => Ok(Cow::Borrowed(s)),
+        Some(s) => quick_xml::escape::unescape(s).map_err(|e| malformed(reader, format!("bad text: {e}"))),
+        None => t
+            .unescape()
+            .map(|c| Cow::Owned(c.into_owned()))
+            .map_err(|e| malformed(reader, format!("bad text: {e}"))),
+    }
+}
+
 /// Attributes of an element: `(prefixed, local name, value)`, namespace declarations skipped.
 fn attributes<'a>(e: &'a BytesStart<'a>, reader: &Reader<&[u8]>) -> Result<Vec<(bool, String, String)>, WireError> {
     let mut out = Vec::new();
@@ -328,8 +371,7 @@ impl<'a> RecordBuilder<'a> {
         start: usize,
         sc: &mut Scratch<'a>,
     ) -> Result<Self, WireError> {
-        let name = in_body(body, e.local_name().as_ref())
-            .ok_or_else(|| malformed(reader, "an element name outside the body"))?;
+        let name = element_name(body, sc.body_text, e, reader)?;
         let mut b = RecordBuilder {
             record_type: String::new(),
             internal_id: String::new(),
@@ -347,7 +389,7 @@ impl<'a> RecordBuilder<'a> {
         sc.values.slots.clear();
         sc.values.rows.clear();
         sc.values.row_slots.clear();
-        let mut root = Open::new(utf8(reader, name)?, Role::Root, sc);
+        let mut root = Open::new(name, Role::Root, sc);
         let mut others: Vec<(&'a [u8], std::borrow::Cow<'_, str>)> = Vec::new();
         for a in e.attributes() {
             let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
@@ -404,11 +446,7 @@ impl<'a> RecordBuilder<'a> {
         reader: &Reader<&[u8]>,
         sc: &mut Scratch<'a>,
     ) -> Result<(), WireError> {
-        let name_str = utf8(
-            reader,
-            in_body(body, e.local_name().as_ref())
-                .ok_or_else(|| malformed(reader, "an element name outside the body"))?,
-        )?;
+        let name_str = element_name(body, sc.body_text, e, reader)?;
         let name = name_str.as_bytes();
         let depth = self.stack.len();
         let parent = self.stack.last_mut().ok_or_else(|| malformed(reader, "record state lost"))?;
@@ -801,6 +839,7 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
         text: String::with_capacity(256),
         keys: Vec::with_capacity(64),
         values: Values::default(),
+        body_text: std::str::from_utf8(body).ok(),
     };
     let mut text = String::new();
     let mut saw_envelope = false;
@@ -895,7 +934,7 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                 }
             }
             Event::Text(t) => {
-                let s = t.unescape().map_err(|e| malformed(&reader, format!("bad text: {e}")))?;
+                let s = text_of(body, sc.body_text, &t, &reader)?;
                 match record.as_mut() {
                     Some(b) => b.text(&s, &mut sc),
                     None => {
