@@ -130,10 +130,8 @@ fn measure<T>(
 
 pub fn run(rt: &tokio::runtime::Runtime) {
     let account = AccountId::parse("1234567").expect("account");
-    let vendors = rt.block_on(page(
-        AccountSpec::new(account.clone(), 1).with_vendors(1_000),
-        SearchQuery::all(SearchType::Vendor),
-    ));
+    let vendors = rt
+        .block_on(page(AccountSpec::new(account.clone(), 1).with_vendors(1_000), SearchQuery::all(SearchType::Vendor)));
     let transactions = rt.block_on(page(
         AccountSpec::new(account, 1).with_vendors(300).with_transactions(3_000),
         SearchQuery {

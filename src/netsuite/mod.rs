@@ -22,6 +22,7 @@ pub use client::{Client, ClientConfig};
 pub use error::{FaultCode, WireError};
 pub use passport::{Credentials, TokenPassport};
 pub use records::{
-    Department, Employee, ExpenseCategory, ExpenseReport, RawJson, RawRecord, SpendRole, SublistRow, Transaction, Vendor,
+    Department, Employee, ExpenseCategory, ExpenseReport, RawJson, RawRecord, SpendRole, SublistRow, Transaction,
+    Vendor,
 };
 pub use search::{SearchPage, SearchQuery};

@@ -245,7 +245,8 @@ impl<'a> Open<'a> {
 }
 
 fn bloom_bit(name: &[u8]) -> u64 {
-    let h = name.len().wrapping_mul(31) ^ usize::from(name.first().copied().unwrap_or(0)).wrapping_mul(7)
+    let h = name.len().wrapping_mul(31)
+        ^ usize::from(name.first().copied().unwrap_or(0)).wrapping_mul(7)
         ^ usize::from(name.last().copied().unwrap_or(0)).wrapping_mul(131);
     1u64 << (h % 64)
 }
@@ -317,10 +318,9 @@ fn text_of<'a>(
     match body_str(body, text, t) {
         Some(s) if !s.contains('&') => Ok(Cow::Borrowed(s)),
         Some(s) => quick_xml::escape::unescape(s).map_err(|e| malformed(reader, format!("bad text: {e}"))),
-        None => t
-            .unescape()
-            .map(|c| Cow::Owned(c.into_owned()))
-            .map_err(|e| malformed(reader, format!("bad text: {e}"))),
+        None => {
+            t.unescape().map(|c| Cow::Owned(c.into_owned())).map_err(|e| malformed(reader, format!("bad text: {e}")))
+        }
     }
 }
 
@@ -511,8 +511,8 @@ impl<'a> RecordBuilder<'a> {
             let (key, value): (&'a [u8], &str) = if prefixed && local.as_ref() == b"type" {
                 (b"@type", local_part(&value))
             } else {
-                let k =
-                    in_body(body, local.as_ref()).ok_or_else(|| malformed(reader, "an attribute name outside the body"))?;
+                let k = in_body(body, local.as_ref())
+                    .ok_or_else(|| malformed(reader, "an attribute name outside the body"))?;
                 (k, &value)
             };
             if open.object {
@@ -632,7 +632,13 @@ impl<'a> RecordBuilder<'a> {
     }
 
     /// The record, once its element is closed.
-    fn finish(&mut self, body: &'a [u8], end: usize, form: RawForm, sc: &mut Scratch<'a>) -> Result<RawRecord, WireError> {
+    fn finish(
+        &mut self,
+        body: &'a [u8],
+        end: usize,
+        form: RawForm,
+        sc: &mut Scratch<'a>,
+    ) -> Result<RawRecord, WireError> {
         let xml = body.get(self.start..end).unwrap_or_default();
         let mut internal_id = std::mem::take(&mut self.internal_id);
         let json = match form {
@@ -731,7 +737,12 @@ fn insert_child(parent: &mut Map<String, Value>, parent_is_list: bool, key: Stri
 
 /// The JSON of one record's XML, built as a `serde_json` value: every occurrence of a name in
 /// one array, whatever lies between them. The same shape [`RawJson`] describes.
-fn record_value(xml: &[u8], record_type: &str, internal_id: &str, external_id: Option<&str>) -> Result<Value, WireError> {
+fn record_value(
+    xml: &[u8],
+    record_type: &str,
+    internal_id: &str,
+    external_id: Option<&str>,
+) -> Result<Value, WireError> {
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Frame> = Vec::new();
@@ -798,7 +809,12 @@ fn record_value(xml: &[u8], record_type: &str, internal_id: &str, external_id: O
 /// occurrences gathered in one array) from its XML: the reference the streaming writer is
 /// tested against. Not for production paths.
 #[doc(hidden)]
-pub fn record_json_reference(xml: &[u8], record_type: &str, internal_id: &str, external_id: Option<&str>) -> Result<Value, WireError> {
+pub fn record_json_reference(
+    xml: &[u8],
+    record_type: &str,
+    internal_id: &str,
+    external_id: Option<&str>,
+) -> Result<Value, WireError> {
     record_value(xml, record_type, internal_id, external_id)
 }
 
@@ -1216,7 +1232,10 @@ line2	tab</tranPurch:memo>
         assert_eq!(f["entity"]["type"], "vendor");
         assert_eq!(f["exchangeRate"], serde_json::json!({"currency": "USD", "value": "1.0"}));
         let whole = bill.raw.to_value();
-        assert_eq!((&whole["@type"], &whole["internalId"], &whole["externalId"]), (&"VendorBill".into(), &"9".into(), &"x9".into()));
+        assert_eq!(
+            (&whole["@type"], &whole["internalId"], &whole["externalId"]),
+            (&"VendorBill".into(), &"9".into(), &"x9".into())
+        );
 
         // The index typed records read agrees.
         assert_eq!(bill.text("exchangeRate"), Some("1.0"));

@@ -408,7 +408,6 @@ impl RawRecord {
     pub fn date(&self, name: &str) -> Result<Option<chrono::NaiveDate>, WireError> {
         self.text(name).map(|t| parse_date(t).ok_or_else(|| self.bad(name, t))).transpose()
     }
-
 }
 
 fn row_decimal(r: &RawRecord, row: &SublistRow<'_>, name: &str) -> Result<Option<rust_decimal::Decimal>, WireError> {
@@ -834,10 +833,8 @@ impl TryFrom<&RawRecord> for Department {
         if r.record_type != "Department" {
             return Err(WireError::UnexpectedRecord { expected: "Department", found: r.record_type.clone() });
         }
-        let subsidiaries = r
-            .sublist("subsidiaryList", "recordRef")
-            .filter_map(|row| row.own_name().map(str::to_string))
-            .collect();
+        let subsidiaries =
+            r.sublist("subsidiaryList", "recordRef").filter_map(|row| row.own_name().map(str::to_string)).collect();
         Ok(Department {
             internal_id: r.internal_id.clone(),
             name: r.text("name").map(str::to_string),
