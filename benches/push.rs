@@ -56,8 +56,14 @@ async fn drop_db(store: Store, name: &str) {
     admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.expect("drop db");
 }
 
+#[allow(dead_code)] // the entry of `cargo bench --bench push`; `cargo bench --bench ratios` calls `run`
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    run(&rt);
+}
+
+/// The benchmark on `rt`: fault-free, then under faults; prints items/s of each.
+pub fn run(rt: &tokio::runtime::Runtime) {
     rt.block_on(async {
         let account = AccountId::parse("9900001").expect("account");
         let ns = Simulator::new(SimConfig::default());

@@ -27,7 +27,7 @@ fn vendor(id: &str) -> Vendor {
         is_inactive: false,
         date_created: Some(Utc.with_ymd_and_hms(2020, 1, 2, 3, 4, 5).unwrap()),
         last_modified: Some(Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()),
-        raw: serde_json::json!({"@type": "Vendor", "internalId": id, "transport": "soap"}),
+        raw: serde_json::json!({"@type": "Vendor", "internalId": id, "transport": "soap"}).into(),
     }
 }
 
@@ -67,7 +67,7 @@ fn invoice(id: &str) -> Transaction {
         created: Some(Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()),
         last_modified: Some(Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap()),
         lines: vec![line("expense", 1, 10000), line("expense", 2, 20000)],
-        raw: serde_json::json!({"@type": "VendorBill", "internalId": id}),
+        raw: serde_json::json!({"@type": "VendorBill", "internalId": id}).into(),
     }
 }
 
@@ -112,7 +112,7 @@ async fn raw_does_not_decide_typed_columns_do() {
     // The same typed rows from another transport: another raw document, nothing changed.
     let other: Vec<Vendor> = vs
         .iter()
-        .map(|v| Vendor { raw: serde_json::json!({"id": v.internal_id, "transport": "suiteql"}), ..v.clone() })
+        .map(|v| Vendor { raw: serde_json::json!({"id": v.internal_id, "transport": "suiteql"}).into(), ..v.clone() })
         .collect();
     assert_eq!(commit(s, "vendors", Batch::Vendors(&other), &["1", "2"]).await, counts(0, 0, 2));
     assert_eq!(outbox(s, "services").await.len(), 2, "no outbox entry for a raw-only difference");

@@ -5,7 +5,7 @@
 mod common;
 
 use netsuite_discovery::netsuite::error::{ErrorClass, FaultSource};
-use netsuite_discovery::netsuite::parse::{parse_response, Response};
+use netsuite_discovery::netsuite::parse::{parse_response, record_json_reference, Response};
 use netsuite_discovery::netsuite::search::SearchType;
 use netsuite_discovery::netsuite::{SpendRole, Transaction, WireError};
 use rust_decimal::Decimal;
@@ -38,7 +38,7 @@ fn search_responses() {
     let r = sample("netsweet/search__single_search_result.xml");
     assert_eq!(ids(&r), ["355"]);
     assert_eq!(r.records[0].record_type, "Account");
-    assert!(r.records[0].fields["customFieldList"]["customField"].is_array());
+    assert!(r.records[0].fields()["customFieldList"]["customField"].is_array());
 
     let r = sample("netsweet/search__saved_search_customer.xml");
     assert_eq!(r.total_records, Some(1));
@@ -73,7 +73,7 @@ fn constructed_vendor_bill_pages() {
     assert_eq!((t.lines[0].kind, t.lines[0].category.as_deref()), ("expense", Some("Office Supplies")));
     assert_eq!(bill.ref_id("entity"), Some("321"));
     assert_eq!(bill.text("userTotal"), Some("150.0"));
-    let lines = bill.fields["expenseList"]["expense"].as_array().expect("expense lines are an array");
+    let lines = bill.fields()["expenseList"]["expense"].as_array().expect("expense lines are an array");
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["amount"], "150.0");
     assert_eq!(p1.records[1].external_id.as_deref(), Some("ext-5002"));
@@ -127,7 +127,7 @@ fn other_real_responses() {
     assert!(r.error().is_none());
     assert_eq!(ids(&r), ["439"]);
     assert_eq!(r.records[0].record_type, "Invoice");
-    let items = r.records[0].fields["itemList"]["item"].as_array().expect("item lines");
+    let items = r.records[0].fields()["itemList"]["item"].as_array().expect("item lines");
     assert!(!items.is_empty());
     // Read as a transaction: the same reader as bills and credits.
     let t = Transaction::read(&r.records[0], SpendRole::Expense).unwrap();
@@ -139,6 +139,11 @@ fn other_real_responses() {
     assert_eq!(item_lines.len(), items.len());
     assert_eq!(item_lines[0].line, 1);
     assert_eq!(item_lines[0].amount, Some(Decimal::from_str("15993.6").unwrap()));
+    // `billAddressList` is a single RecordRef (2017_2 schema), not a list, whatever its name.
+    let bill_to = &r.records[0].fields()["billAddressList"];
+    assert_eq!(bill_to["name"], "123 Happy Lane", "{bill_to}");
+    assert_eq!(bill_to["internalId"], "433");
+    assert_eq!(r.records[0].ref_name("shipAddressList"), Some("123 Happy Lane"));
     // A sales invoice is not a vendor-side transaction.
     assert!(Transaction::from_raw(&r.records[0]).unwrap().is_none());
 
@@ -173,9 +178,18 @@ fn every_sample_parses() {
             let p = entry.unwrap().path();
             if p.extension().is_some_and(|x| x == "xml") {
                 let body = std::fs::read(&p).unwrap();
-                if let Err(e) = parse_response(&body) {
-                    // Request samples are envelopes too and must parse as well.
-                    panic!("{}: {e}", p.display());
+                // Request samples are envelopes too and must parse as well.
+                let r = parse_response(&body).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                // Each record's JSON, written as it streamed past, is the slow reference's
+                // (a serde_json value per element) and valid JSON.
+                for rec in &r.records {
+                    let xml = &body[rec.span.0..rec.span.1];
+                    let reference =
+                        record_json_reference(xml, &rec.record_type, &rec.internal_id, rec.external_id.as_deref())
+                            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                    let written: serde_json::Value = serde_json::from_str(rec.raw.as_str())
+                        .unwrap_or_else(|e| panic!("{} record {}: {e}", p.display(), rec.internal_id));
+                    assert_eq!(written, reference, "{} record {}", p.display(), rec.internal_id);
                 }
                 n += 1;
             }

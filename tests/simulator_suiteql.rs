@@ -595,10 +595,10 @@ mod both_ways {
                 is_inactive: flag(r, "isinactive"),
                 date_created: instant(r, "datecreated"),
                 last_modified: instant(r, "lastmodifieddate"),
-                raw: Value::Null,
+                raw: Value::Null.into(),
             })
             .collect();
-        soap.iter_mut().for_each(|v| v.raw = Value::Null);
+        soap.iter_mut().for_each(|v| v.raw = Value::Null.into());
         assert_eq!(soap.len(), 297);
         assert_eq!(soap, ql, "vendors");
 
@@ -609,9 +609,9 @@ mod both_ways {
         )
         .await;
         let mut soap_tx: Vec<Transaction> = raw.iter().filter_map(|r| Transaction::from_raw(r).unwrap()).collect();
-        soap_tx.iter_mut().for_each(|t| t.raw = Value::Null);
+        soap_tx.iter_mut().for_each(|t| t.raw = Value::Null.into());
         let mut soap_er: Vec<ExpenseReport> = raw.iter().filter_map(|r| ExpenseReport::from_raw(r).unwrap()).collect();
-        soap_er.iter_mut().for_each(|t| t.raw = Value::Null);
+        soap_er.iter_mut().for_each(|t| t.raw = Value::Null.into());
 
         let headers = keyset(&sim, "id", |last| {
             format!(
@@ -715,7 +715,7 @@ mod both_ways {
                     created: instant(h, "createddate"),
                     last_modified: instant(h, "lastmodifieddate"),
                     lines: tx_lines,
-                    raw: Value::Null,
+                    raw: Value::Null.into(),
                 }
             })
             .collect();
@@ -783,7 +783,7 @@ mod both_ways {
                     created: instant(h, "createddate"),
                     last_modified: instant(h, "lastmodifieddate"),
                     lines: er_lines,
-                    raw: Value::Null,
+                    raw: Value::Null.into(),
                 }
             })
             .collect();
@@ -796,7 +796,7 @@ mod both_ways {
             .iter()
             .map(|r| Employee::try_from(r).unwrap())
             .collect();
-        soap_emp.iter_mut().for_each(|e| e.raw = Value::Null);
+        soap_emp.iter_mut().for_each(|e| e.raw = Value::Null.into());
         let rows = keyset(&sim, "id", |last| {
             format!(
                 "SELECT id, entityid, firstname, lastname, email, title, department, \
@@ -830,7 +830,7 @@ mod both_ways {
                 employee_status: s(r, "employeestatus"),
                 location: s(r, "location"),
                 last_modified: instant(r, "lastmodifieddate"),
-                raw: Value::Null,
+                raw: Value::Null.into(),
             })
             .collect();
         assert_eq!(soap_emp, ql_emp, "employees");
@@ -841,7 +841,7 @@ mod both_ways {
             .iter()
             .map(|r| Department::try_from(r).unwrap())
             .collect();
-        soap_dep.iter_mut().for_each(|d| d.raw = Value::Null);
+        soap_dep.iter_mut().for_each(|d| d.raw = Value::Null.into());
         let rows = keyset(&sim, "id", |last| {
             format!(
                 "SELECT id, name, parent, isinactive, BUILTIN.DF(subsidiary) AS subsidiary FROM department \
@@ -859,7 +859,7 @@ mod both_ways {
                     .map(|x| x.split(", ").map(str::to_string).collect())
                     .unwrap_or_default(),
                 is_inactive: flag(r, "isinactive"),
-                raw: Value::Null,
+                raw: Value::Null.into(),
             })
             .collect();
         assert_eq!(soap_dep, ql_dep, "departments");
@@ -868,7 +868,7 @@ mod both_ways {
             .iter()
             .map(|r| ExpenseCategory::try_from(r).unwrap())
             .collect();
-        soap_cat.iter_mut().for_each(|c| c.raw = Value::Null);
+        soap_cat.iter_mut().for_each(|c| c.raw = Value::Null.into());
         let rows = keyset(&sim, "id", |last| {
             format!(
                 "SELECT id, name, description, isinactive, BUILTIN.DF(expenseacct) AS expenseacct \
@@ -883,7 +883,7 @@ mod both_ways {
                 name: s(r, "name"),
                 description: s(r, "description"),
                 is_inactive: flag(r, "isinactive"),
-                raw: Value::Null,
+                raw: Value::Null.into(),
             })
             .collect();
         assert_eq!(soap_cat, ql_cat, "expense categories");

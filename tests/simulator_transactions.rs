@@ -124,7 +124,7 @@ fn dec(v: &Value) -> Decimal {
 
 /// The lines of sublist `list` (`expenseList`, `itemList`, `applyList`) of a record.
 fn lines<'a>(r: &'a RawRecord, list: &str, line: &str) -> Vec<&'a Value> {
-    r.fields
+    r.fields()
         .get(list)
         .and_then(|l| l.get(line))
         .and_then(Value::as_array)
@@ -154,7 +154,7 @@ async fn each_type_with_and_without_sublists_matches_the_ground_truth() {
             assert_eq!(r.ref_id("entity"), Some(t.entity_id.as_str()));
             assert_eq!(r.ref_name("entity"), Some(t.entity_name.as_str()));
             assert_eq!(r.text("memo"), t.memo.as_deref());
-            let total = dec(&r.fields[kind.total_field()]);
+            let total = dec(&r.fields()[kind.total_field()]);
             assert_eq!(total, t.total);
             assert_eq!(total.scale(), 2, "amounts have two places");
             let written = r.text("tranDate").unwrap();
@@ -174,7 +174,7 @@ async fn each_type_with_and_without_sublists_matches_the_ground_truth() {
                     line_kinds.insert(list);
                 }
                 amounts.extend(ls.iter().map(|l| dec(&l["amount"])));
-                assert!(body_only.fields.get(list).is_none(), "{kind:?} {list} with bodyFieldsOnly");
+                assert!(body_only.fields().get(list).is_none(), "{kind:?} {list} with bodyFieldsOnly");
                 for l in &ls {
                     if line == "item" {
                         let q = dec(&l["quantity"]);
@@ -445,7 +445,7 @@ async fn paging_keeps_the_first_calls_preferences() {
         assert!(page
             .records
             .iter()
-            .all(|r| ["expenseList", "itemList", "applyList"].iter().any(|l| r.fields.contains_key(*l))));
+            .all(|r| ["expenseList", "itemList", "applyList"].iter().any(|l| r.fields().contains_key(*l))));
         got.extend(ids(&page.records));
     }
     assert_eq!(got, truth_ids(&truth, |_| true));
@@ -543,7 +543,7 @@ async fn added_and_modified_transactions_are_found_by_last_modified() {
     let after = sim.transactions(&account()).unwrap();
     for r in &got {
         let t = after.iter().find(|t| t.internal_id == r.internal_id).unwrap();
-        assert_eq!(dec(&r.fields[t.kind.total_field()]), t.total);
+        assert_eq!(dec(&r.fields()[t.kind.total_field()]), t.total);
         let sum: Decimal = ["expense", "item", "apply"]
             .iter()
             .zip(["expenseList", "itemList", "applyList"])

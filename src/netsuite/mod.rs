@@ -18,6 +18,7 @@ pub mod parse;
 pub mod passport;
 pub mod records;
 pub mod rest;
+pub mod schema;
 pub mod search;
 pub mod version;
 pub mod suiteql;
@@ -26,7 +27,10 @@ pub use account::AccountId;
 pub use client::{Client, ClientConfig};
 pub use error::{FaultCode, WireError};
 pub use passport::{Credentials, TokenPassport};
-pub use records::{Department, Employee, ExpenseCategory, ExpenseReport, RawRecord, SpendRole, Transaction, Vendor};
+pub use records::{
+    Department, Employee, ExpenseCategory, ExpenseReport, RawJson, RawRecord, SpendRole, SublistRow, Transaction,
+    Vendor,
+};
 pub use rest::{RestClient, RestConfig};
 pub use search::{SearchPage, SearchQuery};
 pub use version::{InvalidSoapVersion, SoapVersion};

@@ -12,7 +12,7 @@ use quick_xml::Reader;
 use serde_json::{Map, Value};
 
 use super::error::FaultSource;
-use super::records::RawRecord;
+use super::records::{Piece, RawJson, RawRecord, Row, Slot, Values};
 use super::search::{DeletedPage, DeletedRecord, SearchPage, SearchType};
 use super::WireError;
 
@@ -82,24 +82,190 @@ pub fn forbidden_char(text: &str) -> Option<char> {
     text.chars().find(|&c| (c < '\u{20}' && c != '\t' && c != '\n' && c != '\r') || c == '\u{FFFE}' || c == '\u{FFFF}')
 }
 
-/// One element being folded into JSON.
-struct Frame {
-    name: String,
-    obj: Map<String, Value>,
-    text: String,
-    has_children: bool,
+/// Where a record's `raw` comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RawForm {
+    /// The record as JSON, written in the parsing pass (what the daemon stores).
+    #[default]
+    Json,
+    /// The record's XML as it came, as one JSON string. Only to measure that alternative
+    /// (`cargo bench --bench ratios`): [`RawRecord::fields`] is then empty.
+    Xml,
 }
 
-/// A record being built: its root attributes and its open elements.
-struct RecordBuilder {
+/// JSON output that can be switched off ([`RawForm::Xml`]).
+struct Json {
+    out: String,
+    on: bool,
+}
+
+/// Bytes JSON strings cannot hold as they are: `"`, `\` and the C0 controls.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Writes `s` as a JSON string.
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !NEEDS_ESCAPE[b as usize] {
+            continue;
+        }
+        out.push_str(&s[from..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{:04x}", b);
+            }
+        }
+        from = i + 1;
+    }
+    out.push_str(&s[from..]);
+    out.push('"');
+}
+
+impl Json {
+    fn push(&mut self, c: char) {
+        if self.on {
+            self.out.push(c);
+        }
+    }
+
+    /// `"key":` (XML names need no escaping: no quotes, backslashes or controls).
+    fn key(&mut self, key: &str) {
+        if self.on {
+            self.out.push('"');
+            self.out.push_str(key);
+            self.out.push_str("\":");
+        }
+    }
+
+    fn string(&mut self, s: &str) {
+        if self.on {
+            push_json_str(&mut self.out, s);
+        }
+    }
+
+    fn insert_bracket(&mut self, at: usize) {
+        if self.on && at <= self.out.len() {
+            self.out.insert(at, '[');
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.out.len()
+    }
+}
+
+/// Buffers reused from record to record (a record's own copies are taken at its end).
+struct Scratch<'a> {
+    json: Json,
+    /// Text of the open elements, innermost last.
+    text: String,
+    /// Member names of the open JSON objects, to see a name come back.
+    keys: Vec<&'a [u8]>,
+    /// The record's index being filled.
+    values: Values,
+    /// The whole body as text, when it is valid UTF-8 (checked once).
+    body_text: Option<&'a str>,
+}
+
+/// What an open element of a record is to the field index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// The record element.
+    Root,
+    /// A child of the record, or of a sublist row: indexed.
+    Field,
+    /// A row of a list that is a child of the record: indexed.
+    Row,
+    /// Anything deeper: only in the JSON.
+    Other,
+}
+
+/// An open element of a record.
+struct Open<'a> {
+    name: &'a str,
+    role: Role,
+    /// Its rows are arrays (the schema says it is a list).
+    list: bool,
+    /// `{` written: it has attributes or children.
+    object: bool,
+    /// A member was written into the object (the next needs a comma).
+    members: bool,
+    text_start: usize,
+    keys_start: usize,
+    /// A one-word filter over the names in `keys[keys_start..]`.
+    bloom: u64,
+    last_child: Option<&'a str>,
+    /// Where the value of the last child (of a new name) began in the JSON.
+    last_child_value: usize,
+    /// The last child's values are inside an open `[`.
+    in_array: bool,
+    /// A second or later occurrence in a row of the same name (not indexed again).
+    repeat: bool,
+    id: Option<Piece>,
+    ref_name: Option<Piece>,
+}
+
+impl<'a> Open<'a> {
+    fn new(name: &'a str, role: Role, sc: &Scratch<'a>) -> Self {
+        Open {
+            name,
+            role,
+            list: role != Role::Root && super::schema::is_list(name.as_bytes()),
+            object: false,
+            members: false,
+            text_start: sc.text.len(),
+            keys_start: sc.keys.len(),
+            bloom: 0,
+            last_child: None,
+            last_child_value: 0,
+            in_array: false,
+            repeat: false,
+            id: None,
+            ref_name: None,
+        }
+    }
+}
+
+fn bloom_bit(name: &[u8]) -> u64 {
+    let h = name.len().wrapping_mul(31)
+        ^ usize::from(name.first().copied().unwrap_or(0)).wrapping_mul(7)
+        ^ usize::from(name.last().copied().unwrap_or(0)).wrapping_mul(131);
+    1u64 << (h % 64)
+}
+
+/// A record being read: its root attributes, its open elements, where it began.
+struct RecordBuilder<'a> {
     record_type: String,
     internal_id: String,
     external_id: Option<String>,
-    stack: Vec<Frame>,
+    stack: Vec<Open<'a>>,
     /// Byte offset where the record's start tag begins.
     start: usize,
     /// A defect found while reading it (a forbidden character).
     defect: Option<String>,
+    /// A member name came back after another one: the JSON is written again the slow way,
+    /// with every occurrence of the name in one array, at the record's end.
+    duplicate: bool,
+    /// The row being read (1-based into `values.rows`), 0 outside rows.
+    row: u32,
 }
 
 fn malformed(reader: &Reader<&[u8]>, what: impl std::fmt::Display) -> WireError {
@@ -108,6 +274,54 @@ fn malformed(reader: &Reader<&[u8]>, what: impl std::fmt::Display) -> WireError 
 
 fn local(e: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(e.local_name().as_ref()).into_owned()
+}
+
+/// `part` (a slice of an event borrowed from `body`) as a slice of `body` itself, so that it
+/// outlives the event.
+fn in_body<'a>(body: &'a [u8], part: &[u8]) -> Option<&'a [u8]> {
+    let off = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    let s = body.get(off..off.checked_add(part.len())?)?;
+    (s.as_ptr() == part.as_ptr()).then_some(s)
+}
+
+/// `part` (borrowed from `body`) as text: a slice of the body's text when the whole body is
+/// valid UTF-8 (checked once), else checked on its own.
+fn body_str<'a>(body: &'a [u8], text: Option<&'a str>, part: &[u8]) -> Option<&'a str> {
+    let bytes = in_body(body, part)?;
+    match text {
+        Some(t) => {
+            let off = bytes.as_ptr() as usize - body.as_ptr() as usize;
+            t.get(off..off + bytes.len())
+        }
+        None => std::str::from_utf8(bytes).ok(),
+    }
+}
+
+/// An element's local name, as a slice of the body.
+fn element_name<'a>(
+    body: &'a [u8],
+    text: Option<&'a str>,
+    e: &BytesStart<'_>,
+    reader: &Reader<&[u8]>,
+) -> Result<&'a str, WireError> {
+    body_str(body, text, e.local_name().as_ref())
+        .ok_or_else(|| malformed(reader, "an element name that is not UTF-8 text of the body"))
+}
+
+/// A text event's content, unescaped: borrowed from the body when it holds no reference.
+fn text_of<'a>(
+    body: &'a [u8],
+    text: Option<&'a str>,
+    t: &quick_xml::events::BytesText<'_>,
+    reader: &Reader<&[u8]>,
+) -> Result<Cow<'a, str>, WireError> {
+    match body_str(body, text, t) {
+        Some(s) if !s.contains('&') => Ok(Cow::Borrowed(s)),
+        Some(s) => quick_xml::escape::unescape(s).map_err(|e| malformed(reader, format!("bad text: {e}"))),
+        None => {
+            t.unescape().map(|c| Cow::Owned(c.into_owned())).map_err(|e| malformed(reader, format!("bad text: {e}")))
+        }
+    }
 }
 
 /// Attributes of an element: `(prefixed, local name, value)`, namespace declarations skipped.
@@ -132,14 +346,364 @@ fn local_part(v: &str) -> &str {
     v.rsplit_once(':').map_or(v, |(_, l)| l)
 }
 
-fn frame_for(e: &BytesStart<'_>, reader: &Reader<&[u8]>) -> Result<Frame, WireError> {
-    let mut obj = Map::new();
-    for (prefixed, name, value) in attributes(e, reader)? {
-        let key = if prefixed && name == "type" { "@type".to_string() } else { name };
-        let value = if key == "@type" { local_part(&value).to_string() } else { value };
-        obj.insert(key, Value::String(value));
+/// Copies `s` into the index's text and returns where it lies.
+fn piece(values: &mut Values, s: &str) -> Piece {
+    let start = values.text.len() as u32;
+    values.text.push_str(s);
+    Piece { start, end: values.text.len() as u32 }
+}
+
+/// Whether `s` may hold a character XML 1.0 forbids (a quick byte test before
+/// [`forbidden_char`]).
+fn maybe_forbidden(s: &str) -> bool {
+    s.bytes().any(|b| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0xEF)
+}
+
+fn utf8<'b>(reader: &Reader<&[u8]>, name: &'b [u8]) -> Result<&'b str, WireError> {
+    std::str::from_utf8(name).map_err(|_| malformed(reader, "an element name that is not UTF-8"))
+}
+
+impl<'a> RecordBuilder<'a> {
+    fn start(
+        body: &'a [u8],
+        e: &BytesStart<'_>,
+        reader: &Reader<&[u8]>,
+        start: usize,
+        sc: &mut Scratch<'a>,
+    ) -> Result<Self, WireError> {
+        let name = element_name(body, sc.body_text, e, reader)?;
+        let mut b = RecordBuilder {
+            record_type: String::new(),
+            internal_id: String::new(),
+            external_id: None,
+            stack: Vec::with_capacity(8),
+            start,
+            defect: None,
+            duplicate: false,
+            row: 0,
+        };
+        sc.json.out.clear();
+        sc.text.clear();
+        sc.keys.clear();
+        sc.values.text.clear();
+        sc.values.slots.clear();
+        sc.values.rows.clear();
+        sc.values.row_slots.clear();
+        let mut root = Open::new(name, Role::Root, sc);
+        let mut others: Vec<(&'a [u8], std::borrow::Cow<'_, str>)> = Vec::new();
+        for a in e.attributes() {
+            let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
+            if a.key.as_namespace_binding().is_some() {
+                continue;
+            }
+            let value = a.unescape_value().map_err(|err| malformed(reader, format!("bad attribute value: {err}")))?;
+            match (a.key.prefix().is_some(), a.key.local_name().as_ref()) {
+                (true, b"type") => b.record_type = local_part(&value).to_string(),
+                (_, b"internalId") => b.internal_id = value.into_owned(),
+                (_, b"externalId") => b.external_id = Some(value.into_owned()),
+                (_, n) => {
+                    let n = in_body(body, n).ok_or_else(|| malformed(reader, "an attribute name outside the body"))?;
+                    others.push((n, value));
+                }
+            }
+        }
+        sc.json.push('{');
+        sc.json.key("@type");
+        sc.json.string(&b.record_type);
+        sc.json.push(',');
+        sc.json.key("internalId");
+        sc.json.string(&b.internal_id);
+        if let Some(x) = &b.external_id {
+            sc.json.push(',');
+            sc.json.key("externalId");
+            sc.json.string(x);
+        }
+        for k in [&b"@type"[..], b"internalId", b"externalId"] {
+            sc.keys.push(k);
+            root.bloom |= bloom_bit(k);
+        }
+        for (n, v) in others {
+            if root.bloom & bloom_bit(n) != 0 && sc.keys[root.keys_start..].contains(&n) {
+                b.duplicate = true;
+            }
+            sc.keys.push(n);
+            root.bloom |= bloom_bit(n);
+            sc.json.push(',');
+            sc.json.key(utf8(reader, n)?);
+            sc.json.string(&v);
+        }
+        root.object = true;
+        root.members = true;
+        b.stack.push(root);
+        Ok(b)
     }
-    Ok(Frame { name: local(e), obj, text: String::new(), has_children: false })
+
+    /// Opens a child element of the innermost open one.
+    fn open(
+        &mut self,
+        body: &'a [u8],
+        e: &BytesStart<'_>,
+        reader: &Reader<&[u8]>,
+        sc: &mut Scratch<'a>,
+    ) -> Result<(), WireError> {
+        let name_str = element_name(body, sc.body_text, e, reader)?;
+        let name = name_str.as_bytes();
+        let depth = self.stack.len();
+        let parent = self.stack.last_mut().ok_or_else(|| malformed(reader, "record state lost"))?;
+        let role = match parent.role {
+            Role::Root | Role::Row => Role::Field,
+            Role::Field if parent.list && depth == 2 => Role::Row,
+            _ => Role::Other,
+        };
+        if !parent.object {
+            sc.json.push('{');
+            parent.object = true;
+        }
+        let repeat = parent.last_child == Some(name_str);
+        if repeat {
+            if !parent.in_array {
+                sc.json.insert_bracket(parent.last_child_value);
+                parent.in_array = true;
+            }
+            sc.json.push(',');
+        } else {
+            if parent.in_array {
+                sc.json.push(']');
+                parent.in_array = false;
+            }
+            let bit = bloom_bit(name);
+            if parent.bloom & bit != 0 && sc.keys[parent.keys_start..].contains(&name) {
+                self.duplicate = true;
+            }
+            parent.bloom |= bit;
+            sc.keys.push(name);
+            if parent.members {
+                sc.json.push(',');
+            }
+            sc.json.key(name_str);
+            parent.members = true;
+            if parent.list {
+                sc.json.push('[');
+                parent.in_array = true;
+            }
+            parent.last_child = Some(name_str);
+            parent.last_child_value = sc.json.len();
+        }
+        let parent_name = parent.name;
+        let mut open = Open::new(name_str, role, sc);
+        open.repeat = repeat;
+        for a in e.attributes() {
+            let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
+            if a.key.as_namespace_binding().is_some() {
+                continue;
+            }
+            let value = a.unescape_value().map_err(|err| malformed(reader, format!("bad attribute value: {err}")))?;
+            if self.defect.is_none() && maybe_forbidden(&value) {
+                if let Some(c) = forbidden_char(&value) {
+                    self.defect = Some(format!(
+                        "an attribute of {name_str} holds U+{:04X}, a character XML 1.0 forbids",
+                        u32::from(c)
+                    ));
+                }
+            }
+            let prefixed = a.key.prefix().is_some();
+            let local = a.key.local_name();
+            let (key, value): (&'a [u8], &str) = if prefixed && local.as_ref() == b"type" {
+                (b"@type", local_part(&value))
+            } else {
+                let k = in_body(body, local.as_ref())
+                    .ok_or_else(|| malformed(reader, "an attribute name outside the body"))?;
+                (k, &value)
+            };
+            if open.object {
+                sc.json.push(',');
+            } else {
+                sc.json.push('{');
+                open.object = true;
+            }
+            let bit = bloom_bit(key);
+            if open.bloom & bit != 0 && sc.keys[open.keys_start..].contains(&key) {
+                self.duplicate = true;
+            }
+            open.bloom |= bit;
+            sc.keys.push(key);
+            sc.json.key(utf8(reader, key)?);
+            sc.json.string(value);
+            open.members = true;
+            if !prefixed && key == b"internalId" && matches!(role, Role::Field | Role::Row) {
+                open.id = Some(piece(&mut sc.values, value));
+            }
+        }
+        if role == Role::Row {
+            let list = piece(&mut sc.values, parent_name);
+            let row_name = piece(&mut sc.values, name_str);
+            let first = sc.values.row_slots.len() as u32;
+            sc.values.rows.push(Row { list, name: row_name, id: open.id, ref_name: None, first, end: first });
+            self.row = sc.values.rows.len() as u32;
+        }
+        self.stack.push(open);
+        Ok(())
+    }
+
+    fn text(&mut self, t: &str, sc: &mut Scratch<'a>) {
+        if self.defect.is_none() && maybe_forbidden(t) {
+            if let Some(c) = forbidden_char(t) {
+                let field = self.stack.last().map_or("record", |f| f.name);
+                self.defect = Some(format!("field {field} holds U+{:04X}, a character XML 1.0 forbids", u32::from(c)));
+            }
+        }
+        sc.text.push_str(t);
+    }
+
+    /// Closes the innermost element; returns the finished record when it was the root
+    /// (`end` is the byte offset just after its end tag).
+    fn close(
+        &mut self,
+        body: &'a [u8],
+        end: usize,
+        form: RawForm,
+        sc: &mut Scratch<'a>,
+    ) -> Result<Option<RawRecord>, WireError> {
+        let Some(f) = self.stack.pop() else {
+            return Err(WireError::Malformed("closing tag without an open element".into()));
+        };
+        let text = sc.text.get(f.text_start..).unwrap_or("");
+        let leaf = !f.object;
+        let mut own_text = None;
+        if f.object {
+            if f.in_array {
+                sc.json.push(']');
+            }
+            if f.role != Role::Root && !text.trim().is_empty() {
+                if sc.keys[f.keys_start..].contains(&&b"value"[..]) {
+                    self.duplicate = true;
+                }
+                if f.members {
+                    sc.json.push(',');
+                }
+                sc.json.key("value");
+                sc.json.string(text);
+                own_text = Some(text);
+            }
+            sc.json.push('}');
+        } else {
+            sc.json.string(text);
+            own_text = Some(text);
+        }
+        match f.role {
+            Role::Field if !f.repeat => {
+                let name = piece(&mut sc.values, f.name);
+                let text = own_text.map(|t| piece(&mut sc.values, t));
+                let slot = Slot { name, text, id: f.id, ref_name: f.ref_name };
+                if self.row == 0 {
+                    sc.values.slots.push(slot);
+                } else {
+                    sc.values.row_slots.push(slot);
+                }
+            }
+            Role::Row => {
+                let end = sc.values.row_slots.len() as u32;
+                if let Some(r) = sc.values.rows.last_mut() {
+                    r.ref_name = f.ref_name;
+                    r.end = end;
+                }
+                self.row = 0;
+            }
+            _ => {}
+        }
+        if leaf && (f.name == "name" || f.name == "internalId") {
+            if let Some(p) = self.stack.last_mut().filter(|p| matches!(p.role, Role::Field | Role::Row)) {
+                let t = sc.text.get(f.text_start..).unwrap_or("");
+                if f.name == "name" {
+                    if p.ref_name.is_none() {
+                        p.ref_name = Some(piece(&mut sc.values, t));
+                    }
+                } else if p.id.is_none() {
+                    p.id = Some(piece(&mut sc.values, t));
+                }
+            }
+        }
+        sc.text.truncate(f.text_start);
+        sc.keys.truncate(f.keys_start);
+        if !self.stack.is_empty() {
+            return Ok(None);
+        }
+        self.finish(body, end, form, sc).map(Some)
+    }
+
+    /// The record, once its element is closed.
+    fn finish(
+        &mut self,
+        body: &'a [u8],
+        end: usize,
+        form: RawForm,
+        sc: &mut Scratch<'a>,
+    ) -> Result<RawRecord, WireError> {
+        let xml = body.get(self.start..end).unwrap_or_default();
+        let mut internal_id = std::mem::take(&mut self.internal_id);
+        let json = match form {
+            RawForm::Xml => {
+                let mut out = String::with_capacity(xml.len() + xml.len() / 8);
+                push_json_str(&mut out, &String::from_utf8_lossy(xml));
+                out
+            }
+            RawForm::Json if self.duplicate || internal_id.is_empty() => {
+                let mut value = if self.duplicate {
+                    record_value(xml, &self.record_type, &internal_id, self.external_id.as_deref())?
+                } else {
+                    serde_json::from_str(&sc.json.out)
+                        .map_err(|e| WireError::Malformed(format!("record JSON written wrongly: {e}")))?
+                };
+                if internal_id.is_empty() {
+                    // Search rows carry the id in basic/internalId/searchValue@internalId.
+                    if let Some(id) = value
+                        .get("basic")
+                        .and_then(|b| b.get("internalId"))
+                        .and_then(|i| i.get("searchValue"))
+                        .and_then(|s| s.get("internalId"))
+                        .and_then(Value::as_str)
+                    {
+                        internal_id = id.to_string();
+                        if let Some(m) = value.as_object_mut() {
+                            m.insert("internalId".into(), Value::String(internal_id.clone()));
+                        }
+                    }
+                }
+                value.to_string()
+            }
+            RawForm::Json => {
+                return Ok(self.record(internal_id, RawJson::from_parser(&sc.json.out), end, sc));
+            }
+        };
+        Ok(self.record(internal_id, RawJson::from_parser(&json), end, sc))
+    }
+
+    fn record(&mut self, internal_id: String, raw: RawJson, end: usize, sc: &Scratch<'a>) -> RawRecord {
+        RawRecord::new(
+            std::mem::take(&mut self.record_type),
+            internal_id,
+            self.external_id.take(),
+            raw,
+            Values {
+                text: sc.values.text.as_str().to_owned(),
+                slots: sc.values.slots.clone(),
+                rows: sc.values.rows.clone(),
+                row_slots: sc.values.row_slots.clone(),
+            },
+            (self.start, end),
+            self.defect.take(),
+        )
+    }
+}
+
+/// One element folded into a JSON value (the slow way, for a record whose JSON cannot be
+/// written as it streams past: a member name that comes back after another one).
+struct Frame {
+    name: String,
+    list: bool,
+    obj: Map<String, Value>,
+    text: String,
+    has_children: bool,
 }
 
 fn close_frame(f: Frame) -> (String, Value) {
@@ -171,86 +735,98 @@ fn insert_child(parent: &mut Map<String, Value>, parent_is_list: bool, key: Stri
     }
 }
 
-impl RecordBuilder {
-    fn start(e: &BytesStart<'_>, reader: &Reader<&[u8]>, start: usize) -> Result<Self, WireError> {
-        let mut b = RecordBuilder {
-            record_type: String::new(),
-            internal_id: String::new(),
-            external_id: None,
-            stack: Vec::new(),
-            start,
-            defect: None,
-        };
-        let mut root = Map::new();
-        for (prefixed, name, value) in attributes(e, reader)? {
-            match (prefixed, name.as_str()) {
-                (true, "type") => b.record_type = local_part(&value).to_string(),
-                (_, "internalId") => b.internal_id = value,
-                (_, "externalId") => b.external_id = Some(value),
-                _ => {
-                    root.insert(name, Value::String(value));
-                }
-            }
-        }
-        b.stack.push(Frame { name: local(e), obj: root, text: String::new(), has_children: false });
-        Ok(b)
-    }
-
-    fn open(&mut self, frame: Frame) {
-        if let Some(top) = self.stack.last_mut() {
-            top.has_children = true;
-        }
-        self.stack.push(frame);
-    }
-
-    fn text(&mut self, t: &str) {
-        if let Some(c) = forbidden_char(t) {
-            if self.defect.is_none() {
-                let field = self.stack.last().map(|f| f.name.as_str()).unwrap_or("record");
-                self.defect = Some(format!("field {field} holds U+{:04X}, a character XML 1.0 forbids", u32::from(c)));
-            }
-        }
-        if let Some(top) = self.stack.last_mut() {
-            top.text.push_str(t);
-        }
-    }
-
-    /// Closes the innermost element; returns the finished record when it was the root
-    /// (`end` is the byte offset just after its end tag).
-    fn close(&mut self, end: usize) -> Option<RawRecord> {
-        let frame = self.stack.pop()?;
-        match self.stack.last_mut() {
-            Some(parent) => {
-                let parent_is_list = parent.name.ends_with("List");
-                let (k, v) = close_frame(frame);
-                insert_child(&mut parent.obj, parent_is_list, k, v);
-                None
-            }
-            None => {
-                let mut record = RawRecord {
-                    record_type: std::mem::take(&mut self.record_type),
-                    internal_id: std::mem::take(&mut self.internal_id),
-                    external_id: self.external_id.take(),
-                    fields: frame.obj,
-                    span: (self.start, end),
-                    defect: self.defect.take(),
-                };
-                if record.internal_id.is_empty() {
-                    // Search rows carry the id in basic/internalId/searchValue@internalId.
-                    if let Some(id) = record
-                        .fields
-                        .get("basic")
-                        .and_then(|b| b.get("internalId"))
-                        .and_then(|i| i.get("searchValue"))
-                        .and_then(|s| s.get("internalId"))
-                        .and_then(Value::as_str)
-                    {
-                        record.internal_id = id.to_string();
+/// The JSON of one record's XML, built as a `serde_json` value: every occurrence of a name in
+/// one array, whatever lies between them. The same shape [`RawJson`] describes.
+fn record_value(
+    xml: &[u8],
+    record_type: &str,
+    internal_id: &str,
+    external_id: Option<&str>,
+) -> Result<Value, WireError> {
+    let mut reader = Reader::from_reader(xml);
+    reader.config_mut().check_end_names = true;
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Map<String, Value>> = None;
+    loop {
+        let event = reader.read_event().map_err(|e| malformed(&reader, format!("XML error: {e}")))?;
+        let is_empty = matches!(event, Event::Empty(_));
+        match event {
+            Event::Start(e) | Event::Empty(e) => {
+                let mut obj = Map::new();
+                let is_root = stack.is_empty();
+                for (prefixed, name, value) in attributes(&e, &reader)? {
+                    if is_root {
+                        match (prefixed, name.as_str()) {
+                            (true, "type") | (_, "internalId") | (_, "externalId") => continue,
+                            _ => {}
+                        }
                     }
+                    let key = if prefixed && name == "type" { "@type".to_string() } else { name };
+                    let value = if key == "@type" { local_part(&value).to_string() } else { value };
+                    obj.insert(key, Value::String(value));
                 }
-                Some(record)
+                if let Some(top) = stack.last_mut() {
+                    top.has_children = true;
+                }
+                let name = local(&e);
+                let list = !is_root && super::schema::is_list(name.as_bytes());
+                stack.push(Frame { name, list, obj, text: String::new(), has_children: false });
+                if is_empty {
+                    close_value(&mut stack, &mut root);
+                }
             }
+            Event::Text(t) => {
+                let s = t.unescape().map_err(|e| malformed(&reader, format!("bad text: {e}")))?;
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&s);
+                }
+            }
+            Event::CData(c) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&String::from_utf8_lossy(&c.into_inner()));
+                }
+            }
+            Event::End(_) => close_value(&mut stack, &mut root),
+            Event::Eof => break,
+            _ => {}
         }
+        if root.is_some() {
+            break;
+        }
+    }
+    let fields = root.ok_or_else(|| WireError::Malformed("a record element that does not close".into()))?;
+    let mut m = Map::with_capacity(fields.len() + 3);
+    m.insert("@type".into(), Value::String(record_type.to_string()));
+    m.insert("internalId".into(), Value::String(internal_id.to_string()));
+    if let Some(x) = external_id {
+        m.insert("externalId".into(), Value::String(x.to_string()));
+    }
+    m.extend(fields);
+    Ok(Value::Object(m))
+}
+
+/// A record's JSON built the slow way (a `serde_json` value per element, each name's
+/// occurrences gathered in one array) from its XML: the reference the streaming writer is
+/// tested against. Not for production paths.
+#[doc(hidden)]
+pub fn record_json_reference(
+    xml: &[u8],
+    record_type: &str,
+    internal_id: &str,
+    external_id: Option<&str>,
+) -> Result<Value, WireError> {
+    record_value(xml, record_type, internal_id, external_id)
+}
+
+fn close_value(stack: &mut Vec<Frame>, root: &mut Option<Map<String, Value>>) {
+    let Some(frame) = stack.pop() else { return };
+    match stack.last_mut() {
+        Some(parent) => {
+            let list = parent.list;
+            let (k, v) = close_frame(frame);
+            insert_child(&mut parent.obj, list, k, v);
+        }
+        None => *root = Some(frame.obj),
     }
 }
 
@@ -263,12 +839,24 @@ fn parse_u32(reader: &Reader<&[u8]>, name: &str, text: &str) -> Result<u32, Wire
 /// Fails with [`WireError::Malformed`] on anything that is not a complete SOAP envelope:
 /// bad XML, a truncated body, an HTML page.
 pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
+    parse_response_with(body, RawForm::Json)
+}
+
+/// [`parse_response`], with the records' `raw` in the given form.
+pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireError> {
     let mut reader = Reader::from_reader(body);
     reader.config_mut().check_end_names = true;
     let mut resp = Response::default();
     // Local names of the open elements outside records.
     let mut path: Vec<String> = Vec::with_capacity(16);
     let mut record: Option<RecordBuilder> = None;
+    let mut sc = Scratch {
+        json: Json { out: String::with_capacity(4096), on: form == RawForm::Json },
+        text: String::with_capacity(256),
+        keys: Vec::with_capacity(64),
+        values: Values::default(),
+        body_text: std::str::from_utf8(body).ok(),
+    };
     let mut text = String::new();
     let mut saw_envelope = false;
     let mut envelope_closed = false;
@@ -281,11 +869,10 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
         let is_empty = matches!(event, Event::Empty(_));
         match event {
             Event::Start(e) | Event::Empty(e) if record.is_some() => {
-                let frame = frame_for(&e, &reader)?;
                 let b = record.as_mut().ok_or_else(|| malformed(&reader, "record state lost"))?;
-                b.open(frame);
+                b.open(body, &e, &reader, &mut sc)?;
                 if is_empty {
-                    b.close(after);
+                    b.close(body, after, form, &mut sc)?;
                 }
             }
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -321,9 +908,9 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
                     continue;
                 }
                 if (name == "record" || name == "searchRow") && path.last().map(String::as_str) != Some("Header") {
-                    let mut b = RecordBuilder::start(e, &reader, before)?;
+                    let mut b = RecordBuilder::start(body, e, &reader, before, &mut sc)?;
                     if is_empty {
-                        if let Some(r) = b.close(after) {
+                        if let Some(r) = b.close(body, after, form, &mut sc)? {
                             resp.records.push(r);
                         }
                     } else {
@@ -363,9 +950,9 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
                 }
             }
             Event::Text(t) => {
-                let s = t.unescape().map_err(|e| malformed(&reader, format!("bad text: {e}")))?;
+                let s = text_of(body, sc.body_text, &t, &reader)?;
                 match record.as_mut() {
-                    Some(b) => b.text(&s),
+                    Some(b) => b.text(&s, &mut sc),
                     None => {
                         if let Some(c) = forbidden_char(&s) {
                             return Err(malformed(
@@ -381,13 +968,13 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
                 let raw = c.into_inner();
                 let s: Cow<str> = String::from_utf8_lossy(&raw);
                 match record.as_mut() {
-                    Some(b) => b.text(&s),
+                    Some(b) => b.text(&s, &mut sc),
                     None => text.push_str(&s),
                 }
             }
             Event::End(_) => {
                 if let Some(b) = record.as_mut() {
-                    if let Some(r) = b.close(after) {
+                    if let Some(r) = b.close(body, after, form, &mut sc)? {
                         resp.records.push(r);
                         record = None;
                     }
@@ -589,7 +1176,7 @@ mod tests {
         assert_eq!(r.text("companyName"), Some("Ben & Jerry"));
         assert_eq!(r.ref_name("category"), Some("Software"));
         assert_eq!(r.ref_id("category"), Some("3"));
-        let cf = &r.fields["customFieldList"]["customField"];
+        let cf = &r.fields()["customFieldList"]["customField"];
         assert!(cf.is_array());
         assert_eq!(cf[0]["@type"], "StringCustomFieldRef");
         assert_eq!(page.records[1].internal_id, "8");
@@ -621,6 +1208,102 @@ mod tests {
             assert_eq!(d, base_deleted, "{v}");
             assert_eq!(d.into_deleted_page().unwrap().records.len(), 1, "{v}");
         }
+    }
+
+    /// A bill with what a streaming writer can get wrong: a single reference named `*List`, a
+    /// list with one row, nested lists, a repeated element, attributes with text, escapes,
+    /// CDATA, empty and nil elements; a second record whose `memo` comes back after another
+    /// field. Namespaces of 2025_2: only local names count.
+    const TRICKY: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<soapenv:Body><searchResponse xmlns="urn:messages_2025_2.platform.webservices.netsuite.com">
+<platformCore:searchResult xmlns:platformCore="urn:core_2025_2.platform.webservices.netsuite.com">
+<platformCore:status isSuccess="true"/><platformCore:totalRecords>2</platformCore:totalRecords>
+<platformCore:recordList>
+<platformCore:record internalId="9" externalId="x9" xsi:type="tranPurch:VendorBill" xmlns:tranPurch="urn:purchases_2025_2.transactions.webservices.netsuite.com">
+<tranPurch:billAddressList internalId="44"><platformCore:name>HQ "main"</platformCore:name></tranPurch:billAddressList>
+<tranPurch:entity internalId="321" type="vendor"><platformCore:name>Acme\Corp &amp; Co</platformCore:name></tranPurch:entity>
+<tranPurch:memo>line1
+line2	tab</tranPurch:memo>
+<tranPurch:userTotal>150.0</tranPurch:userTotal>
+<tranPurch:tranDate>2017-10-02T00:00:00.000-07:00</tranPurch:tranDate>
+<tranPurch:expenseList replaceAll="false"><tranPurch:expense><tranPurch:line>1</tranPurch:line><tranPurch:amount>100.5</tranPurch:amount><tranPurch:category internalId="5"><platformCore:name>Office</platformCore:name></tranPurch:category><tranPurch:customFieldList><platformCore:customField scriptId="c1" xsi:type="platformCore:MultiSelectCustomFieldRef"><platformCore:value internalId="1"><platformCore:name>a</platformCore:name></platformCore:value><platformCore:value internalId="2"/></platformCore:customField></tranPurch:customFieldList></tranPurch:expense></tranPurch:expenseList>
+<tranPurch:purchaseOrderList><platformCore:recordRef internalId="77"><platformCore:name>PO 77</platformCore:name></platformCore:recordRef><platformCore:recordRef internalId="78"/></tranPurch:purchaseOrderList>
+<tranPurch:status xsi:nil="true"/>
+<tranPurch:tranId><![CDATA[B<1>]]></tranPurch:tranId>
+<tranPurch:exchangeRate currency="USD">1.0</tranPurch:exchangeRate>
+<tranPurch:empty/>
+</platformCore:record>
+<platformCore:record internalId="10" xsi:type="tranPurch:VendorBill" xmlns:tranPurch="urn:purchases_2025_2.transactions.webservices.netsuite.com"><tranPurch:memo>a</tranPurch:memo><tranPurch:tranId>T</tranPurch:tranId><tranPurch:memo>b</tranPurch:memo></platformCore:record>
+</platformCore:recordList></platformCore:searchResult></searchResponse></soapenv:Body></soapenv:Envelope>"#;
+
+    #[test]
+    fn lists_come_from_the_schema_and_raw_is_faithful() {
+        let resp = parse_response(TRICKY.as_bytes()).unwrap();
+        let bill = &resp.records[0];
+        let f = bill.fields();
+        // A single reference whose name ends in `List` stays one object.
+        assert_eq!(f["billAddressList"], serde_json::json!({"internalId": "44", "name": "HQ \"main\""}));
+        assert_eq!(bill.ref_name("billAddressList"), Some("HQ \"main\""));
+        // A list with one row is an array; its attribute is kept.
+        let expense = f["expenseList"]["expense"].as_array().expect("expense rows are an array");
+        assert_eq!(expense.len(), 1);
+        assert_eq!(f["expenseList"]["replaceAll"], "false");
+        let cf = expense[0]["customFieldList"]["customField"].as_array().expect("custom fields are an array");
+        assert_eq!(cf[0]["@type"], "MultiSelectCustomFieldRef");
+        assert_eq!(cf[0]["value"], serde_json::json!([{"internalId": "1", "name": "a"}, {"internalId": "2"}]));
+        assert_eq!(f["purchaseOrderList"]["recordRef"].as_array().map(Vec::len), Some(2));
+        assert_eq!(f["status"], serde_json::json!({"nil": "true"}));
+        assert_eq!(f["tranId"], "B<1>");
+        assert_eq!(f["empty"], "");
+        assert_eq!(f["memo"], "line1\nline2\ttab");
+        assert_eq!(f["entity"]["type"], "vendor");
+        assert_eq!(f["exchangeRate"], serde_json::json!({"currency": "USD", "value": "1.0"}));
+        let whole = bill.raw.to_value();
+        assert_eq!(
+            (&whole["@type"], &whole["internalId"], &whole["externalId"]),
+            (&"VendorBill".into(), &"9".into(), &"x9".into())
+        );
+
+        // The index typed records read agrees.
+        assert_eq!(bill.text("exchangeRate"), Some("1.0"));
+        assert_eq!(bill.ref_name("entity"), Some("Acme\\Corp & Co"));
+        let po: Vec<_> = bill.sublist("purchaseOrderList", "recordRef").map(|r| (r.own_id(), r.own_name())).collect();
+        assert_eq!(po, [(Some("77"), Some("PO 77")), (Some("78"), None)]);
+        let t = crate::netsuite::Transaction::from_raw(bill).unwrap().expect("a bill");
+        assert_eq!(t.vendor_name.as_deref(), Some("Acme\\Corp & Co"));
+        assert_eq!(t.lines.len(), 1);
+        assert_eq!((t.lines[0].line, t.lines[0].category.as_deref()), (1, Some("Office")));
+        assert_eq!(t.lines[0].amount, "100.5".parse().ok());
+        assert_eq!(t.raw, bill.raw);
+
+        // A name that comes back after another one: every occurrence in one array.
+        let again = &resp.records[1];
+        assert_eq!(again.fields()["memo"], serde_json::json!(["a", "b"]));
+        assert_eq!(again.fields()["tranId"], "T");
+
+        // The streaming JSON is the slow reference's, record by record.
+        for r in &resp.records {
+            let xml = &TRICKY.as_bytes()[r.span.0..r.span.1];
+            let reference = record_value(xml, &r.record_type, &r.internal_id, r.external_id.as_deref()).unwrap();
+            assert_eq!(r.raw.to_value(), reference, "record {}", r.internal_id);
+        }
+    }
+
+    #[test]
+    fn raw_as_xml_is_the_record_as_sent() {
+        let resp = parse_response_with(TRICKY.as_bytes(), RawForm::Xml).unwrap();
+        let r = &resp.records[0];
+        assert_eq!(r.raw.to_value(), Value::String(TRICKY[r.span.0..r.span.1].to_string()));
+        assert_eq!(r.ref_name("billAddressList"), Some("HQ \"main\""));
+    }
+
+    #[test]
+    fn forbidden_characters_mark_the_record_alone() {
+        let body = TRICKY.replace("line1\n", "line1&#x1;");
+        let resp = parse_response(body.as_bytes()).unwrap();
+        assert!(resp.records[0].defect.as_deref().is_some_and(|d| d.contains("memo") && d.contains("U+0001")));
+        assert!(resp.records[1].defect.is_none());
     }
 
     #[test]

@@ -1,20 +1,148 @@
 //! Typed records parsed from search pages.
 //!
-//! The parser turns every `record` element into a [`RawRecord`]: its `xsi:type`, ids, and all
-//! of its fields as JSON (kept whole in the database for fields not modelled). Typed records
-//! such as [`Vendor`] are then read from the raw one: parse at the boundary, once.
+//! The parser reads every `record` element into a [`RawRecord`] in one pass: its `xsi:type`,
+//! ids, the whole record as JSON text ([`RawJson`], kept in the database for fields not
+//! modelled) and a flat index of its fields' values. Typed records such as [`Vendor`] are read
+//! from that index: parse at the boundary, once, with no JSON map in between.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::WireError;
 
-/// A record as found in a page: type, ids, and every field as JSON.
+/// A record as JSON text: the `raw` column of every typed record.
 ///
-/// Field values: text elements become strings (numbers stay strings, so money is never
-/// rounded through a float); a `RecordRef` becomes `{"internalId": .., "name": ..}`; `*List`
-/// sublists become objects whose children are always arrays; `xsi:type` is kept as `@type`.
-#[derive(Clone, Debug, PartialEq)]
+/// The parser writes it while it reads the record (no `serde_json` map is built, and nothing
+/// has to be encoded again for the `jsonb` column). Its shape: text elements become strings
+/// (numbers stay strings, so money is never rounded through a float); an element with
+/// attributes or children becomes an object (attributes by local name, `xsi:type` as `@type`,
+/// text under `value`); a `RecordRef` becomes `{"internalId": .., "name": ..}`; the rows of a
+/// list (a `*List` type of the 2017_2 schema, see [`super::schema`]) are always an array; an
+/// element repeated where the schema has no list becomes an array; the record's own
+/// `xsi:type`, `internalId` and `externalId` are `@type`, `internalId` and `externalId`.
+///
+/// Cloning it (into a typed record) shares the text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawJson(Arc<str>);
+
+impl RawJson {
+    /// Text the parser wrote (valid JSON by construction).
+    pub(super) fn from_parser(text: &str) -> Self {
+        RawJson(Arc::from(text))
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The JSON text, owned.
+    pub fn into_string(self) -> String {
+        self.0.to_string()
+    }
+
+    /// The JSON as a `serde_json` value (parses the text; for tests and tools, not hot paths).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+impl From<Value> for RawJson {
+    fn from(value: Value) -> Self {
+        RawJson(Arc::from(value.to_string()))
+    }
+}
+
+impl From<&Value> for RawJson {
+    fn from(value: &Value) -> Self {
+        RawJson(Arc::from(value.to_string()))
+    }
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawJson({})", self.0)
+    }
+}
+
+impl fmt::Display for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A range of [`Values::text`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Piece {
+    pub(super) start: u32,
+    pub(super) end: u32,
+}
+
+/// One field the parser indexed: a child of the record, or a child of a sublist row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Slot {
+    /// The element's local name.
+    pub(super) name: Piece,
+    /// Its text (a leaf), or its `value` text when it also has attributes or children.
+    pub(super) text: Option<Piece>,
+    /// Its `internalId` attribute (a `RecordRef`).
+    pub(super) id: Option<Piece>,
+    /// The text of its `name` child (a `RecordRef`).
+    pub(super) ref_name: Option<Piece>,
+}
+
+/// One row of a sublist of the record (`expenseList/expense`, `subsidiaryList/recordRef`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Row {
+    /// The list's local name (`expenseList`).
+    pub(super) list: Piece,
+    /// The row's local name (`expense`).
+    pub(super) name: Piece,
+    /// The row's `internalId` attribute (rows that are `RecordRef`s).
+    pub(super) id: Option<Piece>,
+    /// The text of the row's `name` child (rows that are `RecordRef`s).
+    pub(super) ref_name: Option<Piece>,
+    /// Its fields: `row_slots[first..end]`.
+    pub(super) first: u32,
+    pub(super) end: u32,
+}
+
+/// The flat index of a record's field values, filled in the parsing pass: the names and texts
+/// of the record's children and of its sublist rows' children, one text buffer for them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Values {
+    pub(super) text: String,
+    /// The record's fields.
+    pub(super) slots: Vec<Slot>,
+    pub(super) rows: Vec<Row>,
+    /// The rows' fields, row after row.
+    pub(super) row_slots: Vec<Slot>,
+}
+
+impl Values {
+    fn get(&self, p: Piece) -> &str {
+        self.text.get(p.start as usize..p.end as usize).unwrap_or("")
+    }
+
+    fn find<'v>(&'v self, slots: &'v [Slot], name: &str) -> Option<&'v Slot> {
+        slots.iter().find(|s| (s.name.end - s.name.start) as usize == name.len() && self.get(s.name) == name)
+    }
+
+    fn slot(&self, name: &str) -> Option<&Slot> {
+        self.find(&self.slots, name)
+    }
+
+    fn row_slot(&self, row: &Row, name: &str) -> Option<&Slot> {
+        self.find(self.row_slots.get(row.first as usize..row.end as usize).unwrap_or(&[]), name)
+    }
+}
+
+/// A record as found in a page: type, ids, the whole record as JSON text, and its fields'
+/// values indexed for typed reading.
+#[derive(Clone, Debug)]
 pub struct RawRecord {
     /// `xsi:type` local name, e.g. `Vendor` or `VendorBill`.
     pub record_type: String,
@@ -22,24 +150,101 @@ pub struct RawRecord {
     pub internal_id: String,
     /// `externalId` attribute, if any.
     pub external_id: Option<String>,
-    /// All child elements.
-    pub fields: Map<String, Value>,
+    /// The whole record as JSON (every field, custom fields included; ids and type too).
+    pub raw: RawJson,
     /// Where the record's XML lies in the response body (byte offsets), to keep a record
     /// that cannot be read ([`SearchPage::record_xml`](super::SearchPage::record_xml)).
     pub span: (usize, usize),
     /// Why the record cannot be read even before conversion (XML 1.0 forbidden characters in
     /// its text), if so.
     pub defect: Option<String>,
+    pub(super) values: Values,
+    /// `raw` parsed, on first use of [`RawRecord::fields`].
+    fields: OnceLock<Map<String, Value>>,
+}
+
+impl PartialEq for RawRecord {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.record_type, &self.internal_id, &self.external_id, &self.raw, self.span, &self.defect)
+            == (&other.record_type, &other.internal_id, &other.external_id, &other.raw, other.span, &other.defect)
+    }
+}
+
+/// One row of a record's sublist, as the parser indexed it.
+#[derive(Clone, Copy, Debug)]
+pub struct SublistRow<'a> {
+    values: &'a Values,
+    row: &'a Row,
+}
+
+impl<'a> SublistRow<'a> {
+    fn slot(&self, name: &str) -> Option<&'a Slot> {
+        self.values.row_slot(self.row, name)
+    }
+
+    /// A text field of the row.
+    pub fn text(&self, name: &str) -> Option<&'a str> {
+        self.slot(name)?.text.map(|p| self.values.get(p))
+    }
+
+    /// The `name` of a `RecordRef` field of the row.
+    pub fn ref_name(&self, name: &str) -> Option<&'a str> {
+        self.slot(name)?.ref_name.map(|p| self.values.get(p))
+    }
+
+    /// The `internalId` of a `RecordRef` field of the row.
+    pub fn ref_id(&self, name: &str) -> Option<&'a str> {
+        self.slot(name)?.id.map(|p| self.values.get(p))
+    }
+
+    /// The row's own `name` child, when the row is a `RecordRef` (`subsidiaryList/recordRef`).
+    pub fn own_name(&self) -> Option<&'a str> {
+        self.row.ref_name.map(|p| self.values.get(p))
+    }
+
+    /// The row's own `internalId`, when the row is a `RecordRef`.
+    pub fn own_id(&self) -> Option<&'a str> {
+        self.row.id.map(|p| self.values.get(p))
+    }
 }
 
 impl RawRecord {
+    /// A record as the parser read it.
+    pub(super) fn new(
+        record_type: String,
+        internal_id: String,
+        external_id: Option<String>,
+        raw: RawJson,
+        values: Values,
+        span: (usize, usize),
+        defect: Option<String>,
+    ) -> Self {
+        RawRecord { record_type, internal_id, external_id, raw, span, defect, values, fields: OnceLock::new() }
+    }
+
+    /// Every field as JSON (the record's children; ids and type are the struct's fields),
+    /// parsed from [`RawRecord::raw`] on first use. For tests and tools: typed reading uses
+    /// the index the parser filled ([`RawRecord::text`] and the like).
+    pub fn fields(&self) -> &Map<String, Value> {
+        self.fields.get_or_init(|| {
+            let mut m = match serde_json::from_str::<Value>(self.raw.as_str()) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            };
+            for k in ["@type", "internalId", "externalId"] {
+                m.remove(k);
+            }
+            m
+        })
+    }
+
+    fn slot(&self, name: &str) -> Option<&Slot> {
+        self.values.slot(name)
+    }
+
     /// A text field.
     pub fn text(&self, name: &str) -> Option<&str> {
-        match self.fields.get(name)? {
-            Value::String(s) => Some(s.as_str()),
-            Value::Object(o) => o.get("value").and_then(Value::as_str),
-            _ => None,
-        }
+        self.slot(name)?.text.map(|p| self.values.get(p))
     }
 
     /// A boolean field (`true`/`false`/`1`/`0`).
@@ -60,26 +265,27 @@ impl RawRecord {
 
     /// The `name` of a `RecordRef` field.
     pub fn ref_name(&self, name: &str) -> Option<&str> {
-        self.fields.get(name)?.get("name")?.as_str()
+        self.slot(name)?.ref_name.map(|p| self.values.get(p))
     }
 
     /// The `internalId` of a `RecordRef` field.
     pub fn ref_id(&self, name: &str) -> Option<&str> {
-        self.fields.get(name)?.get("internalId")?.as_str()
+        self.slot(name)?.id.map(|p| self.values.get(p))
     }
 
-    /// The whole record as one JSON object (ids and type included), for the JSONB column.
+    /// The whole record as one JSON value (ids and type included).
     pub fn to_json(&self) -> Value {
-        let mut m = Map::with_capacity(self.fields.len() + 3);
-        m.insert("@type".into(), Value::String(self.record_type.clone()));
-        m.insert("internalId".into(), Value::String(self.internal_id.clone()));
-        if let Some(e) = &self.external_id {
-            m.insert("externalId".into(), Value::String(e.clone()));
-        }
-        for (k, v) in &self.fields {
-            m.insert(k.clone(), v.clone());
-        }
-        Value::Object(m)
+        self.raw.to_value()
+    }
+
+    /// The rows of a sublist such as `expenseList`/`expense`, in document order.
+    pub fn sublist<'a>(&'a self, list: &'a str, row: &'a str) -> impl Iterator<Item = SublistRow<'a>> + 'a {
+        let values = &self.values;
+        values
+            .rows
+            .iter()
+            .filter(move |r| values.get(r.list) == list && values.get(r.name) == row)
+            .map(move |r| SublistRow { values, row: r })
     }
 
     fn bad(&self, field: &str, value: &str) -> WireError {
@@ -128,7 +334,7 @@ pub struct Vendor {
     /// `lastModifiedDate`.
     pub last_modified: Option<DateTime<Utc>>,
     /// The whole record.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 impl TryFrom<&RawRecord> for Vendor {
@@ -159,7 +365,7 @@ impl TryFrom<&RawRecord> for Vendor {
             is_inactive: r.boolean("isInactive")?.unwrap_or(false),
             date_created: r.datetime("dateCreated")?,
             last_modified: r.datetime("lastModifiedDate")?,
-            raw: r.to_json(),
+            raw: r.raw.clone(),
         })
     }
 }
@@ -202,42 +408,10 @@ impl RawRecord {
     pub fn date(&self, name: &str) -> Result<Option<chrono::NaiveDate>, WireError> {
         self.text(name).map(|t| parse_date(t).ok_or_else(|| self.bad(name, t))).transpose()
     }
-
-    /// The rows of a sublist such as `expenseList`/`expense`, as JSON objects.
-    pub fn sublist(&self, list: &str, row: &str) -> Vec<&Map<String, Value>> {
-        match self.fields.get(list).and_then(|l| l.get(row)) {
-            Some(Value::Array(rows)) => rows.iter().filter_map(Value::as_object).collect(),
-            Some(Value::Object(one)) => vec![one],
-            _ => Vec::new(),
-        }
-    }
 }
 
-/// Text of a field inside a sublist row.
-fn row_text<'a>(row: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    match row.get(name)? {
-        Value::String(s) => Some(s.as_str()),
-        Value::Object(o) => o.get("value").and_then(Value::as_str),
-        _ => None,
-    }
-}
-
-/// `name` of a RecordRef inside a sublist row.
-fn row_ref_name<'a>(row: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    row.get(name)?.get("name")?.as_str()
-}
-
-/// `internalId` of a RecordRef inside a sublist row.
-fn row_ref_id<'a>(row: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    row.get(name)?.get("internalId")?.as_str()
-}
-
-fn row_decimal(
-    r: &RawRecord,
-    row: &Map<String, Value>,
-    name: &str,
-) -> Result<Option<rust_decimal::Decimal>, WireError> {
-    row_text(row, name).map(|t| parse_decimal(t).ok_or_else(|| r.bad(name, t))).transpose()
+fn row_decimal(r: &RawRecord, row: &SublistRow<'_>, name: &str) -> Result<Option<rust_decimal::Decimal>, WireError> {
+    row.text(name).map(|t| parse_decimal(t).ok_or_else(|| r.bad(name, t))).transpose()
 }
 
 /// What a vendor-side transaction means for spend.
@@ -345,7 +519,7 @@ pub struct Transaction {
     /// Lines, when the search asked for sublists.
     pub lines: Vec<TransactionLine>,
     /// The whole record.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 impl Transaction {
@@ -371,24 +545,24 @@ impl Transaction {
         for (list, row_name, kind) in
             [("expenseList", "expense", "expense"), ("itemList", "item", "item"), ("applyList", "apply", "apply")]
         {
-            for (i, row) in r.sublist(list, row_name).into_iter().enumerate() {
-                if kind == "apply" && row_text(row, "apply") == Some("false") {
+            for (i, row) in r.sublist(list, row_name).enumerate() {
+                if kind == "apply" && row.text("apply") == Some("false") {
                     continue;
                 }
-                let line = match row_text(row, "line") {
+                let line = match row.text("line") {
                     Some(l) => l.trim().parse().map_err(|_| r.bad("line", l))?,
                     None => i as i32 + 1,
                 };
                 lines.push(TransactionLine {
                     kind,
                     line,
-                    account: row_ref_name(row, "account").map(str::to_string),
-                    item: row_ref_name(row, "item").map(str::to_string),
-                    category: row_ref_name(row, "category").map(str::to_string),
-                    amount: row_decimal(r, row, "amount")?,
-                    memo: row_text(row, "memo").or_else(|| row_text(row, "description")).map(str::to_string),
-                    department: row_ref_name(row, "department").map(str::to_string),
-                    class: row_ref_name(row, "class").map(str::to_string),
+                    account: row.ref_name("account").map(str::to_string),
+                    item: row.ref_name("item").map(str::to_string),
+                    category: row.ref_name("category").map(str::to_string),
+                    amount: row_decimal(r, &row, "amount")?,
+                    memo: row.text("memo").or_else(|| row.text("description")).map(str::to_string),
+                    department: row.ref_name("department").map(str::to_string),
+                    class: row.ref_name("class").map(str::to_string),
                 });
             }
         }
@@ -413,7 +587,7 @@ impl Transaction {
             created: r.datetime("createdDate")?,
             last_modified: r.datetime("lastModifiedDate")?,
             lines,
-            raw: r.to_json(),
+            raw: r.raw.clone(),
         })
     }
 }
@@ -476,7 +650,7 @@ pub struct ExpenseReport {
     /// Expense lines, when the search asked for sublists.
     pub lines: Vec<ExpenseLine>,
     /// The whole record.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 impl ExpenseReport {
@@ -486,23 +660,23 @@ impl ExpenseReport {
             return Ok(None);
         }
         let mut lines = Vec::new();
-        for (i, row) in r.sublist("expenseList", "expense").into_iter().enumerate() {
-            let line = match row_text(row, "line") {
+        for (i, row) in r.sublist("expenseList", "expense").enumerate() {
+            let line = match row.text("line") {
                 Some(l) => l.trim().parse().map_err(|_| r.bad("line", l))?,
                 None => i as i32 + 1,
             };
             lines.push(ExpenseLine {
                 line,
-                expense_date: row_text(row, "expenseDate").and_then(parse_date),
-                category_id: row_ref_id(row, "category").map(str::to_string),
-                category_name: row_ref_name(row, "category").map(str::to_string),
-                amount: row_decimal(r, row, "amount")?,
-                currency: row_ref_name(row, "currency").map(str::to_string),
-                foreign_amount: row_decimal(r, row, "foreignAmount")?,
-                exchange_rate: row_decimal(r, row, "exchangeRate")?,
-                memo: row_text(row, "memo").map(str::to_string),
-                department: row_ref_name(row, "department").map(str::to_string),
-                ref_number: row_text(row, "refNumber").map(str::to_string),
+                expense_date: row.text("expenseDate").and_then(parse_date),
+                category_id: row.ref_id("category").map(str::to_string),
+                category_name: row.ref_name("category").map(str::to_string),
+                amount: row_decimal(r, &row, "amount")?,
+                currency: row.ref_name("currency").map(str::to_string),
+                foreign_amount: row_decimal(r, &row, "foreignAmount")?,
+                exchange_rate: row_decimal(r, &row, "exchangeRate")?,
+                memo: row.text("memo").map(str::to_string),
+                department: row.ref_name("department").map(str::to_string),
+                ref_number: row.text("refNumber").map(str::to_string),
             });
         }
         let mut currencies = lines.iter().filter_map(|l| l.currency.as_deref());
@@ -524,7 +698,7 @@ impl ExpenseReport {
             created: r.datetime("createdDate")?,
             last_modified: r.datetime("lastModifiedDate")?,
             lines,
-            raw: r.to_json(),
+            raw: r.raw.clone(),
         }))
     }
 }
@@ -541,7 +715,7 @@ pub struct ExpenseCategory {
     /// `isInactive`.
     pub is_inactive: bool,
     /// The whole record.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 impl TryFrom<&RawRecord> for ExpenseCategory {
@@ -556,7 +730,7 @@ impl TryFrom<&RawRecord> for ExpenseCategory {
             name: r.text("name").map(str::to_string),
             description: r.text("description").map(str::to_string),
             is_inactive: r.boolean("isInactive")?.unwrap_or(false),
-            raw: r.to_json(),
+            raw: r.raw.clone(),
         })
     }
 }
@@ -601,7 +775,7 @@ pub struct Employee {
     /// `lastModifiedDate`.
     pub last_modified: Option<DateTime<Utc>>,
     /// The whole record.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 impl TryFrom<&RawRecord> for Employee {
@@ -630,7 +804,7 @@ impl TryFrom<&RawRecord> for Employee {
             employee_status: r.ref_name("employeeStatus").map(str::to_string),
             location: r.ref_name("location").map(str::to_string),
             last_modified: r.datetime("lastModifiedDate")?,
-            raw: r.to_json(),
+            raw: r.raw.clone(),
         })
     }
 }
@@ -649,7 +823,7 @@ pub struct Department {
     /// `isInactive`.
     pub is_inactive: bool,
     /// The whole record.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 impl TryFrom<&RawRecord> for Department {
@@ -659,18 +833,15 @@ impl TryFrom<&RawRecord> for Department {
         if r.record_type != "Department" {
             return Err(WireError::UnexpectedRecord { expected: "Department", found: r.record_type.clone() });
         }
-        let subsidiaries = r
-            .sublist("subsidiaryList", "recordRef")
-            .into_iter()
-            .filter_map(|row| row.get("name").and_then(Value::as_str).map(str::to_string))
-            .collect();
+        let subsidiaries =
+            r.sublist("subsidiaryList", "recordRef").filter_map(|row| row.own_name().map(str::to_string)).collect();
         Ok(Department {
             internal_id: r.internal_id.clone(),
             name: r.text("name").map(str::to_string),
             parent_id: r.ref_id("parent").map(str::to_string),
             subsidiaries,
             is_inactive: r.boolean("isInactive")?.unwrap_or(false),
-            raw: r.to_json(),
+            raw: r.raw.clone(),
         })
     }
 }

@@ -766,7 +766,7 @@ mod tests {
         assert_eq!(v.date_created.unwrap().to_rfc3339(), "2026-01-02T03:04:05+00:00", "read as UTC");
         assert_eq!(v.email, None, "a missing key is NULL");
         assert_eq!(v.subsidiary.as_deref(), Some("Parent Co"));
-        assert_eq!(v.raw["category"], "Software");
+        assert_eq!(v.raw.to_value()["category"], "Software");
 
         let f = Row::from_pairs(&[("id", t("1")), ("isinactive", t("F"))]);
         assert_eq!(boolean(&f, "isinactive").unwrap(), Some(false));

@@ -297,7 +297,7 @@ mod tests {
             is_inactive: false,
             date_created: None,
             last_modified: DateTime::from_timestamp(1_700_000_000, 123_456_789),
-            raw: serde_json::json!({"a": 1}),
+            raw: serde_json::json!({"a": 1}).into(),
         }
     }
 
@@ -305,7 +305,7 @@ mod tests {
     fn raw_is_not_hashed_typed_columns_are() {
         let mut h = Hasher::default();
         let a = vendor();
-        let b = Vendor { raw: serde_json::json!({"something": "else"}), ..vendor() };
+        let b = Vendor { raw: serde_json::json!({"something": "else"}).into(), ..vendor() };
         assert_eq!(h.vendor(&a), h.vendor(&b));
         let c = Vendor { email: Some("x@y".into()), ..vendor() };
         assert_ne!(h.vendor(&a), h.vendor(&c));

@@ -8,6 +8,7 @@ pub mod hash;
 pub mod leases;
 pub mod org;
 pub mod outbox;
+pub mod raw_json;
 pub mod rejected;
 pub mod runs;
 pub mod services;

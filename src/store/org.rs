@@ -6,7 +6,7 @@ use sqlx::{Postgres, Transaction as Tx};
 
 use super::hash::{ContentHash, Hasher};
 use super::services::{counted, hash_binds, last_of_each, Hashed, UpsertCounts};
-use crate::netsuite::{Department, Employee};
+use crate::netsuite::{Department, Employee, RawJson};
 
 /// Upserts departments.
 pub(crate) async fn upsert_departments(
@@ -25,7 +25,7 @@ pub(crate) async fn upsert_departments(
     // Postgres has no arrays of arrays of different lengths: pass each list as one text.
     let subsidiaries: Vec<String> = rows.iter().map(|d| serde_json::json!(d.subsidiaries).to_string()).collect();
     let inactive: Vec<bool> = rows.iter().map(|d| d.is_inactive).collect();
-    let raw: Vec<&serde_json::Value> = rows.iter().map(|d| &d.raw).collect();
+    let raw: Vec<&RawJson> = rows.iter().map(|d| &d.raw).collect();
     let mut hasher = Hasher::default();
     let hashes: Vec<ContentHash> = rows.iter().map(|d| hasher.department(d)).collect();
     let hash = hash_binds(&hashes);
@@ -111,7 +111,7 @@ pub(crate) async fn upsert_employees(
     let estatus = text(|e| e.employee_status.as_deref());
     let location = text(|e| e.location.as_deref());
     let modified: Vec<Option<DateTime<Utc>>> = rows.iter().map(|e| e.last_modified).collect();
-    let raw: Vec<&serde_json::Value> = rows.iter().map(|e| &e.raw).collect();
+    let raw: Vec<&RawJson> = rows.iter().map(|e| &e.raw).collect();
     let mut hasher = Hasher::default();
     let hashes: Vec<ContentHash> = rows.iter().map(|e| hasher.employee(e)).collect();
     let hash = hash_binds(&hashes);

@@ -112,7 +112,7 @@ struct VendorCols<'a> {
     is_inactive: Vec<bool>,
     date_created: Vec<Option<DateTime<Utc>>>,
     last_modified: Vec<Option<DateTime<Utc>>>,
-    raw: Vec<&'a serde_json::Value>,
+    raw: Vec<&'a crate::netsuite::RawJson>,
     hash: Vec<&'a [u8]>,
 }
 

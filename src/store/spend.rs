@@ -13,7 +13,7 @@ use sqlx::{Postgres, Transaction as Tx};
 
 use super::hash::{cost_lines, invoice_lines, ContentHash, Hasher};
 use super::services::{counted, hash_binds, last_of_each, Hashed, UpsertCounts};
-use crate::netsuite::{ExpenseCategory, ExpenseReport, Transaction};
+use crate::netsuite::{ExpenseCategory, ExpenseReport, RawJson, Transaction};
 
 /// The columns of a page of transactions and of their lines, bound in this order.
 #[derive(Default)]
@@ -37,7 +37,7 @@ struct InvoiceCols<'a> {
     period: Vec<Option<&'a str>>,
     created: Vec<Option<DateTime<Utc>>>,
     modified: Vec<Option<DateTime<Utc>>>,
-    raw: Vec<&'a serde_json::Value>,
+    raw: Vec<&'a RawJson>,
     hash: Vec<&'a [u8]>,
     l_id: Vec<&'a str>,
     l_kind: Vec<&'static str>,
@@ -242,7 +242,7 @@ struct CostCols<'a> {
     memo: Vec<Option<&'a str>>,
     created: Vec<Option<DateTime<Utc>>>,
     modified: Vec<Option<DateTime<Utc>>>,
-    raw: Vec<&'a serde_json::Value>,
+    raw: Vec<&'a RawJson>,
     hash: Vec<&'a [u8]>,
     l_id: Vec<&'a str>,
     l_line: Vec<i32>,
@@ -435,7 +435,7 @@ pub(crate) async fn upsert_expense_categories(
     let name: Vec<Option<&str>> = rows.iter().map(|c| c.name.as_deref()).collect();
     let description: Vec<Option<&str>> = rows.iter().map(|c| c.description.as_deref()).collect();
     let inactive: Vec<bool> = rows.iter().map(|c| c.is_inactive).collect();
-    let raw: Vec<&serde_json::Value> = rows.iter().map(|c| &c.raw).collect();
+    let raw: Vec<&RawJson> = rows.iter().map(|c| &c.raw).collect();
     let hash = hash_binds(&hashes);
     if hashed.missing(tx, tenant_id, "expense_categories").await? {
         sqlx::query(
