@@ -87,7 +87,11 @@ impl Hashed {
             return Ok(false);
         }
         // `table` is one of our tables, never text from outside.
-        let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE tenant_id = $1 AND content_hash IS NULL)");
+        // A row marked deleted is written again when it comes back, hash or not: only live
+        // rows need the fill-in.
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} WHERE tenant_id = $1 AND content_hash IS NULL AND deleted_at IS NULL)"
+        );
         let missing: bool = sqlx::query_scalar(&sql).bind(tenant_id).fetch_one(&mut **tx).await?;
         if !missing {
             self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(key);
