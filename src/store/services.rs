@@ -6,11 +6,14 @@
 //! that were marked deleted) are written, and a data-modifying CTE queues each row written in
 //! the outbox from the `RETURNING` of the upsert itself; the table is not read again.
 //!
-//! UNNEST binds against a binary COPY into a temporary staging table followed by the same
-//! `INSERT ... SELECT ... ON CONFLICT` (`cargo bench --bench ratios`, 2026-11-30, 2 shared
-//! cores, Postgres 15, vendors, per batch incl. commit): see `README.md`'s write path figures;
-//! UNNEST was as fast or faster at 100 and at 1,000 rows (COPY pays a second statement and the
-//! staging table's own writes), so every batch size uses UNNEST.
+//! UNNEST binds or a binary COPY into a temporary staging table followed by the same
+//! `INSERT ... SELECT ... ON CONFLICT` + outbox? Measured by `cargo bench --bench ratios`
+//! (2026-11-30, 2 cores shared with other work, Postgres 15, 100,000 vendors, one transaction
+//! per batch): batches of 100: UNNEST 8,459 rows/s, COPY 6,093 rows/s; batches of 1,000 (the
+//! page size): UNNEST 15,401 rows/s, COPY 16,803 rows/s. UNNEST wins clearly at 100 (COPY pays
+//! a second statement and the staging table's writes); COPY's 9% at 1,000 is one run on a noisy
+//! machine and would need a binary encoder per entity (numeric included): every batch size
+//! uses UNNEST for now.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
@@ -84,7 +87,11 @@ impl Hashed {
             return Ok(false);
         }
         // `table` is one of our tables, never text from outside.
-        let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE tenant_id = $1 AND content_hash IS NULL)");
+        // A row marked deleted is written again when it comes back, hash or not: only live
+        // rows need the fill-in.
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} WHERE tenant_id = $1 AND content_hash IS NULL AND deleted_at IS NULL)"
+        );
         let missing: bool = sqlx::query_scalar(&sql).bind(tenant_id).fetch_one(&mut **tx).await?;
         if !missing {
             self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(key);
