@@ -210,7 +210,8 @@ async fn a_tenant_moved_from_2017_2_to_2025_2_continues_from_its_rows_and_cursor
     }
     let log = sim.request_log();
     assert!(
-        !log.is_empty() && log.iter().all(|r| r.version == Some(nsd_simulator::SoapVersion::V2025_2) && r.outcome.is_ok())
+        !log.is_empty()
+            && log.iter().all(|r| r.version == Some(nsd_simulator::SoapVersion::V2025_2) && r.outcome.is_ok())
     );
 
     // A change in NetSuite arrives over 2025_2 as a delta, queued once.

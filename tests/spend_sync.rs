@@ -329,3 +329,38 @@ async fn delta_updates_modified_transactions() {
         assert_eq!(total, Some(tx.total), "{}", tx.internal_id);
     }
 }
+
+/// A bill payment that pays several bills keeps one `apply` line per bill: SOAP writes every
+/// application with `line` 0 (the paid bill's line), so they are numbered by position; none is
+/// folded into another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_application_of_a_payment_is_kept() {
+    let spec = AccountSpec::new(account(), 21).with_vendors(40).with_transactions(1_500);
+    let (sim, running) = sim(spec).await;
+    let db = fresh_db().await;
+    let t = tenant("acme", client_creds(sim.credentials(&account()).unwrap()), &running.endpoint(), 1000);
+    sync(&db.store, &t).await;
+    let start = window_start(&db.store).await;
+    let payments: Vec<SimTransaction> = sim
+        .transactions(&account())
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.record_type == "VendorPayment" && t.tran_date >= start)
+        .collect();
+    let several = payments.iter().filter(|p| p.lines > 1).count();
+    assert!(several > 0, "the account has payments of several bills");
+    for p in &payments {
+        let (n, sum, numbers): (i64, Option<Decimal>, Vec<i32>) = sqlx::query_as(
+            "SELECT count(*), sum(amount), coalesce(array_agg(line ORDER BY line) FILTER (WHERE line IS NOT NULL), '{}')
+             FROM invoice_lines WHERE tenant_id = 'acme' AND internal_id = $1 AND kind = 'apply'",
+        )
+        .bind(&p.internal_id)
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+        assert_eq!(n as usize, p.lines, "payment {}: one line per application", p.internal_id);
+        assert_eq!(numbers, (1..=p.lines as i32).collect::<Vec<_>>(), "payment {}", p.internal_id);
+        let truth: Decimal = p.line_amounts.iter().sum();
+        assert_eq!(sum.unwrap_or_default(), truth, "payment {}: amounts", p.internal_id);
+    }
+}

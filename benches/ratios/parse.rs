@@ -39,7 +39,13 @@ async fn page(spec: AccountSpec, query: SearchQuery) -> bytes::Bytes {
     let running = sim.clone().spawn().await.expect("simulator");
     let creds = client_creds(sim.credentials(&account).expect("creds"));
     let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size: 1000 };
-    let body = search_request(netsuite_discovery::netsuite::SoapVersion::V2017_2, &TokenPassport::fresh(&creds), prefs, &query).expect("request");
+    let body = search_request(
+        netsuite_discovery::netsuite::SoapVersion::V2017_2,
+        &TokenPassport::fresh(&creds),
+        prefs,
+        &query,
+    )
+    .expect("request");
     let page = reqwest::Client::new()
         .post(running.endpoint())
         .header("SOAPAction", "search")

@@ -294,8 +294,16 @@ impl TenantFile {
                 if e.starts_with("http://") && !self.allow_insecure_endpoint {
                     return Err(tenant_err(file, "endpoint", "http:// endpoints need allow_insecure_endpoint = true"));
                 }
-                versioned_endpoint(&e, soap_version).map_err(|m| tenant_err(file, "endpoint", m))?
+                match self.transport {
+                    // The REST paths are derived from the base URL; a SOAP path left from
+                    // before a switch is ignored (only scheme, host and port count).
+                    Transport::Suiteql => e,
+                    Transport::Soap => {
+                        versioned_endpoint(&e, soap_version).map_err(|m| tenant_err(file, "endpoint", m))?
+                    }
+                }
             }
+            None if self.transport == Transport::Suiteql => account.default_rest_base(),
             None => account.default_endpoint(soap_version),
         };
         let page_size = self.page_size.unwrap_or(defaults.page_size);

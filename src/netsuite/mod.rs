@@ -20,8 +20,8 @@ pub mod records;
 pub mod rest;
 pub mod schema;
 pub mod search;
-pub mod version;
 pub mod suiteql;
+pub mod version;
 
 pub use account::AccountId;
 pub use client::{Client, ClientConfig};

@@ -542,6 +542,10 @@ impl Transaction {
         };
         let amount = total.map(|t| if role == SpendRole::Credit { -t.abs() } else { t });
         let mut lines = Vec::new();
+        // An `apply` row's `line` is the line of the document it pays (0 for a whole bill),
+        // not a key of the payment's applications: two bills paid at once would both be line
+        // 0 and one would be lost. Applications are numbered by their position instead.
+        let mut applied = 0;
         for (list, row_name, kind) in
             [("expenseList", "expense", "expense"), ("itemList", "item", "item"), ("applyList", "apply", "apply")]
         {
@@ -550,6 +554,10 @@ impl Transaction {
                     continue;
                 }
                 let line = match row.text("line") {
+                    _ if kind == "apply" => {
+                        applied += 1;
+                        applied
+                    }
                     Some(l) => l.trim().parse().map_err(|_| r.bad("line", l))?,
                     None => i as i32 + 1,
                 };

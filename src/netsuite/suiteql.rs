@@ -559,10 +559,12 @@ pub fn transaction(row: &Row, code: TypeCode, lines: &[&Row], applications: &[&R
             class: text(l, "class"),
         });
     }
-    for a in applications {
+    // Numbered by position, in the order SOAP lists them (`previousdoc` ascending), as the
+    // SOAP reader numbers `applyList` rows (their own `line` is not a key).
+    for (position, a) in applications.iter().enumerate() {
         out_lines.push(TransactionLine {
             kind: "apply",
-            line: 0,
+            line: position as i32 + 1,
             account: None,
             item: None,
             category: None,
