@@ -32,7 +32,7 @@ use crate::netsuite::error::ErrorClass;
 use crate::netsuite::rest::{RestClient, Row, SuiteQlPage};
 use crate::netsuite::suiteql::{self, Bounds, Select};
 use crate::netsuite::WireError;
-use crate::store::{Deletion, EntityOutcome, KeysetCommit, PageOutcome, PullClose, PullMode, Rejected, RunStatus};
+use crate::store::{Deletion, EntityOutcome, KeysetCommit, PageOutcome, PullClose, PullMode, Rejected};
 
 /// Header pages whose lines are fetched at the same time (the account's governor still caps
 /// what is really in flight).
@@ -99,26 +99,7 @@ pub async fn pull_entity_ql<E: QlEntity>(ctx: &PullContext) -> (EntityOutcome, R
     let mut pull = Pull::default();
     let mut mode = PullMode::Full;
     let result = run_pull::<E>(ctx, &mut pull, &mut mode).await;
-    let rejected_note = (pull.rejected > 0).then(|| {
-        format!("{} record(s) could not be read; kept in rejected_records and tried again next run", pull.rejected)
-    });
-    let (status, error_code, error) = match (&result, &pull.degraded) {
-        (Ok(()), None) if rejected_note.is_some() => {
-            (RunStatus::Degraded, Some("rejected_records".to_string()), rejected_note.clone())
-        }
-        (Ok(()), None) => (RunStatus::Succeeded, None, None),
-        (Ok(()), Some(w)) => (RunStatus::Degraded, Some(w.label()), Some(w.to_string())),
-        (Err(SyncError::Cancelled), _) => (RunStatus::Cancelled, Some("cancelled".to_string()), None),
-        (Err(SyncError::Wire(w)), _) if w.class() == ErrorClass::Permission => {
-            (RunStatus::Degraded, Some(w.label()), Some(w.to_string()))
-        }
-        (Err(SyncError::Wire(w)), _) => (RunStatus::Failed, Some(w.label()), Some(w.to_string())),
-        (Err(SyncError::Store(e)), _) => (RunStatus::Failed, Some("database".to_string()), Some(e.to_string())),
-        (Err(e @ SyncError::GaveUp { inconsistent, .. }), _) => {
-            let code = if *inconsistent { "inconsistent_paging" } else { "restarts_exhausted" };
-            (RunStatus::Failed, Some(code.to_string()), Some(e.to_string()))
-        }
-    };
+    let (status, error_code, error) = super::pull::status_of(pull.rejected, &pull.degraded, &result);
     let outcome = EntityOutcome {
         entity: E::NAME.to_string(),
         mode,

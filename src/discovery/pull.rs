@@ -159,10 +159,35 @@ pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Re
     let mut pull = Pull::default();
     let mut mode = PullMode::Full;
     let result = run_pull::<E>(ctx, &mut pull, &mut mode).await;
-    let rejected_note = (pull.rejected > 0).then(|| {
-        format!("{} record(s) could not be read; kept in rejected_records and tried again next run", pull.rejected)
+    let (status, error_code, error) = status_of(pull.rejected, &pull.degraded, &result);
+    let outcome = EntityOutcome {
+        entity: E::NAME.to_string(),
+        mode,
+        status,
+        pages: pull.pages,
+        records: pull.records,
+        inserted: pull.inserted,
+        updated: pull.updated,
+        deleted: pull.deleted,
+        rejected: pull.rejected,
+        error_code,
+        error,
+    };
+    (outcome, result)
+}
+
+/// The status, error code and message of one entity's pull, for the run record: `Degraded`
+/// when a permission was missing or records could not be read, `Failed` with the error's code
+/// otherwise. Shared by both transports (`keyset.rs`).
+pub(super) fn status_of(
+    rejected: u64,
+    degraded: &Option<WireError>,
+    result: &Result<(), SyncError>,
+) -> (RunStatus, Option<String>, Option<String>) {
+    let rejected_note = (rejected > 0).then(|| {
+        format!("{} record(s) could not be read; kept in rejected_records and tried again next run", rejected)
     });
-    let (status, error_code, error) = match (&result, &pull.degraded) {
+    match (result, degraded) {
         (Ok(()), None) if rejected_note.is_some() => {
             (RunStatus::Degraded, Some("rejected_records".to_string()), rejected_note.clone())
         }
@@ -178,21 +203,7 @@ pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Re
             let code = if *inconsistent { "inconsistent_paging" } else { "restarts_exhausted" };
             (RunStatus::Failed, Some(code.to_string()), Some(e.to_string()))
         }
-    };
-    let outcome = EntityOutcome {
-        entity: E::NAME.to_string(),
-        mode,
-        status,
-        pages: pull.pages,
-        records: pull.records,
-        inserted: pull.inserted,
-        updated: pull.updated,
-        deleted: pull.deleted,
-        rejected: pull.rejected,
-        error_code,
-        error,
-    };
-    (outcome, result)
+    }
 }
 
 /// The query of a pull: the type filter unless running plain, the window, the delta bound.
