@@ -679,10 +679,12 @@ mod both_ways {
                 }
                 // SOAP writes expense lines before item lines whatever the record's order.
                 tx_lines.sort_by_key(|l| l.kind == "item");
-                for r in links.get(&id).into_iter().flatten() {
+                // Applications are numbered by position, as the client numbers SOAP's
+                // `applyList` rows (whose own `line` is the paid bill's, 0).
+                for (position, r) in links.get(&id).into_iter().flatten().enumerate() {
                     tx_lines.push(TransactionLine {
                         kind: "apply",
-                        line: 0,
+                        line: position as i32 + 1,
                         account: None,
                         item: None,
                         category: None,
