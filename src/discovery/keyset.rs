@@ -25,7 +25,7 @@ use chrono::{NaiveDate, Utc};
 use tokio_util::task::AbortOnDropHandle;
 use tracing::{debug, info, warn};
 
-use super::pull::{one_year_before, Inconsistency, PullContext, SyncError};
+use super::pull::{Inconsistency, PullContext, SyncError};
 use super::ql::{ExtraRows, Extras, QlEntity};
 use crate::governance::retry::RetryError;
 use crate::netsuite::error::ErrorClass;
@@ -139,38 +139,7 @@ async fn run_pull<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, mode_out: &mu
             (open.mode, open.since, open.window_start, resume)
         }
         None => {
-            let now = Utc::now();
-            let refresh_due = cursor.onboarded
-                && ctx.full_every.is_some_and(|every| cursor.last_full_at.map_or(true, |t| now - t >= every));
-            let unkeyed = ctx.store.has_unkeyed_rejections(&ctx.tenant_id, E::NAME).await?;
-            let full = !cursor.onboarded
-                || !E::supports_delta()
-                || cursor.force_full.is_some()
-                || refresh_due
-                || unkeyed
-                || cursor.high_water.is_none();
-            if let Some(reason) = &cursor.force_full {
-                warn!(reason = %reason, "pulling in full: an earlier pull left a possible hole");
-            } else if refresh_due && E::supports_delta() {
-                info!(last_full_at = ?cursor.last_full_at, "periodic full refresh due");
-            }
-            let (mode, since) = match (full, cursor.high_water) {
-                (false, Some(hw)) => (PullMode::Delta, Some(hw - ctx.overlap)),
-                _ => (PullMode::Full, None),
-            };
-            let window = if E::windowed() {
-                match cursor.window_start {
-                    Some(w) => Some(w),
-                    None => {
-                        let earliest = ctx.store.earliest_discovery(&ctx.tenant_id).await?.unwrap_or_else(Utc::now);
-                        Some(one_year_before(earliest))
-                    }
-                }
-            } else {
-                None
-            };
-            let refresh = mode == PullMode::Full && cursor.onboarded;
-            ctx.store.begin_pull(&ctx.tenant_id, E::NAME, now, mode, since, window, refresh).await?;
+            let (mode, since, window, _refresh) = super::pull::begin_new_pull::<E>(ctx, &cursor).await?;
             ctx.store.begin_keyset(&ctx.tenant_id, E::NAME).await?;
             (mode, since, window, Some((0, 0)))
         }

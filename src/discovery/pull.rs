@@ -34,7 +34,8 @@ use crate::netsuite::error::ErrorClass;
 use crate::netsuite::search::{Criterion, DateOperator, DeletedQuery, SearchQuery};
 use crate::netsuite::{Client, RawRecord, SearchPage, WireError};
 use crate::store::{
-    Deletion, EntityOutcome, PageCommit, PageOutcome, PageShape, PullClose, PullMode, Rejected, RunStatus, Store,
+    Cursor, Deletion, EntityOutcome, PageCommit, PageOutcome, PageShape, PullClose, PullMode, Rejected, RunStatus,
+    Store,
 };
 
 /// How often a pull may run its search again, and how long it waits first.
@@ -206,6 +207,50 @@ pub(super) fn status_of(
     }
 }
 
+/// Starts a new pull of `E` from its cursor, for either transport: full (not yet onboarded, no
+/// delta possible, a hole found earlier, a full refresh due, records rejected without a key)
+/// or a delta (since the high-water mark minus the overlap); the window fixed at onboarding.
+/// Records the pull as begun, with the high-water mark it will set fixed now, before any
+/// request. Returns its mode, delta bound, window and whether it is a refresh.
+pub(super) async fn begin_new_pull<E: EntitySpec>(
+    ctx: &PullContext,
+    cursor: &Cursor,
+) -> Result<(PullMode, Option<chrono::DateTime<Utc>>, Option<NaiveDate>, bool), SyncError> {
+    let now = Utc::now();
+    let refresh_due =
+        cursor.onboarded && ctx.full_every.is_some_and(|every| cursor.last_full_at.map_or(true, |t| now - t >= every));
+    let unkeyed = ctx.store.has_unkeyed_rejections(&ctx.tenant_id, E::NAME).await?;
+    let full = !cursor.onboarded
+        || !E::supports_delta()
+        || cursor.force_full.is_some()
+        || refresh_due
+        || unkeyed
+        || cursor.high_water.is_none();
+    if let Some(reason) = &cursor.force_full {
+        warn!(reason = %reason, "pulling in full: an earlier pull left a possible hole");
+    } else if refresh_due && E::supports_delta() {
+        info!(last_full_at = ?cursor.last_full_at, "periodic full refresh due");
+    }
+    let (mode, since) = match (full, cursor.high_water) {
+        (false, Some(hw)) => (PullMode::Delta, Some(hw - ctx.overlap)),
+        _ => (PullMode::Full, None),
+    };
+    let window = if E::windowed() {
+        match cursor.window_start {
+            Some(w) => Some(w),
+            None => {
+                let earliest = ctx.store.earliest_discovery(&ctx.tenant_id).await?.unwrap_or_else(Utc::now);
+                Some(one_year_before(earliest))
+            }
+        }
+    } else {
+        None
+    };
+    let refresh = mode == PullMode::Full && cursor.onboarded;
+    ctx.store.begin_pull(&ctx.tenant_id, E::NAME, now, mode, since, window, refresh).await?;
+    Ok((mode, since, window, refresh))
+}
+
 /// The query of a pull: the type filter unless running plain, the window, the delta bound.
 /// (Public so that tests can validate every shape the daemon sends.)
 pub fn query_for<E: EntitySpec>(
@@ -277,39 +322,7 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
             (open.mode, open.since, open.window_start, open.refresh, position)
         }
         None => {
-            let now = Utc::now();
-            let refresh_due = cursor.onboarded
-                && ctx.full_every.is_some_and(|every| cursor.last_full_at.map_or(true, |t| now - t >= every));
-            let unkeyed = ctx.store.has_unkeyed_rejections(&ctx.tenant_id, E::NAME).await?;
-            let full = !cursor.onboarded
-                || !E::supports_delta()
-                || cursor.force_full.is_some()
-                || refresh_due
-                || unkeyed
-                || cursor.high_water.is_none();
-            if let Some(reason) = &cursor.force_full {
-                warn!(reason = %reason, "pulling in full: an earlier pull left a possible hole");
-            } else if refresh_due && E::supports_delta() {
-                info!(last_full_at = ?cursor.last_full_at, "periodic full refresh due");
-            }
-            let (mode, since) = match (full, cursor.high_water) {
-                (false, Some(hw)) => (PullMode::Delta, Some(hw - ctx.overlap)),
-                _ => (PullMode::Full, None),
-            };
-            let window = if E::windowed() {
-                match cursor.window_start {
-                    Some(w) => Some(w),
-                    None => {
-                        let earliest = ctx.store.earliest_discovery(&ctx.tenant_id).await?.unwrap_or_else(Utc::now);
-                        Some(one_year_before(earliest))
-                    }
-                }
-            } else {
-                None
-            };
-            let refresh = mode == PullMode::Full && cursor.onboarded;
-            // The high-water mark this pull will set: fixed now, before any request.
-            ctx.store.begin_pull(&ctx.tenant_id, E::NAME, now, mode, since, window, refresh).await?;
+            let (mode, since, window, refresh) = begin_new_pull::<E>(ctx, &cursor).await?;
             (mode, since, window, refresh, None)
         }
     };
