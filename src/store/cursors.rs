@@ -285,25 +285,7 @@ impl Store {
     ) -> Result<PageOutcome, sqlx::Error> {
         let started = std::time::Instant::now();
         let mut tx = self.pool.begin().await?;
-        // What the page received, recorded first: a key already received on another page of
-        // the pull comes back (the page is then rolled back, nothing of it written). One probe
-        // of the primary key per key, whatever the planner knows of the table: a filter on
-        // `internal_id = ANY(..)` over the pull's rows, which a stale plan chose, is quadratic.
-        let overlap: Option<(String, i32)> = sqlx::query_as(
-            "WITH received AS (
-                INSERT INTO pull_seen AS s (tenant_id, entity, internal_id, page)
-                SELECT DISTINCT $1, $2, k, $4 FROM UNNEST($3::text[]) AS k
-                ON CONFLICT (tenant_id, entity, internal_id) DO UPDATE SET page = s.page WHERE s.page <> EXCLUDED.page
-                RETURNING s.internal_id, s.page, (s.xmax = 0) AS fresh)
-             SELECT internal_id, page FROM received WHERE NOT fresh LIMIT 1",
-        )
-        .bind(tenant_id)
-        .bind(entity)
-        .bind(page.seen)
-        .bind(page.page_index as i32)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some((key, other)) = overlap {
+        if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page_index).await? {
             tx.rollback().await?;
             return Ok(PageOutcome::Overlap { key, other_page: other.max(0) as u32 });
         }
@@ -467,6 +449,34 @@ impl Store {
     }
 }
 
+/// Records the keys a page received, first thing in its transaction, and returns one that
+/// another page of the pull already received (the caller then rolls back: nothing of the page
+/// is written). One probe of the primary key per key, whatever the planner knows of the table:
+/// a filter on `internal_id = ANY(..)` over the pull's rows, which a stale plan chose, is
+/// quadratic. Serves SOAP and keyset pages alike.
+async fn record_received(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    tenant_id: &str,
+    entity: &str,
+    keys: &[String],
+    page: u32,
+) -> Result<Option<(String, i32)>, sqlx::Error> {
+    sqlx::query_as(
+        "WITH received AS (
+            INSERT INTO pull_seen AS s (tenant_id, entity, internal_id, page)
+            SELECT DISTINCT $1, $2, k, $4 FROM UNNEST($3::text[]) AS k
+            ON CONFLICT (tenant_id, entity, internal_id) DO UPDATE SET page = s.page WHERE s.page <> EXCLUDED.page
+            RETURNING s.internal_id, s.page, (s.xmax = 0) AS fresh)
+         SELECT internal_id, page FROM received WHERE NOT fresh LIMIT 1",
+    )
+    .bind(tenant_id)
+    .bind(entity)
+    .bind(keys)
+    .bind(page as i32)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
 async fn upsert_batch(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     hashed: &Hashed,
@@ -617,23 +627,7 @@ impl Store {
         page: KeysetCommit<'_>,
     ) -> Result<PageOutcome, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        // The keys received are recorded first, by the same statement as SOAP pages (one probe
-        // of the primary key per key); one already recorded by another page is an overlap.
-        let overlap: Option<(String, i32)> = sqlx::query_as(
-            "WITH received AS (
-                INSERT INTO pull_seen AS s (tenant_id, entity, internal_id, page)
-                SELECT DISTINCT $1, $2, k, $4 FROM UNNEST($3::text[]) AS k
-                ON CONFLICT (tenant_id, entity, internal_id) DO UPDATE SET page = s.page WHERE s.page <> EXCLUDED.page
-                RETURNING s.internal_id, s.page, (s.xmax = 0) AS fresh)
-             SELECT internal_id, page FROM received WHERE NOT fresh LIMIT 1",
-        )
-        .bind(tenant_id)
-        .bind(entity)
-        .bind(page.seen)
-        .bind(page.page as i32)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some((key, other)) = overlap {
+        if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page).await? {
             tx.rollback().await?;
             return Ok(PageOutcome::Overlap { key, other_page: other.max(0) as u32 });
         }
