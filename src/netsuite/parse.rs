@@ -112,12 +112,36 @@ const NEEDS_ESCAPE: [bool; 256] = {
     t
 };
 
+/// Whether any of the eight bytes of `w` needs escaping in a JSON string: a `"`, a `\\` or a
+/// byte below 0x20 (the classic SWAR tests: "has a zero byte" after xor, "has a byte less than").
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let quote = has_zero(w ^ (ONES * u64::from(b'"')));
+    let backslash = has_zero(w ^ (ONES * u64::from(b'\\')));
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+    (quote | backslash | control) != 0
+}
+
 /// Writes `s` as a JSON string.
 fn push_json_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
+    // Skip, eight bytes at a time, the part that needs no escaping (most text needs none).
+    let mut clean = 0;
+    while clean + 8 <= bytes.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[clean..clean + 8]);
+        if word_needs_escape(u64::from_le_bytes(w)) {
+            break;
+        }
+        clean += 8;
+    }
     let mut from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
         if !NEEDS_ESCAPE[b as usize] {
             continue;
         }
@@ -304,8 +328,14 @@ fn element_name<'a>(
     e: &BytesStart<'_>,
     reader: &Reader<&[u8]>,
 ) -> Result<&'a str, WireError> {
-    body_str(body, text, e.local_name().as_ref())
-        .ok_or_else(|| malformed(reader, "an element name that is not UTF-8 text of the body"))
+    // The local part of the QName, found by hand: names are short, and memchr's setup costs
+    // more than a plain loop over them.
+    let name = e.name().into_inner();
+    let local = match name.iter().position(|&b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    };
+    body_str(body, text, local).ok_or_else(|| malformed(reader, "an element name that is not UTF-8 text of the body"))
 }
 
 /// A text event's content, unescaped: borrowed from the body when it holds no reference.
@@ -321,6 +351,23 @@ fn text_of<'a>(
         None => {
             t.unescape().map(|c| Cow::Owned(c.into_owned())).map_err(|e| malformed(reader, format!("bad text: {e}")))
         }
+    }
+}
+
+/// An attribute's value, unescaped: borrowed from the body's text when it holds no reference
+/// (no copy, no second UTF-8 check), else unescaped by quick-xml.
+fn attr_value<'a>(
+    body: &'a [u8],
+    text: Option<&'a str>,
+    a: &quick_xml::events::attributes::Attribute<'_>,
+    reader: &Reader<&[u8]>,
+) -> Result<Cow<'a, str>, WireError> {
+    match body_str(body, text, &a.value) {
+        Some(s) if !s.contains('&') => Ok(Cow::Borrowed(s)),
+        _ => a
+            .unescape_value()
+            .map(|v| Cow::Owned(v.into_owned()))
+            .map_err(|err| malformed(reader, format!("bad attribute value: {err}"))),
     }
 }
 
@@ -356,7 +403,23 @@ fn piece(values: &mut Values, s: &str) -> Piece {
 /// Whether `s` may hold a character XML 1.0 forbids (a quick byte test before
 /// [`forbidden_char`]).
 fn maybe_forbidden(s: &str) -> bool {
-    s.bytes().any(|b| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0xEF)
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let exact = |b: u8| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0xEF;
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        // A byte below 0x20, or an 0xEF: only then look at the bytes one by one.
+        let low = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        let ef = w ^ (ONES * 0xEF);
+        if (low | (ef.wrapping_sub(ONES) & !ef & HIGHS)) != 0 && c.iter().any(|&b| exact(b)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| exact(b))
 }
 
 fn utf8<'b>(reader: &Reader<&[u8]>, name: &'b [u8]) -> Result<&'b str, WireError> {
@@ -390,13 +453,13 @@ impl<'a> RecordBuilder<'a> {
         sc.values.rows.clear();
         sc.values.row_slots.clear();
         let mut root = Open::new(name, Role::Root, sc);
-        let mut others: Vec<(&'a [u8], std::borrow::Cow<'_, str>)> = Vec::new();
+        let mut others: Vec<(&'a [u8], Cow<'a, str>)> = Vec::new();
         for a in e.attributes() {
             let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
             if a.key.as_namespace_binding().is_some() {
                 continue;
             }
-            let value = a.unescape_value().map_err(|err| malformed(reader, format!("bad attribute value: {err}")))?;
+            let value = attr_value(body, sc.body_text, &a, reader)?;
             match (a.key.prefix().is_some(), a.key.local_name().as_ref()) {
                 (true, b"type") => b.record_type = local_part(&value).to_string(),
                 (_, b"internalId") => b.internal_id = value.into_owned(),
@@ -492,12 +555,15 @@ impl<'a> RecordBuilder<'a> {
         let parent_name = parent.name;
         let mut open = Open::new(name_str, role, sc);
         open.repeat = repeat;
-        for a in e.attributes() {
+        // Duplicate attributes are not checked by quick-xml here: a name seen twice is caught
+        // below (`duplicate`) and sends the record down the slow path, whose checked reading
+        // refuses it.
+        for a in e.attributes().with_checks(false) {
             let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
             if a.key.as_namespace_binding().is_some() {
                 continue;
             }
-            let value = a.unescape_value().map_err(|err| malformed(reader, format!("bad attribute value: {err}")))?;
+            let value = attr_value(body, sc.body_text, &a, reader)?;
             if self.defect.is_none() && maybe_forbidden(&value) {
                 if let Some(c) = forbidden_char(&value) {
                     self.defect = Some(format!(
@@ -1304,6 +1370,32 @@ line2	tab</tranPurch:memo>
         let resp = parse_response(body.as_bytes()).unwrap();
         assert!(resp.records[0].defect.as_deref().is_some_and(|d| d.contains("memo") && d.contains("U+0001")));
         assert!(resp.records[1].defect.is_none());
+    }
+
+    #[test]
+    fn json_strings_and_forbidden_bytes_are_found_wherever_they_lie() {
+        // Every escape, at every offset of a word and past it, against serde_json's writer;
+        // and the word-at-a-time test for forbidden characters against the byte-wise one.
+        let specials = ["\"", "\\", "\n", "\r", "\t", "\u{1}", "\u{1f}", "\u{7f}", "é", "\u{FFFE}", "\u{FFFF}", " "];
+        for pad in 0..20 {
+            for sp in specials {
+                for tail in ["", "abc", "a longer tail of text"] {
+                    let s = format!("{}{sp}{tail}", "x".repeat(pad));
+                    let mut out = String::new();
+                    push_json_str(&mut out, &s);
+                    assert_eq!(out, serde_json::to_string(&s).unwrap(), "{s:?}");
+                    let bytewise = s.bytes().any(|b| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0xEF);
+                    assert_eq!(maybe_forbidden(&s), bytewise, "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_repeated_attribute_inside_a_record_is_malformed() {
+        let bad =
+            PAGE.replace(r#"<listRel:category internalId="3">"#, r#"<listRel:category internalId="3" internalId="4">"#);
+        assert!(matches!(parse_response(bad.as_bytes()), Err(WireError::Malformed(m)) if m.contains("attribute")));
     }
 
     #[test]
