@@ -558,7 +558,9 @@ impl<'a> RecordBuilder<'a> {
         // Duplicate attributes are not checked by quick-xml here: a name seen twice is caught
         // below (`duplicate`) and sends the record down the slow path, whose checked reading
         // refuses it.
-        for a in e.attributes().with_checks(false) {
+        // Most elements have no attributes: only then is an attribute reader set up.
+        let has_attributes = e.attributes_raw().iter().any(|b| !b.is_ascii_whitespace());
+        for a in e.attributes().with_checks(false).take(if has_attributes { usize::MAX } else { 0 }) {
             let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
             if a.key.as_namespace_binding().is_some() {
                 continue;
