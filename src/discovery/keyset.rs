@@ -139,9 +139,9 @@ async fn run_pull<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, mode_out: &mu
             (open.mode, open.since, open.window_start, resume)
         }
         None => {
-            let (mode, since, window, _refresh) = super::pull::begin_new_pull::<E>(ctx, &cursor).await?;
+            let p = super::pull::begin_new_pull::<E>(ctx, &cursor).await?;
             ctx.store.begin_keyset(&ctx.tenant_id, E::NAME).await?;
-            (mode, since, window, Some((0, 0)))
+            (p.mode, p.since, p.window, Some((0, 0)))
         }
     };
     *mode_out = mode;

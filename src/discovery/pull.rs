@@ -24,7 +24,7 @@ use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
-use tracing::{debug, info, warn};
+use tracing::{debug, info, warn, Instrument};
 use uuid::Uuid;
 
 use super::entity::EntitySpec;
@@ -207,15 +207,22 @@ pub(super) fn status_of(
     }
 }
 
-/// Starts a new pull of `E` from its cursor, for either transport: full (not yet onboarded, no
+/// A new pull of `E`, planned from its cursor: its mode, delta bound, window, whether it is a
+/// refresh, and its start (the high-water mark it will set), fixed now, before any request.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct NewPull {
+    pub mode: PullMode,
+    pub since: Option<chrono::DateTime<Utc>>,
+    pub window: Option<NaiveDate>,
+    pub refresh: bool,
+    pub started_at: chrono::DateTime<Utc>,
+}
+
+/// Plans a new pull of `E` from its cursor, for either transport: full (not yet onboarded, no
 /// delta possible, a hole found earlier, a full refresh due, records rejected without a key)
 /// or a delta (since the high-water mark minus the overlap); the window fixed at onboarding.
-/// Records the pull as begun, with the high-water mark it will set fixed now, before any
-/// request. Returns its mode, delta bound, window and whether it is a refresh.
-pub(super) async fn begin_new_pull<E: EntitySpec>(
-    ctx: &PullContext,
-    cursor: &Cursor,
-) -> Result<(PullMode, Option<chrono::DateTime<Utc>>, Option<NaiveDate>, bool), SyncError> {
+/// Reads only: [`Store::begin_pull`] records it (see [`begin_new_pull`]).
+pub(super) async fn plan_new_pull<E: EntitySpec>(ctx: &PullContext, cursor: &Cursor) -> Result<NewPull, SyncError> {
     let now = Utc::now();
     let refresh_due =
         cursor.onboarded && ctx.full_every.is_some_and(|every| cursor.last_full_at.map_or(true, |t| now - t >= every));
@@ -247,8 +254,19 @@ pub(super) async fn begin_new_pull<E: EntitySpec>(
         None
     };
     let refresh = mode == PullMode::Full && cursor.onboarded;
-    ctx.store.begin_pull(&ctx.tenant_id, E::NAME, now, mode, since, window, refresh).await?;
-    Ok((mode, since, window, refresh))
+    Ok(NewPull { mode, since, window, refresh, started_at: now })
+}
+
+/// Records a planned pull as begun (replacing any open one).
+async fn record_begun<E: EntitySpec>(ctx: &PullContext, p: &NewPull) -> Result<(), SyncError> {
+    Ok(ctx.store.begin_pull(&ctx.tenant_id, E::NAME, p.started_at, p.mode, p.since, p.window, p.refresh).await?)
+}
+
+/// Plans a new pull of `E` ([`plan_new_pull`]) and records it as begun, before any request.
+pub(super) async fn begin_new_pull<E: EntitySpec>(ctx: &PullContext, cursor: &Cursor) -> Result<NewPull, SyncError> {
+    let p = plan_new_pull::<E>(ctx, cursor).await?;
+    record_begun::<E>(ctx, &p).await?;
+    Ok(p)
 }
 
 /// The query of a pull: the type filter unless running plain, the window, the delta bound.
@@ -309,7 +327,9 @@ enum Step {
 async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &mut PullMode) -> Result<(), SyncError> {
     let started = Instant::now();
     let cursor = ctx.store.load_cursor(&ctx.tenant_id, E::NAME).await?;
-    let (mode, since, window, refresh, mut position) = match cursor.pull {
+    // A new pull is planned here and recorded as begun while its first requests are in flight.
+    let mut fresh: Option<NewPull> = None;
+    let (mode, since, window, refresh, started_at, mut position) = match cursor.pull {
         Some(open) => {
             info!(mode = open.mode.as_str(), pages_done = open.pages_done, shape = ?open.shape, "resuming an interrupted pull");
             pull.plain = open.plain;
@@ -319,28 +339,46 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
                 }
                 _ => None,
             };
-            (open.mode, open.since, open.window_start, open.refresh, position)
+            (open.mode, open.since, open.window_start, open.refresh, open.started_at, position)
         }
         None => {
-            let (mode, since, window, refresh) = begin_new_pull::<E>(ctx, &cursor).await?;
-            (mode, since, window, refresh, None)
+            let p = plan_new_pull::<E>(ctx, &cursor).await?;
+            fresh = Some(p);
+            (p.mode, p.since, p.window, p.refresh, p.started_at, None)
         }
     };
     *mode_out = mode;
     info!(mode = mode.as_str(), since = ?since, window_start = ?window, plain = pull.plain, refresh, "pull started");
+    // getDeleted runs beside the pages, from the deletion mark (for an entity without one, the
+    // pull's start: `finish_pull` sets it so); what it reports is applied after the pages.
+    let deletions = start_deletions::<E>(ctx, cursor.deleted_high_water.unwrap_or(started_at));
+    // Page 1 of a search just run, checked but not yet committed.
+    let mut first: Option<SearchPage<RawRecord>> = None;
 
     loop {
         if ctx.stop.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
         let step = match position.take() {
-            Some(pos) => page_through::<E>(ctx, pos, pull, started).await?,
+            Some(pos) => page_through::<E>(ctx, pos, first.take(), pull, started).await?,
             None => {
-                // A fresh search: what an earlier attempt of this pull received is forgotten.
-                ctx.store.restart_pull(&ctx.tenant_id, E::NAME).await?;
-                let page = run_search::<E>(ctx, window, since, pull).await?;
-                match start_search::<E>(ctx, page, None, pull).await? {
-                    Ok(pos) => page_through::<E>(ctx, pos, pull, started).await?,
+                let page = match fresh.take() {
+                    // Just planned: nothing received to forget; the pull is recorded as begun
+                    // while page 1 is asked for (its start was fixed before).
+                    Some(p) => {
+                        let (begun, answer) =
+                            tokio::join!(record_begun::<E>(ctx, &p), ask_search::<E>(ctx, window, since, pull.plain));
+                        begun?;
+                        settle_search::<E>(ctx, answer, window, since, pull).await?
+                    }
+                    None => {
+                        // A fresh search: what an earlier attempt of this pull received is forgotten.
+                        ctx.store.restart_pull(&ctx.tenant_id, E::NAME).await?;
+                        run_search::<E>(ctx, window, since, pull).await?
+                    }
+                };
+                match start_search(page, None) {
+                    Ok((pos, page)) => page_through::<E>(ctx, pos, Some(page), pull, started).await?,
                     Err(inc) => Step::Inconsistent(inc),
                 }
             }
@@ -367,14 +405,16 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
                 info!(pages_done = pos.done, "searchId expired; running the search again and resuming");
                 restart::<E>(ctx, pull, "the searchId expired (INVALID_JOB_ID)", false).await?;
                 let page = run_search::<E>(ctx, window, since, pull).await?;
-                position = match start_search::<E>(ctx, page, Some(&pos), pull).await? {
-                    Ok(next) => Some(next),
+                match start_search(page, Some(&pos)) {
+                    Ok((next, page)) => {
+                        position = Some(next);
+                        first = Some(page);
+                    }
                     Err(inc) => {
                         // The search changed shape while we were away: start it over.
                         info!(reason = %inc, "the search's totals changed; paging it again from page 1");
-                        None
                     }
-                };
+                }
             }
         }
     }
@@ -394,7 +434,7 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
     if mode == PullMode::Delta {
         retry_rejected::<E>(ctx, pull).await?;
     }
-    pull_deletions::<E>(ctx, pull).await?;
+    apply_reported_deletions::<E>(ctx, pull, deletions).await?;
     if mode == PullMode::Delta && !pull.plain {
         reconcile::<E>(ctx, window).await?;
     }
@@ -440,16 +480,27 @@ async fn restart<E: EntitySpec>(
     }
 }
 
-/// Runs the pull's search (falling back to the plain search when the typed one is refused
-/// for lack of permission) and returns page 1.
-async fn run_search<E: EntitySpec>(
+/// Asks for page 1 of the pull's search (typed, or plain).
+async fn ask_search<E: EntitySpec>(
     ctx: &PullContext,
+    window: Option<NaiveDate>,
+    since: Option<chrono::DateTime<Utc>>,
+    plain: bool,
+) -> Result<SearchPage<RawRecord>, RetryError> {
+    let query = query_for::<E>(window, since, plain);
+    ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await
+}
+
+/// Page 1 from the search's answer, falling back to the plain search when the typed one is
+/// refused for lack of permission.
+async fn settle_search<E: EntitySpec>(
+    ctx: &PullContext,
+    answer: Result<SearchPage<RawRecord>, RetryError>,
     window: Option<NaiveDate>,
     since: Option<chrono::DateTime<Utc>>,
     pull: &mut Pull,
 ) -> Result<SearchPage<RawRecord>, SyncError> {
-    let query = query_for::<E>(window, since, pull.plain);
-    match ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await {
+    match answer {
         Ok(page) => Ok(page),
         Err(RetryError::Wire(e))
             if e.class() == ErrorClass::Permission && E::type_filter().is_some() && !pull.plain =>
@@ -458,47 +509,50 @@ async fn run_search<E: EntitySpec>(
             pull.plain = true;
             pull.degraded = Some(e);
             ctx.store.set_pull_plain(&ctx.tenant_id, E::NAME).await?;
-            let plain = query_for::<E>(window, since, true);
-            Ok(ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&plain)).await?)
+            Ok(ask_search::<E>(ctx, window, since, true).await?)
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Checks page 1 of a search and commits it. With `keep`, the search was run again after its
-/// searchId expired: if it has the same shape the pull goes on after `keep.done`, otherwise
-/// it is an inconsistency (the caller starts over).
-async fn start_search<E: EntitySpec>(
+/// Runs the pull's search (falling back to the plain search when the typed one is refused
+/// for lack of permission) and returns page 1.
+async fn run_search<E: EntitySpec>(
     ctx: &PullContext,
+    window: Option<NaiveDate>,
+    since: Option<chrono::DateTime<Utc>>,
+    pull: &mut Pull,
+) -> Result<SearchPage<RawRecord>, SyncError> {
+    let answer = ask_search::<E>(ctx, window, since, pull.plain).await;
+    settle_search::<E>(ctx, answer, window, since, pull).await
+}
+
+/// Checks page 1 of a search and returns where the paging stands with it, page 1 to be
+/// committed by [`page_through`] (after it has asked for the next pages: page 1's header is
+/// all they need). With `keep`, the search was run again after its searchId expired: if it
+/// has the same shape the pull goes on after `keep.done`, otherwise it is an inconsistency
+/// (the caller starts over).
+fn start_search(
     page: SearchPage<RawRecord>,
     keep: Option<&Position>,
-    pull: &mut Pull,
-) -> Result<Result<Position, Inconsistency>, SyncError> {
+) -> Result<(Position, SearchPage<RawRecord>), Inconsistency> {
     let shape =
         PageShape { total_records: page.total_records, page_size: page.page_size, total_pages: page.total_pages };
-    if let Err(inc) = check_shape(&shape) {
-        return Ok(Err(inc));
-    }
+    check_shape(&shape)?;
     if let Some(keep) = keep {
         if keep.shape != shape {
-            return Ok(Err(Inconsistency {
+            return Err(Inconsistency {
                 page: 1,
                 what: "totals of the search run again after its searchId expired".into(),
                 expected: describe(&keep.shape),
                 got: describe(&shape),
-            }));
+            });
         }
     }
-    if let Err(inc) = check_page(1, &page, &shape) {
-        return Ok(Err(inc));
-    }
+    check_page(1, &page, &shape)?;
     debug!(total_records = shape.total_records, total_pages = shape.total_pages, "search answered");
-    let search_id = page.search_id.clone();
     let done = keep.map_or(1, |k| k.done.max(1));
-    if let Err(inc) = commit::<E>(ctx, page, search_id.as_deref(), shape, done, pull).await? {
-        return Ok(Err(inc));
-    }
-    Ok(Ok(Position { search_id, shape, done }))
+    Ok((Position { search_id: page.search_id.clone(), shape, done }, page))
 }
 
 fn describe(s: &PageShape) -> String {
@@ -587,37 +641,46 @@ fn record_key(page: &SearchPage<RawRecord>, r: &RawRecord) -> String {
 }
 
 /// Fetches pages `done+1..=total` of the search, several at a time, checking and committing
-/// each as it arrives; the cursor's `pages_done` only advances over a contiguous run.
+/// each as it arrives; the cursor's `pages_done` only advances over a contiguous run. `first`
+/// is page 1 of a search just run (checked, to be committed with `pages_done = done`): the
+/// next pages are asked for before it is committed, and it commits before any of them.
 async fn page_through<E: EntitySpec>(
     ctx: &PullContext,
     pos: Position,
+    first: Option<SearchPage<RawRecord>>,
     pull: &mut Pull,
     started: Instant,
 ) -> Result<Step, SyncError> {
     let Position { search_id, shape, mut done } = pos;
-    if done >= shape.total_pages {
-        return Ok(Step::Complete(Position { search_id, shape, done }));
-    }
-    let Some(id) = search_id.clone() else {
-        return Ok(Step::Inconsistent(Inconsistency {
-            page: 1,
-            what: "searchId of a search with more than one page".into(),
-            expected: "a searchId".into(),
-            got: "none".into(),
-        }));
+    let more = done < shape.total_pages;
+    let id = match (&search_id, more) {
+        (Some(id), true) => id.clone(),
+        (None, true) => {
+            return Ok(Step::Inconsistent(Inconsistency {
+                page: 1,
+                what: "searchId of a search with more than one page".into(),
+                expected: "a searchId".into(),
+                got: "none".into(),
+            }))
+        }
+        (_, false) => String::new(),
     };
     // Fetching and writing overlap: a task of its own fetches (and parses) pages, several at a
     // time, into a bounded channel; this loop checks and commits them. Memory stays bounded by
     // the pages in flight plus the channel. Leaving this function ends the fetching.
     let in_flight = ctx.page_concurrency.max(1);
     let (tx, mut rx) = tokio::sync::mpsc::channel(in_flight);
-    let _fetcher = AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(
-        ctx.clone(),
-        id.clone(),
-        done + 1,
-        shape.total_pages,
-        tx,
-    )));
+    let _fetcher = more.then(|| {
+        AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(ctx.clone(), id.clone(), done + 1, shape.total_pages, tx)))
+    });
+    if let Some(page) = first {
+        if let Err(inc) = commit::<E>(ctx, page, search_id.as_deref(), shape, done, pull).await? {
+            return Ok(Step::Inconsistent(inc));
+        }
+    }
+    if !more {
+        return Ok(Step::Complete(Position { search_id, shape, done }));
+    }
     let mut ahead: BTreeSet<u32> = BTreeSet::new();
     while let Some((p, result)) = rx.recv().await {
         let page = match result {
@@ -830,35 +893,71 @@ async fn retry_rejected<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Re
     Ok(())
 }
 
-/// Asks `getDeleted` for the entity's deletions since its deletion high-water mark (minus the
-/// overlap), one `DeletedRecordType` at a time, marks them, and moves the mark. A refused
-/// type degrades the entity; the rest goes on.
-async fn pull_deletions<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Result<(), SyncError> {
+/// A `getDeleted` read running beside a pull's pages: the mark it moves to, fixed before its
+/// first request, and the task asking.
+struct DeletionRead {
+    mark: chrono::DateTime<Utc>,
+    task: AbortOnDropHandle<Result<Reported, SyncError>>,
+}
+
+/// What `getDeleted` reported for the entity's types, and the first type it refused.
+struct Reported {
+    deletions: Vec<Deletion>,
+    refused: Option<WireError>,
+}
+
+/// Starts asking `getDeleted` for the entity's deletions since `known` (its deletion
+/// high-water mark) minus the overlap, one `DeletedRecordType` at a time, in a task of its
+/// own that the pull's pages share the account's limit with. `None` for an entity 2017_2
+/// cannot report deletions of.
+fn start_deletions<E: EntitySpec>(ctx: &PullContext, known: chrono::DateTime<Utc>) -> Option<DeletionRead> {
     if E::deleted_types().is_empty() {
-        return Ok(());
+        return None;
     }
-    let cursor = ctx.store.load_cursor(&ctx.tenant_id, E::NAME).await?;
-    let Some(known) = cursor.deleted_high_water else { return Ok(()) };
     let since = known - ctx.overlap;
     // The next mark: fixed before the first request.
     let mark = Utc::now();
-    let mut deletions = Vec::new();
-    let mut complete = true;
+    let task_ctx = ctx.clone();
+    let task = tokio::spawn(async move { read_deletions::<E>(&task_ctx, since).await }.in_current_span());
+    Some(DeletionRead { mark, task: AbortOnDropHandle::new(task) })
+}
+
+async fn read_deletions<E: EntitySpec>(ctx: &PullContext, since: chrono::DateTime<Utc>) -> Result<Reported, SyncError> {
+    let mut out = Reported { deletions: Vec::new(), refused: None };
     for &record_type in E::deleted_types() {
         let query = DeletedQuery { record_type, since };
         match deleted_pages(ctx, &query).await {
-            Ok(found) => deletions.extend(found),
+            Ok(found) => out.deletions.extend(found),
             Err(SyncError::Wire(e)) if e.class() == ErrorClass::Permission => {
                 warn!(record_type, error_code = %e.label(), error = %e, "getDeleted refused: deletions of this type cannot be seen; the periodic full refresh still finds them");
-                pull.degraded.get_or_insert(e);
-                complete = false;
+                out.refused.get_or_insert(e);
             }
             Err(e) => return Err(e),
         }
     }
-    let marked = ctx.store.apply_deletions(&ctx.tenant_id, E::NAME, &deletions).await?;
+    Ok(out)
+}
+
+/// Marks what the `getDeleted` read reported, once every page of the pull is committed (so a
+/// page that still returned a record cannot clear its mark), and moves the mark. A refused
+/// type degrades the entity and leaves the mark where it is; the rest goes on.
+async fn apply_reported_deletions<E: EntitySpec>(
+    ctx: &PullContext,
+    pull: &mut Pull,
+    read: Option<DeletionRead>,
+) -> Result<(), SyncError> {
+    let Some(DeletionRead { mark, task }) = read else { return Ok(()) };
+    let reported = match task.await {
+        Ok(reported) => reported?,
+        Err(e) => return Err(SyncError::Wire(WireError::Transport(format!("reading deletions: {e}")))),
+    };
+    let complete = reported.refused.is_none();
+    if let Some(e) = reported.refused {
+        pull.degraded.get_or_insert(e);
+    }
+    let marked = ctx.store.apply_deletions(&ctx.tenant_id, E::NAME, &reported.deletions).await?;
     if !marked.is_empty() {
-        info!(marked = marked.len(), reported = deletions.len(), "records NetSuite reports deleted marked deleted");
+        info!(marked = marked.len(), reported = reported.deletions.len(), "records NetSuite reports deleted marked deleted");
     }
     pull.deleted += marked.len() as u64;
     if complete {
