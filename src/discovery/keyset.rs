@@ -175,10 +175,8 @@ async fn run_pull<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, mode_out: &mu
 
     // Complete and consistent: close it, marking as deleted what a full pull no longer finds.
     let mark_missing = (mode == PullMode::Full && !pull.plain).then_some(window);
-    let marked = ctx
-        .store
-        .finish_pull(&ctx.tenant_id, E::NAME, PullClose { full: mode == PullMode::Full, mark_missing })
-        .await?;
+    let close = PullClose { full: mode == PullMode::Full, mark_missing, reported: &[], deleted_mark: None };
+    let marked = ctx.store.finish_pull(&ctx.tenant_id, E::NAME, close).await?.missing;
     if marked > 0 {
         info!(marked, "records no longer in NetSuite marked deleted by the full pull");
     }

@@ -420,16 +420,27 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
     }
 
     // Complete and consistent: close it, marking as deleted what a full pull of the typed
-    // search no longer finds.
+    // search no longer finds. Without records to fetch again after it (a full pull), what
+    // getDeleted reported is marked, and its mark moved, in the same transaction.
     let mark_missing = (mode == PullMode::Full && !pull.plain).then_some(window);
-    let marked = ctx
-        .store
-        .finish_pull(&ctx.tenant_id, E::NAME, PullClose { full: mode == PullMode::Full, mark_missing })
-        .await?;
-    if marked > 0 {
-        info!(marked, "records no longer in NetSuite marked deleted by the full pull");
+    let (reported, deletions) = match mode {
+        PullMode::Full => (reported_deletions(pull, deletions).await?, None),
+        PullMode::Delta => (None, deletions),
+    };
+    let close = PullClose {
+        full: mode == PullMode::Full,
+        mark_missing,
+        reported: reported.as_ref().map_or(&[], |(r, _)| r.as_slice()),
+        deleted_mark: reported.as_ref().and_then(|(_, mark)| *mark),
+    };
+    let closed = ctx.store.finish_pull(&ctx.tenant_id, E::NAME, close).await?;
+    if closed.missing > 0 {
+        info!(marked = closed.missing, "records no longer in NetSuite marked deleted by the full pull");
     }
-    pull.deleted += marked;
+    if closed.reported > 0 {
+        info!(marked = closed.reported, "records NetSuite reports deleted marked deleted");
+    }
+    pull.deleted += closed.missing + closed.reported;
 
     if mode == PullMode::Delta {
         retry_rejected::<E>(ctx, pull).await?;
@@ -938,15 +949,14 @@ async fn read_deletions<E: EntitySpec>(ctx: &PullContext, since: chrono::DateTim
     Ok(out)
 }
 
-/// Marks what the `getDeleted` read reported, once every page of the pull is committed (so a
-/// page that still returned a record cannot clear its mark), and moves the mark. A refused
-/// type degrades the entity and leaves the mark where it is; the rest goes on.
-async fn apply_reported_deletions<E: EntitySpec>(
-    ctx: &PullContext,
+/// Waits for the `getDeleted` read beside the pull: what it reported, and the mark to move
+/// to when every type answered (a refused type degrades the entity and leaves the mark where
+/// it is).
+async fn reported_deletions(
     pull: &mut Pull,
     read: Option<DeletionRead>,
-) -> Result<(), SyncError> {
-    let Some(DeletionRead { mark, task }) = read else { return Ok(()) };
+) -> Result<Option<(Vec<Deletion>, Option<chrono::DateTime<Utc>>)>, SyncError> {
+    let Some(DeletionRead { mark, task }) = read else { return Ok(None) };
     let reported = match task.await {
         Ok(reported) => reported?,
         Err(e) => return Err(SyncError::Wire(WireError::Transport(format!("reading deletions: {e}")))),
@@ -955,12 +965,24 @@ async fn apply_reported_deletions<E: EntitySpec>(
     if let Some(e) = reported.refused {
         pull.degraded.get_or_insert(e);
     }
-    let marked = ctx.store.apply_deletions(&ctx.tenant_id, E::NAME, &reported.deletions).await?;
+    Ok(Some((reported.deletions, complete.then_some(mark))))
+}
+
+/// Marks what the `getDeleted` read reported and moves its mark, once every page of the pull
+/// is committed and the records rejected earlier are fetched again (so a page that still
+/// returned a record cannot clear its mark).
+async fn apply_reported_deletions<E: EntitySpec>(
+    ctx: &PullContext,
+    pull: &mut Pull,
+    read: Option<DeletionRead>,
+) -> Result<(), SyncError> {
+    let Some((deletions, mark)) = reported_deletions(pull, read).await? else { return Ok(()) };
+    let marked = ctx.store.apply_deletions(&ctx.tenant_id, E::NAME, &deletions).await?;
     if !marked.is_empty() {
-        info!(marked = marked.len(), reported = reported.deletions.len(), "records NetSuite reports deleted marked deleted");
+        info!(marked = marked.len(), reported = deletions.len(), "records NetSuite reports deleted marked deleted");
     }
     pull.deleted += marked.len() as u64;
-    if complete {
+    if let Some(mark) = mark {
         ctx.store.set_deleted_high_water(&ctx.tenant_id, E::NAME, mark).await?;
     }
     Ok(())

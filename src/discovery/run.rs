@@ -17,7 +17,7 @@ use crate::config::{SyncSettings, Tenant, Transport};
 use crate::governance::{Governor, RetryPolicy};
 use crate::netsuite::error::ErrorClass;
 use crate::netsuite::{Client, RestClient};
-use crate::store::{EntityOutcome, RunStatus, Store};
+use crate::store::{EntityOutcome, RunStatus, Standing, Store};
 
 /// What one sync pass did.
 #[derive(Clone, Debug)]
@@ -103,12 +103,13 @@ pub async fn sync_tenant_with(
         Transport::Suiteql => Some(RestClient::new(tenant.credentials.clone(), tenant.rest_config(settings))?),
         Transport::Soap => None,
     };
-    store.upsert_tenant(&tenant.id, tenant.credentials.account.as_str()).await?;
     let run_id = Uuid::new_v4();
     let span = tracing::info_span!("sync", tenant = %tenant.id, run_id = %run_id, trigger, transport = tenant.transport.as_str());
     async move {
         let started = Instant::now();
-        store.start_run(run_id, &tenant.id, trigger, control.replica.as_deref()).await?;
+        store
+            .start_run(run_id, &tenant.id, tenant.credentials.account.as_str(), trigger, control.replica.as_deref())
+            .await?;
         let ctx = PullContext {
             store: store.clone(),
             client: client.clone(),
@@ -148,7 +149,6 @@ pub async fn sync_tenant_with(
                 (Transport::Suiteql, Entity::Departments) => pull_entity_ql::<Departments>(&ctx).await,
                 (Transport::Suiteql, Entity::Employees) => pull_entity_ql::<Employees>(&ctx).await,
             };
-            store.record_entity(run_id, &outcome).await?;
             let stop = match &result {
                 Ok(()) => false,
                 Err(SyncError::Wire(e)) if e.class() == ErrorClass::Permission => false,
@@ -165,15 +165,17 @@ pub async fn sync_tenant_with(
                     false
                 }
             };
-            match (outcome.status, &outcome.error_code, &outcome.error) {
+            // The outcome and the entity's standing, in one transaction.
+            let standing = match (outcome.status, &outcome.error_code, &outcome.error) {
                 (RunStatus::Degraded, code, message) => {
                     let (code, message) = (code.as_deref().unwrap_or("degraded"), message.as_deref().unwrap_or(""));
                     warn!(entity = %outcome.entity, error_code = code, message, "entity degraded: going on with what is readable");
-                    store.set_entity_status(&tenant.id, &outcome.entity, Some((code, message))).await?;
+                    Standing::Degraded { code, message }
                 }
-                (RunStatus::Succeeded, _, _) => store.set_entity_status(&tenant.id, &outcome.entity, None).await?,
-                _ => {}
-            }
+                (RunStatus::Succeeded, _, _) => Standing::Ok,
+                _ => Standing::Unchanged,
+            };
+            store.record_entity(run_id, &tenant.id, &outcome, standing).await?;
             metrics::counter!("records_upserted_total", "tenant" => tenant.id.clone(), "entity" => outcome.entity.clone())
                 .increment(outcome.inserted + outcome.updated);
             outcomes.push(outcome);

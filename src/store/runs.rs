@@ -6,6 +6,22 @@ use uuid::Uuid;
 use super::cursors::PullMode;
 use super::Store;
 
+/// What a run says of an entity's standing in `entity_status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing<'a> {
+    /// Nothing (the entity failed or was cancelled: its last standing stays).
+    Unchanged,
+    /// Pulled in full.
+    Ok,
+    /// Degraded: NetSuite's error code (or ours) and its message.
+    Degraded {
+        /// The error code.
+        code: &'a str,
+        /// The message.
+        message: &'a str,
+    },
+}
+
 /// How a run or an entity ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunStatus {
@@ -62,26 +78,38 @@ pub struct EntityOutcome {
 }
 
 impl Store {
-    /// Opens a run row.
+    /// Records the tenant (or updates its account id) and opens a run row, in one
+    /// transaction.
     pub async fn start_run(
         &self,
         run_id: Uuid,
         tenant_id: &str,
+        account_id: &str,
         trigger: &str,
         replica: Option<&str>,
     ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        super::tenants::upsert_tenant_in(&mut tx, tenant_id, account_id).await?;
         sqlx::query("INSERT INTO sync_runs (run_id, tenant_id, trigger, replica) VALUES ($1, $2, $3, $4)")
             .bind(run_id)
             .bind(tenant_id)
             .bind(trigger)
             .bind(replica)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        tx.commit().await
     }
 
-    /// Records one entity's outcome in a run.
-    pub async fn record_entity(&self, run_id: Uuid, o: &EntityOutcome) -> Result<(), sqlx::Error> {
+    /// Records one entity's outcome in a run and, when `standing` says so, the entity's
+    /// standing (`entity_status`), in one transaction.
+    pub async fn record_entity(
+        &self,
+        run_id: Uuid,
+        tenant_id: &str,
+        o: &EntityOutcome,
+        standing: Standing<'_>,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO sync_run_entities (run_id, entity, mode, status, pages, records, inserted, updated, error_code, error,
                 deleted, rejected, finished_at)
@@ -103,9 +131,17 @@ impl Store {
         .bind(&o.error)
         .bind(o.deleted as i64)
         .bind(o.rejected as i64)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        let degraded = match standing {
+            Standing::Unchanged => None,
+            Standing::Ok => Some(None),
+            Standing::Degraded { code, message } => Some(Some((code, message))),
+        };
+        if let Some(degraded) = degraded {
+            super::cursors::set_entity_status_in(&mut tx, tenant_id, &o.entity, degraded).await?;
+        }
+        tx.commit().await
     }
 
     /// Closes a run row with its totals.
