@@ -34,7 +34,7 @@ use crate::netsuite::error::ErrorClass;
 use crate::netsuite::search::{Criterion, DateOperator, DeletedQuery, SearchQuery};
 use crate::netsuite::{Client, RawRecord, SearchPage, WireError};
 use crate::store::{
-    Cursor, Deletion, EntityOutcome, PageCommit, PageOutcome, PageShape, PullClose, PullMode, Rejected, RunStatus,
+    Cursor, Deletion, EntityOutcome, PageCommit, PageShape, PagesOutcome, PullClose, PullMode, Rejected, RunStatus,
     Store,
 };
 
@@ -685,7 +685,7 @@ async fn page_through<E: EntitySpec>(
         AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(ctx.clone(), id.clone(), done + 1, shape.total_pages, tx)))
     });
     if let Some(page) = first {
-        if let Err(inc) = commit::<E>(ctx, page, search_id.as_deref(), shape, done, pull).await? {
+        if let Err(inc) = commit::<E>(ctx, vec![page], search_id.as_deref(), shape, done, pull).await? {
             return Ok(Step::Inconsistent(inc));
         }
     }
@@ -693,51 +693,64 @@ async fn page_through<E: EntitySpec>(
         return Ok(Step::Complete(Position { search_id, shape, done }));
     }
     let mut ahead: BTreeSet<u32> = BTreeSet::new();
-    while let Some((p, result)) = rx.recv().await {
-        let page = match result {
-            Ok(page) => page,
-            Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => {
-                return Ok(Step::Expired(Position { search_id: Some(id.clone()), shape, done }));
+    while let Some(item) = rx.recv().await {
+        // The pages that arrived while the last commit ran are checked and committed together,
+        // in one transaction; a failed answer ends the round after those before it.
+        let mut arrived = vec![item];
+        while let Ok(more) = rx.try_recv() {
+            arrived.push(more);
+        }
+        let mut pages = Vec::with_capacity(arrived.len());
+        let mut ended: Option<Step> = None;
+        for (p, result) in arrived {
+            let page = match result {
+                Ok(page) => page,
+                Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => {
+                    ended = Some(Step::Expired(Position { search_id: Some(id.clone()), shape, done: 0 }));
+                    break;
+                }
+                // A page inside the totalPages page 1 promised, refused as out of range.
+                Err(RetryError::Wire(WireError::NetSuite { code, message, .. }))
+                    if code.as_str() == "INVALID_PAGE_INDEX" =>
+                {
+                    ended = Some(Step::Inconsistent(Inconsistency {
+                        page: p,
+                        what: format!("a page within totalPages {}", shape.total_pages),
+                        expected: format!("page {p}"),
+                        got: format!("INVALID_PAGE_INDEX: {message}"),
+                    }));
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if let Err(inc) = check_page(p, &page, &shape) {
+                ended = Some(Step::Inconsistent(inc));
+                break;
             }
-            // A page inside the totalPages page 1 promised, refused as out of range.
-            Err(RetryError::Wire(WireError::NetSuite { code, message, .. }))
-                if code.as_str() == "INVALID_PAGE_INDEX" =>
-            {
-                return Ok(Step::Inconsistent(Inconsistency {
-                    page: p,
-                    what: format!("a page within totalPages {}", shape.total_pages),
-                    expected: format!("page {p}"),
-                    got: format!("INVALID_PAGE_INDEX: {message}"),
-                }));
+            pages.push(page);
+        }
+        if !pages.is_empty() {
+            ahead.extend(pages.iter().map(|page| page.page_index));
+            let mut next = done;
+            while ahead.contains(&(next + 1)) {
+                next += 1;
             }
-            Err(e) => return Err(e.into()),
-        };
-        if let Err(inc) = check_page(p, &page, &shape) {
-            return Ok(Step::Inconsistent(inc));
+            let before = pull.pages;
+            if let Err(inc) = commit::<E>(ctx, pages, Some(&id), shape, next, pull).await? {
+                return Ok(Step::Inconsistent(inc));
+            }
+            while ahead.remove(&(done + 1)) {
+                done += 1;
+            }
+            let every = ctx.progress_every;
+            if every > 0 && before / every != pull.pages / every {
+                progress(pull, shape, started);
+            }
         }
-        ahead.insert(p);
-        let mut next = done;
-        while ahead.contains(&(next + 1)) {
-            next += 1;
-        }
-        if let Err(inc) = commit::<E>(ctx, page, Some(&id), shape, next, pull).await? {
-            return Ok(Step::Inconsistent(inc));
-        }
-        while ahead.remove(&(done + 1)) {
-            done += 1;
-        }
-        if ctx.progress_every > 0 && pull.pages % ctx.progress_every == 0 {
-            let secs = started.elapsed().as_secs_f64().max(0.001);
-            let rate = pull.records as f64 / secs;
-            let eta = shape.total_pages.saturating_sub(pull.pages) as f64 * secs / pull.pages.max(1) as f64;
-            info!(
-                pages = pull.pages,
-                total_pages = shape.total_pages,
-                records = pull.records,
-                rate = format!("{rate:.0}/s"),
-                eta_s = eta as u64,
-                "pull progress"
-            );
+        match ended {
+            Some(Step::Expired(pos)) => return Ok(Step::Expired(Position { done, ..pos })),
+            Some(step) => return Ok(step),
+            None => {}
         }
     }
     if done < shape.total_pages {
@@ -745,6 +758,21 @@ async fn page_through<E: EntitySpec>(
         return Err(SyncError::Cancelled);
     }
     Ok(Step::Complete(Position { search_id, shape, done }))
+}
+
+/// Logs how far the pull is, how fast and how long it still needs.
+fn progress(pull: &Pull, shape: PageShape, started: Instant) {
+    let secs = started.elapsed().as_secs_f64().max(0.001);
+    let rate = pull.records as f64 / secs;
+    let eta = shape.total_pages.saturating_sub(pull.pages) as f64 * secs / pull.pages.max(1) as f64;
+    info!(
+        pages = pull.pages,
+        total_pages = shape.total_pages,
+        records = pull.records,
+        rate = format!("{rate:.0}/s"),
+        eta_s = eta as u64,
+        "pull progress"
+    );
 }
 
 /// Fetches pages `from..=to` of search `id`, up to the context's concurrency at a time, and
@@ -821,52 +849,62 @@ fn convert_page<E: EntitySpec>(page: &SearchPage<RawRecord>, plain: bool) -> Res
     Ok(out)
 }
 
-/// Converts a page, then commits it with the keys it received, its rejected records and the
-/// cursor. A page that repeats a record another page of the pull brought is not written and
-/// is returned as an inconsistency.
+/// Converts pages, then commits them with the keys they received, their rejected records and
+/// the cursor, in one transaction. When a page repeats a record another page of the pull
+/// brought, nothing is written and that is returned as an inconsistency.
 async fn commit<E: EntitySpec>(
     ctx: &PullContext,
-    page: SearchPage<RawRecord>,
+    pages: Vec<SearchPage<RawRecord>>,
     search_id: Option<&str>,
     shape: PageShape,
     pages_done: u32,
     pull: &mut Pull,
 ) -> Result<Result<(), Inconsistency>, SyncError> {
-    let converted = convert_page::<E>(&page, pull.plain)?;
-    let commit = PageCommit {
-        page_index: page.page_index,
-        shape,
-        search_id,
-        pages_done,
-        seen: &converted.seen,
-        rejected: &converted.rejected,
-    };
-    let counts = match ctx.store.commit_page(&ctx.tenant_id, E::NAME, E::batch(&converted.records), commit).await? {
-        PageOutcome::Committed(c) => c,
-        PageOutcome::Overlap { key, other_page } => {
+    let converted =
+        pages.iter().map(|page| convert_page::<E>(page, pull.plain)).collect::<Result<Vec<_>, WireError>>()?;
+    let commits = pages
+        .iter()
+        .zip(&converted)
+        .map(|(page, c)| {
+            let commit = PageCommit {
+                page_index: page.page_index,
+                shape,
+                search_id,
+                pages_done,
+                seen: &c.seen,
+                rejected: &c.rejected,
+            };
+            (E::batch(&c.records), commit)
+        })
+        .collect();
+    let counts = match ctx.store.commit_pages(&ctx.tenant_id, E::NAME, commits).await? {
+        PagesOutcome::Committed(c) => c,
+        PagesOutcome::Overlap { page, key, other_page } => {
             return Ok(Err(Inconsistency {
-                page: page.page_index,
+                page,
                 what: "records already received on another page".into(),
                 expected: "none".into(),
                 got: format!("{key}, first received on page {other_page}"),
             }));
         }
     };
-    pull.pages += 1;
-    pull.records += converted.records.len() as u64;
-    pull.rejected += converted.rejected.len() as u64;
-    pull.inserted += counts.inserted;
-    pull.updated += counts.updated;
-    debug!(
-        page = page.page_index,
-        total_pages = shape.total_pages,
-        records = converted.records.len(),
-        rejected = converted.rejected.len(),
-        skipped = page.records.len() - converted.records.len() - converted.rejected.len(),
-        inserted = counts.inserted,
-        updated = counts.updated,
-        "page committed"
-    );
+    for ((page, converted), counts) in pages.iter().zip(&converted).zip(counts) {
+        pull.pages += 1;
+        pull.records += converted.records.len() as u64;
+        pull.rejected += converted.rejected.len() as u64;
+        pull.inserted += counts.inserted;
+        pull.updated += counts.updated;
+        debug!(
+            page = page.page_index,
+            total_pages = shape.total_pages,
+            records = converted.records.len(),
+            rejected = converted.rejected.len(),
+            skipped = page.records.len() - converted.records.len() - converted.rejected.len(),
+            inserted = counts.inserted,
+            updated = counts.updated,
+            "page committed"
+        );
+    }
     Ok(Ok(()))
 }
 

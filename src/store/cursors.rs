@@ -150,6 +150,23 @@ pub enum PageOutcome {
     },
 }
 
+/// How committing pages together went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PagesOutcome {
+    /// All written, with each page's counts, in order.
+    Committed(Vec<UpsertCounts>),
+    /// Nothing written: a record of page `page` was already received on another page of the
+    /// same pull.
+    Overlap {
+        /// The page that repeats it.
+        page: u32,
+        /// The record's key.
+        key: String,
+        /// The page it came on before.
+        other_page: u32,
+    },
+}
+
 /// How a finished pull closes.
 #[derive(Clone, Copy, Debug)]
 pub struct PullClose<'a> {
@@ -297,42 +314,60 @@ impl Store {
         batch: Batch<'_>,
         page: PageCommit<'_>,
     ) -> Result<PageOutcome, sqlx::Error> {
+        Ok(match self.commit_pages(tenant_id, entity, vec![(batch, page)]).await? {
+            PagesOutcome::Committed(mut counts) => PageOutcome::Committed(counts.pop().unwrap_or_default()),
+            PagesOutcome::Overlap { key, other_page, .. } => PageOutcome::Overlap { key, other_page },
+        })
+    }
+
+    /// Commits pages of one pull that arrived together, each with what it received, its
+    /// rejected records and the cursor, in one transaction: all of them or, when one repeats
+    /// a record of another page of the pull, none (and says which). The pull stays open.
+    pub async fn commit_pages(
+        &self,
+        tenant_id: &str,
+        entity: &str,
+        pages: Vec<(Batch<'_>, PageCommit<'_>)>,
+    ) -> Result<PagesOutcome, sqlx::Error> {
         let started = std::time::Instant::now();
         let mut tx = self.pool.begin().await?;
-        if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page_index).await? {
-            tx.rollback().await?;
-            return Ok(PageOutcome::Overlap { key, other_page: other.max(0) as u32 });
-        }
-        let counts = upsert_batch(&mut tx, &self.hashed, tenant_id, batch).await?;
-        super::rejected::settle_page(&mut tx, tenant_id, entity, page.seen, page.rejected).await?;
-        let updated = sqlx::query(
-            "UPDATE sync_cursors SET search_id = $3, pages_done = greatest(pages_done, $4), total_pages = $5,
-                total_records = $6, page_size = $7, pull_transport = 'soap', keyset_after = NULL,
-                keyset_expected = NULL, updated_at = now()
-             WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
-        )
-        .bind(tenant_id)
-        .bind(entity)
-        .bind(page.search_id)
-        .bind(page.pages_done as i32)
-        .bind(page.shape.total_pages as i32)
-        .bind(page.shape.total_records as i32)
-        .bind(page.shape.page_size as i32)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
+        let mut counts = Vec::with_capacity(pages.len());
+        for (batch, page) in &pages {
+            if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page_index).await? {
+                tx.rollback().await?;
+                return Ok(PagesOutcome::Overlap { page: page.page_index, key, other_page: other.max(0) as u32 });
+            }
+            counts.push(upsert_batch(&mut tx, &self.hashed, tenant_id, *batch).await?);
+            super::rejected::settle_page(&mut tx, tenant_id, entity, page.seen, page.rejected).await?;
+            let updated = sqlx::query(
+                "UPDATE sync_cursors SET search_id = $3, pages_done = greatest(pages_done, $4), total_pages = $5,
+                    total_records = $6, page_size = $7, pull_transport = 'soap', keyset_after = NULL,
+                    keyset_expected = NULL, updated_at = now()
+                 WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
+            )
+            .bind(tenant_id)
+            .bind(entity)
+            .bind(page.search_id)
+            .bind(page.pages_done as i32)
+            .bind(page.shape.total_pages as i32)
+            .bind(page.shape.total_records as i32)
+            .bind(page.shape.page_size as i32)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() != 1 {
+                return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
+            }
         }
         tx.commit().await?;
         // The write path's own time (what `cargo bench --bench ratios` sums as the client's).
         tracing::debug!(
             entity,
-            page = page.page_index,
-            records = page.seen.len(),
+            pages = ?pages.iter().map(|(_, p)| p.page_index).collect::<Vec<_>>(),
+            records = pages.iter().map(|(_, p)| p.seen.len()).sum::<usize>(),
             write_us = started.elapsed().as_micros() as u64,
             "page written"
         );
-        Ok(PageOutcome::Committed(counts))
+        Ok(PagesOutcome::Committed(counts))
     }
 
     /// Writes records fetched outside a pull (those rejected earlier, asked for again by id),
