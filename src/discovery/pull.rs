@@ -138,7 +138,7 @@ struct Pull {
     rejected: u64,
     restarts: u32,
     /// A permission was missing (typed query, getDeleted): NetSuite's error, kept for the record.
-    degraded: Option<WireError>,
+    degraded: Option<Degradation>,
     /// Running the plain search (records of other kinds are skipped, not errors).
     plain: bool,
 }
@@ -177,12 +177,33 @@ pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Re
     (outcome, result)
 }
 
+/// Why a pull that went on is degraded: NetSuite refused something, or we found that part of
+/// what it has cannot be read.
+#[derive(Debug)]
+pub(super) enum Degradation {
+    /// NetSuite's error (a missing permission).
+    Wire(WireError),
+    /// Our own finding: its code and message.
+    Found {
+        /// The error code recorded.
+        code: &'static str,
+        /// What was found, in words.
+        message: String,
+    },
+}
+
+impl From<WireError> for Degradation {
+    fn from(e: WireError) -> Self {
+        Degradation::Wire(e)
+    }
+}
+
 /// The status, error code and message of one entity's pull, for the run record: `Degraded`
 /// when a permission was missing or records could not be read, `Failed` with the error's code
 /// otherwise. Shared by both transports (`keyset.rs`).
 pub(super) fn status_of(
     rejected: u64,
-    degraded: &Option<WireError>,
+    degraded: &Option<Degradation>,
     result: &Result<(), SyncError>,
 ) -> (RunStatus, Option<String>, Option<String>) {
     let rejected_note = (rejected > 0).then(|| {
@@ -193,7 +214,10 @@ pub(super) fn status_of(
             (RunStatus::Degraded, Some("rejected_records".to_string()), rejected_note.clone())
         }
         (Ok(()), None) => (RunStatus::Succeeded, None, None),
-        (Ok(()), Some(w)) => (RunStatus::Degraded, Some(w.label()), Some(w.to_string())),
+        (Ok(()), Some(Degradation::Wire(w))) => (RunStatus::Degraded, Some(w.label()), Some(w.to_string())),
+        (Ok(()), Some(Degradation::Found { code, message })) => {
+            (RunStatus::Degraded, Some(code.to_string()), Some(message.clone()))
+        }
         (Err(SyncError::Cancelled), _) => (RunStatus::Cancelled, Some("cancelled".to_string()), None),
         (Err(SyncError::Wire(w)), _) if w.class() == ErrorClass::Permission => {
             (RunStatus::Degraded, Some(w.label()), Some(w.to_string()))
@@ -518,7 +542,7 @@ async fn settle_search<E: EntitySpec>(
         {
             warn!(error_code = %e.label(), error = %e, "typed search refused: degrading to a plain Transaction Search and keeping what it shows");
             pull.plain = true;
-            pull.degraded = Some(e);
+            pull.degraded = Some(e.into());
             ctx.store.set_pull_plain(&ctx.tenant_id, E::NAME).await?;
             Ok(ask_search::<E>(ctx, window, since, true).await?)
         }
@@ -1001,7 +1025,7 @@ async fn reported_deletions(
     };
     let complete = reported.refused.is_none();
     if let Some(e) = reported.refused {
-        pull.degraded.get_or_insert(e);
+        pull.degraded.get_or_insert(e.into());
     }
     Ok(Some((reported.deletions, complete.then_some(mark))))
 }
