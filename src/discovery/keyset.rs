@@ -47,6 +47,7 @@ struct Pull {
     deleted: u64,
     rejected: u64,
     restarts: u32,
+    /// A permission was missing, or part of what NetSuite has cannot be read.
     degraded: Option<Degradation>,
     /// Running the query without its type condition (the typed one was refused).
     plain: bool,

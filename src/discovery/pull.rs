@@ -137,7 +137,8 @@ struct Pull {
     deleted: u64,
     rejected: u64,
     restarts: u32,
-    /// A permission was missing (typed query, getDeleted): NetSuite's error, kept for the record.
+    /// A permission was missing (typed query, getDeleted): NetSuite's error, kept for the
+    /// record; or part of what NetSuite has cannot be read (deletions at one instant).
     degraded: Option<Degradation>,
     /// Running the plain search (records of other kinds are skipped, not errors).
     plain: bool,
@@ -373,9 +374,12 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
     };
     *mode_out = mode;
     info!(mode = mode.as_str(), since = ?since, window_start = ?window, plain = pull.plain, refresh, "pull started");
-    // getDeleted runs beside the pages, from the deletion mark (for an entity without one, the
-    // pull's start: `finish_pull` sets it so); what it reports is applied after the pages.
-    let deletions = start_deletions::<E>(ctx, cursor.deleted_high_water.unwrap_or(started_at));
+    // getDeleted runs beside the pages (asked once page 1 is in hand, so that the search is
+    // the pull's first request), from the deletion mark (for an entity without one, the pull's
+    // start: `finish_pull` sets it so); what it reports is applied after the pages.
+    let known = cursor.deleted_high_water.unwrap_or(started_at);
+    let mut deletions: Option<DeletionRead> = None;
+    let mut deletions_asked = false;
     // Page 1 of a search just run, checked but not yet committed.
     let mut first: Option<SearchPage<RawRecord>> = None;
 
@@ -384,7 +388,12 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
             return Err(SyncError::Cancelled);
         }
         let step = match position.take() {
-            Some(pos) => page_through::<E>(ctx, pos, first.take(), pull, started).await?,
+            Some(pos) => {
+                if !std::mem::replace(&mut deletions_asked, true) {
+                    deletions = start_deletions::<E>(ctx, known);
+                }
+                page_through::<E>(ctx, pos, first.take(), pull, started).await?
+            }
             None => {
                 let page = match fresh.take() {
                     // Just planned: nothing received to forget; the pull is recorded as begun
@@ -401,6 +410,9 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
                         run_search::<E>(ctx, window, since, pull).await?
                     }
                 };
+                if !std::mem::replace(&mut deletions_asked, true) {
+                    deletions = start_deletions::<E>(ctx, known);
+                }
                 match start_search(page, None) {
                     Ok((pos, page)) => page_through::<E>(ctx, pos, Some(page), pull, started).await?,
                     Err(inc) => Step::Inconsistent(inc),
