@@ -637,10 +637,8 @@ async fn deletions_at_one_instant_past_a_page_are_all_marked() {
             .into_iter()
             .collect();
     assert_eq!(marked, deleted, "every deletion of the instant is marked");
-    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE op = 'delete'")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let queued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE op = 'delete'").fetch_one(store.pool()).await.unwrap();
     assert_eq!(queued, 12);
     let by_offset = w
         .sim

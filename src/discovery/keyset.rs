@@ -622,7 +622,12 @@ enum NextDeletions {
     Stuck,
 }
 
-fn next_deletions(from: chrono::DateTime<Utc>, latest: chrono::DateTime<Utc>, offset: u32, limit: u32) -> NextDeletions {
+fn next_deletions(
+    from: chrono::DateTime<Utc>,
+    latest: chrono::DateTime<Utc>,
+    offset: u32,
+    limit: u32,
+) -> NextDeletions {
     if latest > from {
         return NextDeletions::After(latest);
     }
@@ -782,7 +787,11 @@ mod tests {
         assert_eq!(next_deletions(t(0), t(5), 0, 1000), NextDeletions::After(t(5)));
         assert_eq!(next_deletions(t(0), t(5), 3000, 1000), NextDeletions::After(t(5)), "back to time after an offset");
         assert_eq!(next_deletions(t(0), t(0), 0, 1000), NextDeletions::Offset(1000));
-        assert_eq!(next_deletions(t(0), t(0), 98_000, 1000), NextDeletions::Offset(99_000), "the last page a query reaches");
+        assert_eq!(
+            next_deletions(t(0), t(0), 98_000, 1000),
+            NextDeletions::Offset(99_000),
+            "the last page a query reaches"
+        );
         assert_eq!(next_deletions(t(0), t(0), 99_000, 1000), NextDeletions::Stuck, "offset + limit past 100,000");
         assert_eq!(next_deletions(t(0), t(0), 99_990, 5), NextDeletions::Offset(99_995));
         assert_eq!(next_deletions(t(0), t(0), 99_995, 5), NextDeletions::Stuck);

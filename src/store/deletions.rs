@@ -106,7 +106,8 @@ pub(crate) async fn apply_deletions_in(
          WHERE t.tenant_id = $1 AND t.internal_id = d.id AND t.deleted_at IS NULL AND {modified}
          RETURNING t.internal_id"
     );
-    let marked: Vec<String> = sqlx::query_scalar(&sql).bind(tenant_id).bind(&ids).bind(&ats).fetch_all(&mut **tx).await?;
+    let marked: Vec<String> =
+        sqlx::query_scalar(&sql).bind(tenant_id).bind(&ids).bind(&ats).fetch_all(&mut **tx).await?;
     super::outbox::enqueue_deletions(tx, tenant_id, table, &marked).await?;
     Ok(marked)
 }
