@@ -459,9 +459,13 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
     // search no longer finds. Without records to fetch again after it (a full pull), what
     // getDeleted reported is marked, and its mark moved, in the same transaction.
     let mark_missing = (mode == PullMode::Full && !pull.plain).then_some(window);
-    let (reported, deletions) = match mode {
-        PullMode::Full => (reported_deletions(pull, deletions).await?, None),
-        PullMode::Delta => (None, deletions),
+    // A read that failed does not keep the pull from closing; its error is the entity's after.
+    let (reported, read_failed, deletions) = match mode {
+        PullMode::Full => match reported_deletions(pull, deletions).await {
+            Ok(reported) => (reported, None, None),
+            Err(e) => (None, Some(e), None),
+        },
+        PullMode::Delta => (None, None, deletions),
     };
     let close = PullClose {
         full: mode == PullMode::Full,
@@ -477,6 +481,9 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
         info!(marked = closed.reported, "records NetSuite reports deleted marked deleted");
     }
     pull.deleted += closed.missing + closed.reported;
+    if let Some(e) = read_failed {
+        return Err(e);
+    }
 
     if mode == PullMode::Delta {
         retry_rejected::<E>(ctx, pull).await?;
