@@ -642,7 +642,8 @@ fn next_deletions(
 /// Reads `deletedrecord` for the entity's types since its deletion high-water mark (minus
 /// the overlap), marks them, and moves the mark. The read pages by time (`deleteddate >=` the
 /// latest instant seen); when a whole page shares one instant it goes on by offset within
-/// that query. A refused query degrades the entity. More deletions at one instant than a
+/// that query (a short page there stops the read and keeps the mark). A refused query
+/// degrades the entity. More deletions at one instant than a
 /// query reaches (100,000) degrade it too, leave the mark where it is, and make the next pull
 /// a full one (which marks what it no longer finds).
 async fn pull_deletions<E: QlEntity>(ctx: &PullContext, pull: &mut Pull) -> Result<(), SyncError> {
@@ -689,14 +690,21 @@ async fn pull_deletions<E: QlEntity>(ctx: &PullContext, pull: &mut Pull) -> Resu
         }
         match next_deletions(from, latest, offset, limit) {
             NextDeletions::After(t) => (from, offset) = (t, 0),
+            // A short page with more after it would make the next offset skip rows: the read
+            // stops, its mark stays, and the next run reads from it again.
+            NextDeletions::Offset(_) if (page.items.len() as u32) < limit => {
+                warn!(at = %from, rows = page.items.len(), "a short page of deletions at one instant: the deletion mark stays for the next run");
+                complete = false;
+                break;
+            }
             NextDeletions::Offset(o) => {
                 debug!(at = %from, offset = o, "a page of deletions at one instant: going on by offset");
                 offset = o;
             }
             NextDeletions::Stuck => {
                 let message = format!(
-                    "more than {MAX_ROWS} deletedrecord rows share the instant {from}: they cannot be paged past; the \
-                     deletion mark stays and the next pull is a full one"
+                    "more deletedrecord rows share the instant {from} than one query reaches ({MAX_ROWS}): they \
+                     cannot be paged past; the deletion mark stays and the next pull is a full one"
                 );
                 warn!(at = %from, "{message}");
                 ctx.store.force_full(&ctx.tenant_id, E::NAME, &message).await?;
