@@ -374,12 +374,11 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
     };
     *mode_out = mode;
     info!(mode = mode.as_str(), since = ?since, window_start = ?window, plain = pull.plain, refresh, "pull started");
-    // getDeleted runs beside the pages (asked once page 1 is in hand, so that the search is
-    // the pull's first request), from the deletion mark (for an entity without one, the pull's
-    // start: `finish_pull` sets it so); what it reports is applied after the pages.
-    let known = cursor.deleted_high_water.unwrap_or(started_at);
-    let mut deletions: Option<DeletionRead> = None;
-    let mut deletions_asked = false;
+    // getDeleted runs beside the pages (asked once a page after page 1 is in hand, or page 1
+    // when it is the only one, so that the paging's first requests keep their order), from
+    // the deletion mark (for an entity without one, the pull's start: `finish_pull` sets it
+    // so); what it reports is applied after the pages.
+    let mut deletions = DeletionState::Due(cursor.deleted_high_water.unwrap_or(started_at));
     // Page 1 of a search just run, checked but not yet committed.
     let mut first: Option<SearchPage<RawRecord>> = None;
 
@@ -388,12 +387,7 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
             return Err(SyncError::Cancelled);
         }
         let step = match position.take() {
-            Some(pos) => {
-                if !std::mem::replace(&mut deletions_asked, true) {
-                    deletions = start_deletions::<E>(ctx, known);
-                }
-                page_through::<E>(ctx, pos, first.take(), pull, started).await?
-            }
+            Some(pos) => page_through::<E>(ctx, pos, first.take(), &mut deletions, pull, started).await?,
             None => {
                 let page = match fresh.take() {
                     // Just planned: nothing received to forget; the pull is recorded as begun
@@ -410,11 +404,8 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
                         run_search::<E>(ctx, window, since, pull).await?
                     }
                 };
-                if !std::mem::replace(&mut deletions_asked, true) {
-                    deletions = start_deletions::<E>(ctx, known);
-                }
                 match start_search(page, None) {
-                    Ok((pos, page)) => page_through::<E>(ctx, pos, Some(page), pull, started).await?,
+                    Ok((pos, page)) => page_through::<E>(ctx, pos, Some(page), &mut deletions, pull, started).await?,
                     Err(inc) => Step::Inconsistent(inc),
                 }
             }
@@ -460,6 +451,7 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
     // getDeleted reported is marked, and its mark moved, in the same transaction.
     let mark_missing = (mode == PullMode::Full && !pull.plain).then_some(window);
     // A read that failed does not keep the pull from closing; its error is the entity's after.
+    let deletions = deletions.into_read();
     let (reported, read_failed, deletions) = match mode {
         PullMode::Full => match reported_deletions(pull, deletions).await {
             Ok(reported) => (reported, None, None),
@@ -702,6 +694,7 @@ async fn page_through<E: EntitySpec>(
     ctx: &PullContext,
     pos: Position,
     first: Option<SearchPage<RawRecord>>,
+    deletions: &mut DeletionState,
     pull: &mut Pull,
     started: Instant,
 ) -> Result<Step, SyncError> {
@@ -733,6 +726,7 @@ async fn page_through<E: EntitySpec>(
         }
     }
     if !more {
+        deletions.ask::<E>(ctx);
         return Ok(Step::Complete(Position { search_id, shape, done }));
     }
     let mut ahead: BTreeSet<u32> = BTreeSet::new();
@@ -773,6 +767,7 @@ async fn page_through<E: EntitySpec>(
             pages.push(page);
         }
         if !pages.is_empty() {
+            deletions.ask::<E>(ctx);
             ahead.extend(pages.iter().map(|page| page.page_index));
             let mut next = done;
             while ahead.contains(&(next + 1)) {
@@ -990,6 +985,29 @@ async fn retry_rejected<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Re
 struct DeletionRead {
     mark: chrono::DateTime<Utc>,
     task: AbortOnDropHandle<Result<Reported, SyncError>>,
+}
+
+/// The `getDeleted` read of a pull: due (from this deletion mark), or asked.
+enum DeletionState {
+    Due(chrono::DateTime<Utc>),
+    Asked(Option<DeletionRead>),
+}
+
+impl DeletionState {
+    /// Asks now, unless asked already.
+    fn ask<E: EntitySpec>(&mut self, ctx: &PullContext) {
+        if let DeletionState::Due(known) = *self {
+            *self = DeletionState::Asked(start_deletions::<E>(ctx, known));
+        }
+    }
+
+    /// The read asked, if any.
+    fn into_read(self) -> Option<DeletionRead> {
+        match self {
+            DeletionState::Due(_) => None,
+            DeletionState::Asked(read) => read,
+        }
+    }
 }
 
 /// What `getDeleted` reported for the entity's types, and the first type it refused.
