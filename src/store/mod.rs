@@ -21,7 +21,9 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
-pub use cursors::{Batch, Cursor, KeysetCommit, PageCommit, PageOutcome, PageShape, PagesOutcome, PullClose, PullClosed, PullMode};
+pub use cursors::{
+    Batch, Cursor, KeysetCommit, PageCommit, PageOutcome, PageShape, PagesOutcome, PullClose, PullClosed, PullMode,
+};
 pub use deletions::Deletion;
 pub use leases::LeaseHolder;
 pub use rejected::Rejected;
