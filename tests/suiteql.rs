@@ -610,3 +610,46 @@ async fn status_names_the_transport_and_card_spend() {
     assert!(!out.contains("not available over SOAP"), "{out}");
     assert!(out.lines().any(|l| l.trim_start().starts_with("card_spend ")), "{out}");
 }
+
+/// More deletions at one instant than a page of `deletedrecord` (here 12 vendors deleted in
+/// one second, pages of 5): the read goes on by time and, within that instant, by offset, so
+/// every one is marked and queued, the run is not degraded and the next pull is a delta.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletions_at_one_instant_past_a_page_are_all_marked() {
+    let w = world(|s| s.with_vendors(40)).await;
+    let db = common::fresh_db().await;
+    let store = &db.store;
+    let creds = client_creds(w.sim.credentials(&w.account).unwrap());
+    let mut t = common::vendor_tenant("acme", creds, &w.running.endpoint(), 5);
+    t.transport = Transport::Suiteql;
+    assert_eq!(sync(store, &t).await.status, RunStatus::Succeeded);
+    let deleted: BTreeSet<String> = w.sim.delete_vendors(&w.account, 12).unwrap().into_iter().collect();
+    assert_eq!(deleted.len(), 12);
+    w.sim.clear_request_log();
+
+    let delta = sync(store, &t).await;
+    assert_eq!(delta.status, RunStatus::Succeeded, "{delta:?}");
+    let marked: BTreeSet<String> =
+        sqlx::query_scalar("SELECT internal_id FROM services WHERE tenant_id = 'acme' AND deleted_at IS NOT NULL")
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    assert_eq!(marked, deleted, "every deletion of the instant is marked");
+    let queued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE op = 'delete'").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(queued, 12);
+    let by_offset = w
+        .sim
+        .request_log()
+        .iter()
+        .filter(|r| r.search_type.as_deref() == Some("deletedrecord") && r.page_index.unwrap_or(1) > 1)
+        .count();
+    assert!(by_offset >= 2, "the instant was paged by offset ({by_offset} pages past the first)");
+    let cursor = store.load_cursor("acme", "vendors").await.unwrap();
+    assert_eq!(cursor.force_full, None, "nothing left unread: no full pull forced");
+    let next = sync(store, &t).await;
+    let vendors = next.outcomes.iter().find(|o| o.entity == "vendors").unwrap();
+    assert_eq!((vendors.mode.as_str(), vendors.status), ("delta", RunStatus::Succeeded), "{vendors:?}");
+}

@@ -231,7 +231,10 @@ async fn expired_search_id_reruns_the_search() {
         "the expired searchId was tried first: {:?}",
         log.iter().map(|r| (r.operation.clone(), r.page_index, r.outcome.code().map(String::from))).collect::<Vec<_>>()
     );
-    assert!(log[..search_at].iter().all(|r| r.outcome.code() == Some("INVALID_JOB_ID")), "{:?}", &log[..search_at]);
+    // Besides the getDeleted asked beside the pages, only expired searchIds came first.
+    let before_search = log[..search_at].iter().filter(|r| r.operation.as_deref() != Some("getDeleted"));
+    assert!(before_search.clone().count() >= 1, "{:?}", &log[..search_at]);
+    assert!(before_search.into_iter().all(|r| r.outcome.code() == Some("INVALID_JOB_ID")), "{:?}", &log[..search_at]);
     assert_eq!(log.iter().filter(|r| r.operation.as_deref() == Some("search")).count(), 1);
     assert_eq!(service_count(store, "acme").await, 2_000);
 }

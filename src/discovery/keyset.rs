@@ -25,11 +25,11 @@ use chrono::{NaiveDate, Utc};
 use tokio_util::task::AbortOnDropHandle;
 use tracing::{debug, info, warn};
 
-use super::pull::{Inconsistency, PullContext, SyncError};
+use super::pull::{Degradation, Inconsistency, PullContext, SyncError};
 use super::ql::{ExtraRows, Extras, QlEntity};
 use crate::governance::retry::RetryError;
 use crate::netsuite::error::ErrorClass;
-use crate::netsuite::rest::{RestClient, Row, SuiteQlPage};
+use crate::netsuite::rest::{RestClient, Row, SuiteQlPage, MAX_ROWS};
 use crate::netsuite::suiteql::{self, Bounds, Select};
 use crate::netsuite::WireError;
 use crate::store::{Deletion, EntityOutcome, KeysetCommit, PageOutcome, PullClose, PullMode, Rejected};
@@ -47,7 +47,8 @@ struct Pull {
     deleted: u64,
     rejected: u64,
     restarts: u32,
-    degraded: Option<WireError>,
+    /// A permission was missing, or part of what NetSuite has cannot be read.
+    degraded: Option<Degradation>,
     /// Running the query without its type condition (the typed one was refused).
     plain: bool,
 }
@@ -82,9 +83,14 @@ fn rest(ctx: &PullContext) -> Result<&RestClient, SyncError> {
 
 /// Runs one SuiteQL query through the account's governor.
 async fn query(ctx: &PullContext, select: &Select, limit: u32) -> Result<SuiteQlPage, SyncError> {
+    query_at(ctx, select, limit, 0).await
+}
+
+/// Runs one SuiteQL query through the account's governor, `limit` rows from `offset`.
+async fn query_at(ctx: &PullContext, select: &Select, limit: u32, offset: u32) -> Result<SuiteQlPage, SyncError> {
     let client = rest(ctx)?;
     let text = select.text();
-    Ok(ctx.governor.call(&ctx.cancel, "suiteql", || client.suiteql(&text, limit)).await?)
+    Ok(ctx.governor.call(&ctx.cancel, "suiteql", || client.suiteql_at(&text, limit, offset)).await?)
 }
 
 /// Whether a keyset answer is the last one: fewer rows than asked and nothing more.
@@ -139,9 +145,9 @@ async fn run_pull<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, mode_out: &mu
             (open.mode, open.since, open.window_start, resume)
         }
         None => {
-            let (mode, since, window, _refresh) = super::pull::begin_new_pull::<E>(ctx, &cursor).await?;
+            let p = super::pull::begin_new_pull::<E>(ctx, &cursor).await?;
             ctx.store.begin_keyset(&ctx.tenant_id, E::NAME).await?;
-            (mode, since, window, Some((0, 0)))
+            (p.mode, p.since, p.window, Some((0, 0)))
         }
     };
     *mode_out = mode;
@@ -167,7 +173,7 @@ async fn run_pull<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, mode_out: &mu
             Step::Refused(e) => {
                 warn!(error_code = %e.label(), error = %e, "typed query refused: degrading to the query without its type condition and keeping what it shows");
                 pull.plain = true;
-                pull.degraded = Some(e);
+                pull.degraded = Some(e.into());
                 ctx.store.set_pull_plain(&ctx.tenant_id, E::NAME).await?;
             }
         }
@@ -175,10 +181,8 @@ async fn run_pull<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, mode_out: &mu
 
     // Complete and consistent: close it, marking as deleted what a full pull no longer finds.
     let mark_missing = (mode == PullMode::Full && !pull.plain).then_some(window);
-    let marked = ctx
-        .store
-        .finish_pull(&ctx.tenant_id, E::NAME, PullClose { full: mode == PullMode::Full, mark_missing })
-        .await?;
+    let close = PullClose { full: mode == PullMode::Full, mark_missing, reported: &[], deleted_mark: None };
+    let marked = ctx.store.finish_pull(&ctx.tenant_id, E::NAME, close).await?.missing;
     if marked > 0 {
         info!(marked, "records no longer in NetSuite marked deleted by the full pull");
     }
@@ -605,10 +609,43 @@ async fn retry_rejected<E: QlEntity>(ctx: &PullContext, pull: &mut Pull) -> Resu
     Ok(())
 }
 
+/// Where the `deletedrecord` read goes after a full page of the query `>= from` at `offset`
+/// whose latest deletion time is `latest`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NextDeletions {
+    /// On by time: the query again from the page's latest instant (rows at that instant are
+    /// read again and counted once).
+    After(chrono::DateTime<Utc>),
+    /// Every row of the page is at `from`: the same query's next page by offset.
+    Offset(u32),
+    /// More rows share the instant `from` than one query can reach by offset.
+    Stuck,
+}
+
+fn next_deletions(
+    from: chrono::DateTime<Utc>,
+    latest: chrono::DateTime<Utc>,
+    offset: u32,
+    limit: u32,
+) -> NextDeletions {
+    if latest > from {
+        return NextDeletions::After(latest);
+    }
+    let next = offset.saturating_add(limit);
+    if next.saturating_add(limit) <= MAX_ROWS {
+        NextDeletions::Offset(next)
+    } else {
+        NextDeletions::Stuck
+    }
+}
+
 /// Reads `deletedrecord` for the entity's types since its deletion high-water mark (minus
-/// the overlap), marks them, and moves the mark. A refused query degrades the entity, and a
-/// second with more than a page of deletions (which a `>=` time bound cannot page past)
-/// leaves the mark where it is: the periodic full refresh finds those.
+/// the overlap), marks them, and moves the mark. The read pages by time (`deleteddate >=` the
+/// latest instant seen); when a whole page shares one instant it goes on by offset within
+/// that query (a short page there stops the read and keeps the mark). A refused query
+/// degrades the entity. More deletions at one instant than a
+/// query reaches (100,000) degrade it too, leave the mark where it is, and make the next pull
+/// a full one (which marks what it no longer finds).
 async fn pull_deletions<E: QlEntity>(ctx: &PullContext, pull: &mut Pull) -> Result<(), SyncError> {
     let types = E::ql_deleted_types();
     if types.is_empty() {
@@ -619,15 +656,16 @@ async fn pull_deletions<E: QlEntity>(ctx: &PullContext, pull: &mut Pull) -> Resu
     let mark = Utc::now();
     let limit = rest(ctx)?.page_size();
     let mut from = known - ctx.overlap;
+    let mut offset = 0;
     let mut found: HashMap<String, Option<chrono::DateTime<Utc>>> = HashMap::new();
     let mut got: HashSet<(String, Option<chrono::DateTime<Utc>>)> = HashSet::new();
     let mut complete = true;
     loop {
-        let page = match query(ctx, &suiteql::deleted_query(types, from), limit).await {
+        let page = match query_at(ctx, &suiteql::deleted_query(types, from), limit, offset).await {
             Ok(p) => p,
             Err(SyncError::Wire(e)) if e.class() == ErrorClass::Permission => {
                 warn!(error_code = %e.label(), error = %e, "deletedrecord refused: deletions cannot be seen; the periodic full refresh still finds them");
-                pull.degraded.get_or_insert(e);
+                pull.degraded.get_or_insert(e.into());
                 complete = false;
                 break;
             }
@@ -650,12 +688,31 @@ async fn pull_deletions<E: QlEntity>(ctx: &PullContext, pull: &mut Pull) -> Resu
         if last {
             break;
         }
-        if latest <= from {
-            warn!(at = %from, "more than a page of deletions at one instant: the rest waits for the full refresh");
-            complete = false;
-            break;
+        match next_deletions(from, latest, offset, limit) {
+            NextDeletions::After(t) => (from, offset) = (t, 0),
+            // A short page with more after it would make the next offset skip rows: the read
+            // stops, its mark stays, and the next run reads from it again.
+            NextDeletions::Offset(_) if (page.items.len() as u32) < limit => {
+                warn!(at = %from, rows = page.items.len(), "a short page of deletions at one instant: the deletion mark stays for the next run");
+                complete = false;
+                break;
+            }
+            NextDeletions::Offset(o) => {
+                debug!(at = %from, offset = o, "a page of deletions at one instant: going on by offset");
+                offset = o;
+            }
+            NextDeletions::Stuck => {
+                let message = format!(
+                    "more deletedrecord rows share the instant {from} than one query reaches ({MAX_ROWS}): they \
+                     cannot be paged past; the deletion mark stays and the next pull is a full one"
+                );
+                warn!(at = %from, "{message}");
+                ctx.store.force_full(&ctx.tenant_id, E::NAME, &message).await?;
+                pull.degraded.get_or_insert(Degradation::Found { code: "deletions_unpaged", message });
+                complete = false;
+                break;
+            }
         }
-        from = latest;
     }
     let deletions: Vec<Deletion> =
         found.into_iter().map(|(internal_id, deleted_at)| Deletion { internal_id, deleted_at }).collect();
@@ -730,6 +787,22 @@ mod tests {
             offset: 0,
             total_results: None,
         }
+    }
+
+    #[test]
+    fn deletions_page_by_time_then_by_offset_within_an_instant() {
+        let t = |s: i64| chrono::DateTime::from_timestamp(1_780_000_000 + s, 0).unwrap();
+        assert_eq!(next_deletions(t(0), t(5), 0, 1000), NextDeletions::After(t(5)));
+        assert_eq!(next_deletions(t(0), t(5), 3000, 1000), NextDeletions::After(t(5)), "back to time after an offset");
+        assert_eq!(next_deletions(t(0), t(0), 0, 1000), NextDeletions::Offset(1000));
+        assert_eq!(
+            next_deletions(t(0), t(0), 98_000, 1000),
+            NextDeletions::Offset(99_000),
+            "the last page a query reaches"
+        );
+        assert_eq!(next_deletions(t(0), t(0), 99_000, 1000), NextDeletions::Stuck, "offset + limit past 100,000");
+        assert_eq!(next_deletions(t(0), t(0), 99_990, 5), NextDeletions::Offset(99_995));
+        assert_eq!(next_deletions(t(0), t(0), 99_995, 5), NextDeletions::Stuck);
     }
 
     #[test]

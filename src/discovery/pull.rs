@@ -24,7 +24,7 @@ use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
-use tracing::{debug, info, warn};
+use tracing::{debug, info, warn, Instrument};
 use uuid::Uuid;
 
 use super::entity::EntitySpec;
@@ -34,7 +34,7 @@ use crate::netsuite::error::ErrorClass;
 use crate::netsuite::search::{Criterion, DateOperator, DeletedQuery, SearchQuery};
 use crate::netsuite::{Client, RawRecord, SearchPage, WireError};
 use crate::store::{
-    Cursor, Deletion, EntityOutcome, PageCommit, PageOutcome, PageShape, PullClose, PullMode, Rejected, RunStatus,
+    Cursor, Deletion, EntityOutcome, PageCommit, PageShape, PagesOutcome, PullClose, PullMode, Rejected, RunStatus,
     Store,
 };
 
@@ -137,8 +137,9 @@ struct Pull {
     deleted: u64,
     rejected: u64,
     restarts: u32,
-    /// A permission was missing (typed query, getDeleted): NetSuite's error, kept for the record.
-    degraded: Option<WireError>,
+    /// A permission was missing (typed query, getDeleted): NetSuite's error, kept for the
+    /// record; or part of what NetSuite has cannot be read (deletions at one instant).
+    degraded: Option<Degradation>,
     /// Running the plain search (records of other kinds are skipped, not errors).
     plain: bool,
 }
@@ -177,12 +178,33 @@ pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Re
     (outcome, result)
 }
 
+/// Why a pull that went on is degraded: NetSuite refused something, or we found that part of
+/// what it has cannot be read.
+#[derive(Debug)]
+pub(super) enum Degradation {
+    /// NetSuite's error (a missing permission).
+    Wire(WireError),
+    /// Our own finding: its code and message.
+    Found {
+        /// The error code recorded.
+        code: &'static str,
+        /// What was found, in words.
+        message: String,
+    },
+}
+
+impl From<WireError> for Degradation {
+    fn from(e: WireError) -> Self {
+        Degradation::Wire(e)
+    }
+}
+
 /// The status, error code and message of one entity's pull, for the run record: `Degraded`
 /// when a permission was missing or records could not be read, `Failed` with the error's code
 /// otherwise. Shared by both transports (`keyset.rs`).
 pub(super) fn status_of(
     rejected: u64,
-    degraded: &Option<WireError>,
+    degraded: &Option<Degradation>,
     result: &Result<(), SyncError>,
 ) -> (RunStatus, Option<String>, Option<String>) {
     let rejected_note = (rejected > 0).then(|| {
@@ -193,7 +215,10 @@ pub(super) fn status_of(
             (RunStatus::Degraded, Some("rejected_records".to_string()), rejected_note.clone())
         }
         (Ok(()), None) => (RunStatus::Succeeded, None, None),
-        (Ok(()), Some(w)) => (RunStatus::Degraded, Some(w.label()), Some(w.to_string())),
+        (Ok(()), Some(Degradation::Wire(w))) => (RunStatus::Degraded, Some(w.label()), Some(w.to_string())),
+        (Ok(()), Some(Degradation::Found { code, message })) => {
+            (RunStatus::Degraded, Some(code.to_string()), Some(message.clone()))
+        }
         (Err(SyncError::Cancelled), _) => (RunStatus::Cancelled, Some("cancelled".to_string()), None),
         (Err(SyncError::Wire(w)), _) if w.class() == ErrorClass::Permission => {
             (RunStatus::Degraded, Some(w.label()), Some(w.to_string()))
@@ -207,15 +232,22 @@ pub(super) fn status_of(
     }
 }
 
-/// Starts a new pull of `E` from its cursor, for either transport: full (not yet onboarded, no
+/// A new pull of `E`, planned from its cursor: its mode, delta bound, window, whether it is a
+/// refresh, and its start (the high-water mark it will set), fixed now, before any request.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct NewPull {
+    pub mode: PullMode,
+    pub since: Option<chrono::DateTime<Utc>>,
+    pub window: Option<NaiveDate>,
+    pub refresh: bool,
+    pub started_at: chrono::DateTime<Utc>,
+}
+
+/// Plans a new pull of `E` from its cursor, for either transport: full (not yet onboarded, no
 /// delta possible, a hole found earlier, a full refresh due, records rejected without a key)
 /// or a delta (since the high-water mark minus the overlap); the window fixed at onboarding.
-/// Records the pull as begun, with the high-water mark it will set fixed now, before any
-/// request. Returns its mode, delta bound, window and whether it is a refresh.
-pub(super) async fn begin_new_pull<E: EntitySpec>(
-    ctx: &PullContext,
-    cursor: &Cursor,
-) -> Result<(PullMode, Option<chrono::DateTime<Utc>>, Option<NaiveDate>, bool), SyncError> {
+/// Reads only: [`Store::begin_pull`] records it (see [`begin_new_pull`]).
+pub(super) async fn plan_new_pull<E: EntitySpec>(ctx: &PullContext, cursor: &Cursor) -> Result<NewPull, SyncError> {
     let now = Utc::now();
     let refresh_due =
         cursor.onboarded && ctx.full_every.is_some_and(|every| cursor.last_full_at.map_or(true, |t| now - t >= every));
@@ -247,8 +279,19 @@ pub(super) async fn begin_new_pull<E: EntitySpec>(
         None
     };
     let refresh = mode == PullMode::Full && cursor.onboarded;
-    ctx.store.begin_pull(&ctx.tenant_id, E::NAME, now, mode, since, window, refresh).await?;
-    Ok((mode, since, window, refresh))
+    Ok(NewPull { mode, since, window, refresh, started_at: now })
+}
+
+/// Records a planned pull as begun (replacing any open one).
+async fn record_begun<E: EntitySpec>(ctx: &PullContext, p: &NewPull) -> Result<(), SyncError> {
+    Ok(ctx.store.begin_pull(&ctx.tenant_id, E::NAME, p.started_at, p.mode, p.since, p.window, p.refresh).await?)
+}
+
+/// Plans a new pull of `E` ([`plan_new_pull`]) and records it as begun, before any request.
+pub(super) async fn begin_new_pull<E: EntitySpec>(ctx: &PullContext, cursor: &Cursor) -> Result<NewPull, SyncError> {
+    let p = plan_new_pull::<E>(ctx, cursor).await?;
+    record_begun::<E>(ctx, &p).await?;
+    Ok(p)
 }
 
 /// The query of a pull: the type filter unless running plain, the window, the delta bound.
@@ -309,7 +352,9 @@ enum Step {
 async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &mut PullMode) -> Result<(), SyncError> {
     let started = Instant::now();
     let cursor = ctx.store.load_cursor(&ctx.tenant_id, E::NAME).await?;
-    let (mode, since, window, refresh, mut position) = match cursor.pull {
+    // A new pull is planned here and recorded as begun while its first requests are in flight.
+    let mut fresh: Option<NewPull> = None;
+    let (mode, since, window, refresh, started_at, mut position) = match cursor.pull {
         Some(open) => {
             info!(mode = open.mode.as_str(), pages_done = open.pages_done, shape = ?open.shape, "resuming an interrupted pull");
             pull.plain = open.plain;
@@ -319,28 +364,48 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
                 }
                 _ => None,
             };
-            (open.mode, open.since, open.window_start, open.refresh, position)
+            (open.mode, open.since, open.window_start, open.refresh, open.started_at, position)
         }
         None => {
-            let (mode, since, window, refresh) = begin_new_pull::<E>(ctx, &cursor).await?;
-            (mode, since, window, refresh, None)
+            let p = plan_new_pull::<E>(ctx, &cursor).await?;
+            fresh = Some(p);
+            (p.mode, p.since, p.window, p.refresh, p.started_at, None)
         }
     };
     *mode_out = mode;
     info!(mode = mode.as_str(), since = ?since, window_start = ?window, plain = pull.plain, refresh, "pull started");
+    // getDeleted runs beside the pages (asked once a page after page 1 is in hand, or page 1
+    // when it is the only one, so that the paging's first requests keep their order), from
+    // the deletion mark (for an entity without one, the pull's start: `finish_pull` sets it
+    // so); what it reports is applied after the pages.
+    let mut deletions = DeletionState::Due(cursor.deleted_high_water.unwrap_or(started_at));
+    // Page 1 of a search just run, checked but not yet committed.
+    let mut first: Option<SearchPage<RawRecord>> = None;
 
     loop {
         if ctx.stop.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
         let step = match position.take() {
-            Some(pos) => page_through::<E>(ctx, pos, pull, started).await?,
+            Some(pos) => page_through::<E>(ctx, pos, first.take(), &mut deletions, pull, started).await?,
             None => {
-                // A fresh search: what an earlier attempt of this pull received is forgotten.
-                ctx.store.restart_pull(&ctx.tenant_id, E::NAME).await?;
-                let page = run_search::<E>(ctx, window, since, pull).await?;
-                match start_search::<E>(ctx, page, None, pull).await? {
-                    Ok(pos) => page_through::<E>(ctx, pos, pull, started).await?,
+                let page = match fresh.take() {
+                    // Just planned: nothing received to forget; the pull is recorded as begun
+                    // while page 1 is asked for (its start was fixed before).
+                    Some(p) => {
+                        let (begun, answer) =
+                            tokio::join!(record_begun::<E>(ctx, &p), ask_search::<E>(ctx, window, since, pull.plain));
+                        begun?;
+                        settle_search::<E>(ctx, answer, window, since, pull).await?
+                    }
+                    None => {
+                        // A fresh search: what an earlier attempt of this pull received is forgotten.
+                        ctx.store.restart_pull(&ctx.tenant_id, E::NAME).await?;
+                        run_search::<E>(ctx, window, since, pull).await?
+                    }
+                };
+                match start_search(page, None) {
+                    Ok((pos, page)) => page_through::<E>(ctx, pos, Some(page), &mut deletions, pull, started).await?,
                     Err(inc) => Step::Inconsistent(inc),
                 }
             }
@@ -367,34 +432,55 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
                 info!(pages_done = pos.done, "searchId expired; running the search again and resuming");
                 restart::<E>(ctx, pull, "the searchId expired (INVALID_JOB_ID)", false).await?;
                 let page = run_search::<E>(ctx, window, since, pull).await?;
-                position = match start_search::<E>(ctx, page, Some(&pos), pull).await? {
-                    Ok(next) => Some(next),
+                match start_search(page, Some(&pos)) {
+                    Ok((next, page)) => {
+                        position = Some(next);
+                        first = Some(page);
+                    }
                     Err(inc) => {
                         // The search changed shape while we were away: start it over.
                         info!(reason = %inc, "the search's totals changed; paging it again from page 1");
-                        None
                     }
-                };
+                }
             }
         }
     }
 
     // Complete and consistent: close it, marking as deleted what a full pull of the typed
-    // search no longer finds.
+    // search no longer finds. Without records to fetch again after it (a full pull), what
+    // getDeleted reported is marked, and its mark moved, in the same transaction.
     let mark_missing = (mode == PullMode::Full && !pull.plain).then_some(window);
-    let marked = ctx
-        .store
-        .finish_pull(&ctx.tenant_id, E::NAME, PullClose { full: mode == PullMode::Full, mark_missing })
-        .await?;
-    if marked > 0 {
-        info!(marked, "records no longer in NetSuite marked deleted by the full pull");
+    // A read that failed does not keep the pull from closing; its error is the entity's after.
+    let deletions = deletions.into_read();
+    let (reported, read_failed, deletions) = match mode {
+        PullMode::Full => match reported_deletions(pull, deletions).await {
+            Ok(reported) => (reported, None, None),
+            Err(e) => (None, Some(e), None),
+        },
+        PullMode::Delta => (None, None, deletions),
+    };
+    let close = PullClose {
+        full: mode == PullMode::Full,
+        mark_missing,
+        reported: reported.as_ref().map_or(&[], |(r, _)| r.as_slice()),
+        deleted_mark: reported.as_ref().and_then(|(_, mark)| *mark),
+    };
+    let closed = ctx.store.finish_pull(&ctx.tenant_id, E::NAME, close).await?;
+    if closed.missing > 0 {
+        info!(marked = closed.missing, "records no longer in NetSuite marked deleted by the full pull");
     }
-    pull.deleted += marked;
+    if closed.reported > 0 {
+        info!(marked = closed.reported, "records NetSuite reports deleted marked deleted");
+    }
+    pull.deleted += closed.missing + closed.reported;
+    if let Some(e) = read_failed {
+        return Err(e);
+    }
 
     if mode == PullMode::Delta {
         retry_rejected::<E>(ctx, pull).await?;
     }
-    pull_deletions::<E>(ctx, pull).await?;
+    apply_reported_deletions::<E>(ctx, pull, deletions).await?;
     if mode == PullMode::Delta && !pull.plain {
         reconcile::<E>(ctx, window).await?;
     }
@@ -440,6 +526,41 @@ async fn restart<E: EntitySpec>(
     }
 }
 
+/// Asks for page 1 of the pull's search (typed, or plain).
+async fn ask_search<E: EntitySpec>(
+    ctx: &PullContext,
+    window: Option<NaiveDate>,
+    since: Option<chrono::DateTime<Utc>>,
+    plain: bool,
+) -> Result<SearchPage<RawRecord>, RetryError> {
+    let query = query_for::<E>(window, since, plain);
+    ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await
+}
+
+/// Page 1 from the search's answer, falling back to the plain search when the typed one is
+/// refused for lack of permission.
+async fn settle_search<E: EntitySpec>(
+    ctx: &PullContext,
+    answer: Result<SearchPage<RawRecord>, RetryError>,
+    window: Option<NaiveDate>,
+    since: Option<chrono::DateTime<Utc>>,
+    pull: &mut Pull,
+) -> Result<SearchPage<RawRecord>, SyncError> {
+    match answer {
+        Ok(page) => Ok(page),
+        Err(RetryError::Wire(e))
+            if e.class() == ErrorClass::Permission && E::type_filter().is_some() && !pull.plain =>
+        {
+            warn!(error_code = %e.label(), error = %e, "typed search refused: degrading to a plain Transaction Search and keeping what it shows");
+            pull.plain = true;
+            pull.degraded = Some(e.into());
+            ctx.store.set_pull_plain(&ctx.tenant_id, E::NAME).await?;
+            Ok(ask_search::<E>(ctx, window, since, true).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Runs the pull's search (falling back to the plain search when the typed one is refused
 /// for lack of permission) and returns page 1.
 async fn run_search<E: EntitySpec>(
@@ -448,57 +569,36 @@ async fn run_search<E: EntitySpec>(
     since: Option<chrono::DateTime<Utc>>,
     pull: &mut Pull,
 ) -> Result<SearchPage<RawRecord>, SyncError> {
-    let query = query_for::<E>(window, since, pull.plain);
-    match ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await {
-        Ok(page) => Ok(page),
-        Err(RetryError::Wire(e))
-            if e.class() == ErrorClass::Permission && E::type_filter().is_some() && !pull.plain =>
-        {
-            warn!(error_code = %e.label(), error = %e, "typed search refused: degrading to a plain Transaction Search and keeping what it shows");
-            pull.plain = true;
-            pull.degraded = Some(e);
-            ctx.store.set_pull_plain(&ctx.tenant_id, E::NAME).await?;
-            let plain = query_for::<E>(window, since, true);
-            Ok(ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&plain)).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let answer = ask_search::<E>(ctx, window, since, pull.plain).await;
+    settle_search::<E>(ctx, answer, window, since, pull).await
 }
 
-/// Checks page 1 of a search and commits it. With `keep`, the search was run again after its
-/// searchId expired: if it has the same shape the pull goes on after `keep.done`, otherwise
-/// it is an inconsistency (the caller starts over).
-async fn start_search<E: EntitySpec>(
-    ctx: &PullContext,
+/// Checks page 1 of a search and returns where the paging stands with it, page 1 to be
+/// committed by [`page_through`] (after it has asked for the next pages: page 1's header is
+/// all they need). With `keep`, the search was run again after its searchId expired: if it
+/// has the same shape the pull goes on after `keep.done`, otherwise it is an inconsistency
+/// (the caller starts over).
+fn start_search(
     page: SearchPage<RawRecord>,
     keep: Option<&Position>,
-    pull: &mut Pull,
-) -> Result<Result<Position, Inconsistency>, SyncError> {
+) -> Result<(Position, SearchPage<RawRecord>), Inconsistency> {
     let shape =
         PageShape { total_records: page.total_records, page_size: page.page_size, total_pages: page.total_pages };
-    if let Err(inc) = check_shape(&shape) {
-        return Ok(Err(inc));
-    }
+    check_shape(&shape)?;
     if let Some(keep) = keep {
         if keep.shape != shape {
-            return Ok(Err(Inconsistency {
+            return Err(Inconsistency {
                 page: 1,
                 what: "totals of the search run again after its searchId expired".into(),
                 expected: describe(&keep.shape),
                 got: describe(&shape),
-            }));
+            });
         }
     }
-    if let Err(inc) = check_page(1, &page, &shape) {
-        return Ok(Err(inc));
-    }
+    check_page(1, &page, &shape)?;
     debug!(total_records = shape.total_records, total_pages = shape.total_pages, "search answered");
-    let search_id = page.search_id.clone();
     let done = keep.map_or(1, |k| k.done.max(1));
-    if let Err(inc) = commit::<E>(ctx, page, search_id.as_deref(), shape, done, pull).await? {
-        return Ok(Err(inc));
-    }
-    Ok(Ok(Position { search_id, shape, done }))
+    Ok((Position { search_id: page.search_id.clone(), shape, done }, page))
 }
 
 fn describe(s: &PageShape) -> String {
@@ -587,83 +687,108 @@ fn record_key(page: &SearchPage<RawRecord>, r: &RawRecord) -> String {
 }
 
 /// Fetches pages `done+1..=total` of the search, several at a time, checking and committing
-/// each as it arrives; the cursor's `pages_done` only advances over a contiguous run.
+/// each as it arrives; the cursor's `pages_done` only advances over a contiguous run. `first`
+/// is page 1 of a search just run (checked, to be committed with `pages_done = done`): the
+/// next pages are asked for before it is committed, and it commits before any of them.
 async fn page_through<E: EntitySpec>(
     ctx: &PullContext,
     pos: Position,
+    first: Option<SearchPage<RawRecord>>,
+    deletions: &mut DeletionState,
     pull: &mut Pull,
     started: Instant,
 ) -> Result<Step, SyncError> {
     let Position { search_id, shape, mut done } = pos;
-    if done >= shape.total_pages {
-        return Ok(Step::Complete(Position { search_id, shape, done }));
-    }
-    let Some(id) = search_id.clone() else {
-        return Ok(Step::Inconsistent(Inconsistency {
-            page: 1,
-            what: "searchId of a search with more than one page".into(),
-            expected: "a searchId".into(),
-            got: "none".into(),
-        }));
+    let more = done < shape.total_pages;
+    let id = match (&search_id, more) {
+        (Some(id), true) => id.clone(),
+        (None, true) => {
+            return Ok(Step::Inconsistent(Inconsistency {
+                page: 1,
+                what: "searchId of a search with more than one page".into(),
+                expected: "a searchId".into(),
+                got: "none".into(),
+            }))
+        }
+        (_, false) => String::new(),
     };
     // Fetching and writing overlap: a task of its own fetches (and parses) pages, several at a
     // time, into a bounded channel; this loop checks and commits them. Memory stays bounded by
     // the pages in flight plus the channel. Leaving this function ends the fetching.
     let in_flight = ctx.page_concurrency.max(1);
     let (tx, mut rx) = tokio::sync::mpsc::channel(in_flight);
-    let _fetcher = AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(
-        ctx.clone(),
-        id.clone(),
-        done + 1,
-        shape.total_pages,
-        tx,
-    )));
+    let _fetcher = more.then(|| {
+        AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(ctx.clone(), id.clone(), done + 1, shape.total_pages, tx)))
+    });
+    if let Some(page) = first {
+        if let Err(inc) = commit::<E>(ctx, vec![page], search_id.as_deref(), shape, done, pull).await? {
+            return Ok(Step::Inconsistent(inc));
+        }
+    }
+    if !more {
+        deletions.ask::<E>(ctx);
+        return Ok(Step::Complete(Position { search_id, shape, done }));
+    }
     let mut ahead: BTreeSet<u32> = BTreeSet::new();
-    while let Some((p, result)) = rx.recv().await {
-        let page = match result {
-            Ok(page) => page,
-            Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => {
-                return Ok(Step::Expired(Position { search_id: Some(id.clone()), shape, done }));
+    while let Some(item) = rx.recv().await {
+        // The pages that arrived while the last commit ran are checked and committed together,
+        // in one transaction; a failed answer ends the round after those before it.
+        let mut arrived = vec![item];
+        while let Ok(more) = rx.try_recv() {
+            arrived.push(more);
+        }
+        let mut pages = Vec::with_capacity(arrived.len());
+        let mut ended: Option<Step> = None;
+        for (p, result) in arrived {
+            let page = match result {
+                Ok(page) => page,
+                Err(RetryError::Wire(e)) if e.class() == ErrorClass::ExpiredSearch => {
+                    ended = Some(Step::Expired(Position { search_id: Some(id.clone()), shape, done: 0 }));
+                    break;
+                }
+                // A page inside the totalPages page 1 promised, refused as out of range.
+                Err(RetryError::Wire(WireError::NetSuite { code, message, .. }))
+                    if code.as_str() == "INVALID_PAGE_INDEX" =>
+                {
+                    ended = Some(Step::Inconsistent(Inconsistency {
+                        page: p,
+                        what: format!("a page within totalPages {}", shape.total_pages),
+                        expected: format!("page {p}"),
+                        got: format!("INVALID_PAGE_INDEX: {message}"),
+                    }));
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if let Err(inc) = check_page(p, &page, &shape) {
+                ended = Some(Step::Inconsistent(inc));
+                break;
             }
-            // A page inside the totalPages page 1 promised, refused as out of range.
-            Err(RetryError::Wire(WireError::NetSuite { code, message, .. }))
-                if code.as_str() == "INVALID_PAGE_INDEX" =>
-            {
-                return Ok(Step::Inconsistent(Inconsistency {
-                    page: p,
-                    what: format!("a page within totalPages {}", shape.total_pages),
-                    expected: format!("page {p}"),
-                    got: format!("INVALID_PAGE_INDEX: {message}"),
-                }));
+            pages.push(page);
+        }
+        if !pages.is_empty() {
+            deletions.ask::<E>(ctx);
+            ahead.extend(pages.iter().map(|page| page.page_index));
+            let mut next = done;
+            while ahead.contains(&(next + 1)) {
+                next += 1;
             }
-            Err(e) => return Err(e.into()),
-        };
-        if let Err(inc) = check_page(p, &page, &shape) {
-            return Ok(Step::Inconsistent(inc));
+            let before = pull.pages;
+            if let Err(inc) = commit::<E>(ctx, pages, Some(&id), shape, next, pull).await? {
+                return Ok(Step::Inconsistent(inc));
+            }
+            while ahead.remove(&(done + 1)) {
+                done += 1;
+            }
+            let every = ctx.progress_every;
+            if every > 0 && before / every != pull.pages / every {
+                progress(pull, shape, started);
+            }
         }
-        ahead.insert(p);
-        let mut next = done;
-        while ahead.contains(&(next + 1)) {
-            next += 1;
-        }
-        if let Err(inc) = commit::<E>(ctx, page, Some(&id), shape, next, pull).await? {
-            return Ok(Step::Inconsistent(inc));
-        }
-        while ahead.remove(&(done + 1)) {
-            done += 1;
-        }
-        if ctx.progress_every > 0 && pull.pages % ctx.progress_every == 0 {
-            let secs = started.elapsed().as_secs_f64().max(0.001);
-            let rate = pull.records as f64 / secs;
-            let eta = shape.total_pages.saturating_sub(pull.pages) as f64 * secs / pull.pages.max(1) as f64;
-            info!(
-                pages = pull.pages,
-                total_pages = shape.total_pages,
-                records = pull.records,
-                rate = format!("{rate:.0}/s"),
-                eta_s = eta as u64,
-                "pull progress"
-            );
+        match ended {
+            Some(Step::Expired(pos)) => return Ok(Step::Expired(Position { done, ..pos })),
+            Some(step) => return Ok(step),
+            None => {}
         }
     }
     if done < shape.total_pages {
@@ -671,6 +796,21 @@ async fn page_through<E: EntitySpec>(
         return Err(SyncError::Cancelled);
     }
     Ok(Step::Complete(Position { search_id, shape, done }))
+}
+
+/// Logs how far the pull is, how fast and how long it still needs.
+fn progress(pull: &Pull, shape: PageShape, started: Instant) {
+    let secs = started.elapsed().as_secs_f64().max(0.001);
+    let rate = pull.records as f64 / secs;
+    let eta = shape.total_pages.saturating_sub(pull.pages) as f64 * secs / pull.pages.max(1) as f64;
+    info!(
+        pages = pull.pages,
+        total_pages = shape.total_pages,
+        records = pull.records,
+        rate = format!("{rate:.0}/s"),
+        eta_s = eta as u64,
+        "pull progress"
+    );
 }
 
 /// Fetches pages `from..=to` of search `id`, up to the context's concurrency at a time, and
@@ -747,52 +887,62 @@ fn convert_page<E: EntitySpec>(page: &SearchPage<RawRecord>, plain: bool) -> Res
     Ok(out)
 }
 
-/// Converts a page, then commits it with the keys it received, its rejected records and the
-/// cursor. A page that repeats a record another page of the pull brought is not written and
-/// is returned as an inconsistency.
+/// Converts pages, then commits them with the keys they received, their rejected records and
+/// the cursor, in one transaction. When a page repeats a record another page of the pull
+/// brought, nothing is written and that is returned as an inconsistency.
 async fn commit<E: EntitySpec>(
     ctx: &PullContext,
-    page: SearchPage<RawRecord>,
+    pages: Vec<SearchPage<RawRecord>>,
     search_id: Option<&str>,
     shape: PageShape,
     pages_done: u32,
     pull: &mut Pull,
 ) -> Result<Result<(), Inconsistency>, SyncError> {
-    let converted = convert_page::<E>(&page, pull.plain)?;
-    let commit = PageCommit {
-        page_index: page.page_index,
-        shape,
-        search_id,
-        pages_done,
-        seen: &converted.seen,
-        rejected: &converted.rejected,
-    };
-    let counts = match ctx.store.commit_page(&ctx.tenant_id, E::NAME, E::batch(&converted.records), commit).await? {
-        PageOutcome::Committed(c) => c,
-        PageOutcome::Overlap { key, other_page } => {
+    let converted =
+        pages.iter().map(|page| convert_page::<E>(page, pull.plain)).collect::<Result<Vec<_>, WireError>>()?;
+    let commits = pages
+        .iter()
+        .zip(&converted)
+        .map(|(page, c)| {
+            let commit = PageCommit {
+                page_index: page.page_index,
+                shape,
+                search_id,
+                pages_done,
+                seen: &c.seen,
+                rejected: &c.rejected,
+            };
+            (E::batch(&c.records), commit)
+        })
+        .collect();
+    let counts = match ctx.store.commit_pages(&ctx.tenant_id, E::NAME, commits).await? {
+        PagesOutcome::Committed(c) => c,
+        PagesOutcome::Overlap { page, key, other_page } => {
             return Ok(Err(Inconsistency {
-                page: page.page_index,
+                page,
                 what: "records already received on another page".into(),
                 expected: "none".into(),
                 got: format!("{key}, first received on page {other_page}"),
             }));
         }
     };
-    pull.pages += 1;
-    pull.records += converted.records.len() as u64;
-    pull.rejected += converted.rejected.len() as u64;
-    pull.inserted += counts.inserted;
-    pull.updated += counts.updated;
-    debug!(
-        page = page.page_index,
-        total_pages = shape.total_pages,
-        records = converted.records.len(),
-        rejected = converted.rejected.len(),
-        skipped = page.records.len() - converted.records.len() - converted.rejected.len(),
-        inserted = counts.inserted,
-        updated = counts.updated,
-        "page committed"
-    );
+    for ((page, converted), counts) in pages.iter().zip(&converted).zip(counts) {
+        pull.pages += 1;
+        pull.records += converted.records.len() as u64;
+        pull.rejected += converted.rejected.len() as u64;
+        pull.inserted += counts.inserted;
+        pull.updated += counts.updated;
+        debug!(
+            page = page.page_index,
+            total_pages = shape.total_pages,
+            records = converted.records.len(),
+            rejected = converted.rejected.len(),
+            skipped = page.records.len() - converted.records.len() - converted.rejected.len(),
+            inserted = counts.inserted,
+            updated = counts.updated,
+            "page committed"
+        );
+    }
     Ok(Ok(()))
 }
 
@@ -830,38 +980,108 @@ async fn retry_rejected<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Re
     Ok(())
 }
 
-/// Asks `getDeleted` for the entity's deletions since its deletion high-water mark (minus the
-/// overlap), one `DeletedRecordType` at a time, marks them, and moves the mark. A refused
-/// type degrades the entity; the rest goes on.
-async fn pull_deletions<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Result<(), SyncError> {
-    if E::deleted_types().is_empty() {
-        return Ok(());
+/// A `getDeleted` read running beside a pull's pages: the mark it moves to, fixed before its
+/// first request, and the task asking.
+struct DeletionRead {
+    mark: chrono::DateTime<Utc>,
+    task: AbortOnDropHandle<Result<Reported, SyncError>>,
+}
+
+/// The `getDeleted` read of a pull: due (from this deletion mark), or asked.
+enum DeletionState {
+    Due(chrono::DateTime<Utc>),
+    Asked(Option<DeletionRead>),
+}
+
+impl DeletionState {
+    /// Asks now, unless asked already.
+    fn ask<E: EntitySpec>(&mut self, ctx: &PullContext) {
+        if let DeletionState::Due(known) = *self {
+            *self = DeletionState::Asked(start_deletions::<E>(ctx, known));
+        }
     }
-    let cursor = ctx.store.load_cursor(&ctx.tenant_id, E::NAME).await?;
-    let Some(known) = cursor.deleted_high_water else { return Ok(()) };
+
+    /// The read asked, if any.
+    fn into_read(self) -> Option<DeletionRead> {
+        match self {
+            DeletionState::Due(_) => None,
+            DeletionState::Asked(read) => read,
+        }
+    }
+}
+
+/// What `getDeleted` reported for the entity's types, and the first type it refused.
+struct Reported {
+    deletions: Vec<Deletion>,
+    refused: Option<WireError>,
+}
+
+/// Starts asking `getDeleted` for the entity's deletions since `known` (its deletion
+/// high-water mark) minus the overlap, one `DeletedRecordType` at a time, in a task of its
+/// own that the pull's pages share the account's limit with. `None` for an entity 2017_2
+/// cannot report deletions of.
+fn start_deletions<E: EntitySpec>(ctx: &PullContext, known: chrono::DateTime<Utc>) -> Option<DeletionRead> {
+    if E::deleted_types().is_empty() {
+        return None;
+    }
     let since = known - ctx.overlap;
     // The next mark: fixed before the first request.
     let mark = Utc::now();
-    let mut deletions = Vec::new();
-    let mut complete = true;
+    let task_ctx = ctx.clone();
+    let task = tokio::spawn(async move { read_deletions::<E>(&task_ctx, since).await }.in_current_span());
+    Some(DeletionRead { mark, task: AbortOnDropHandle::new(task) })
+}
+
+async fn read_deletions<E: EntitySpec>(ctx: &PullContext, since: chrono::DateTime<Utc>) -> Result<Reported, SyncError> {
+    let mut out = Reported { deletions: Vec::new(), refused: None };
     for &record_type in E::deleted_types() {
         let query = DeletedQuery { record_type, since };
         match deleted_pages(ctx, &query).await {
-            Ok(found) => deletions.extend(found),
+            Ok(found) => out.deletions.extend(found),
             Err(SyncError::Wire(e)) if e.class() == ErrorClass::Permission => {
                 warn!(record_type, error_code = %e.label(), error = %e, "getDeleted refused: deletions of this type cannot be seen; the periodic full refresh still finds them");
-                pull.degraded.get_or_insert(e);
-                complete = false;
+                out.refused.get_or_insert(e);
             }
             Err(e) => return Err(e),
         }
     }
+    Ok(out)
+}
+
+/// Waits for the `getDeleted` read beside the pull: what it reported, and the mark to move
+/// to when every type answered (a refused type degrades the entity and leaves the mark where
+/// it is).
+async fn reported_deletions(
+    pull: &mut Pull,
+    read: Option<DeletionRead>,
+) -> Result<Option<(Vec<Deletion>, Option<chrono::DateTime<Utc>>)>, SyncError> {
+    let Some(DeletionRead { mark, task }) = read else { return Ok(None) };
+    let reported = match task.await {
+        Ok(reported) => reported?,
+        Err(e) => return Err(SyncError::Wire(WireError::Transport(format!("reading deletions: {e}")))),
+    };
+    let complete = reported.refused.is_none();
+    if let Some(e) = reported.refused {
+        pull.degraded.get_or_insert(e.into());
+    }
+    Ok(Some((reported.deletions, complete.then_some(mark))))
+}
+
+/// Marks what the `getDeleted` read reported and moves its mark, once every page of the pull
+/// is committed and the records rejected earlier are fetched again (so a page that still
+/// returned a record cannot clear its mark).
+async fn apply_reported_deletions<E: EntitySpec>(
+    ctx: &PullContext,
+    pull: &mut Pull,
+    read: Option<DeletionRead>,
+) -> Result<(), SyncError> {
+    let Some((deletions, mark)) = reported_deletions(pull, read).await? else { return Ok(()) };
     let marked = ctx.store.apply_deletions(&ctx.tenant_id, E::NAME, &deletions).await?;
     if !marked.is_empty() {
         info!(marked = marked.len(), reported = deletions.len(), "records NetSuite reports deleted marked deleted");
     }
     pull.deleted += marked.len() as u64;
-    if complete {
+    if let Some(mark) = mark {
         ctx.store.set_deleted_high_water(&ctx.tenant_id, E::NAME, mark).await?;
     }
     Ok(())

@@ -17,7 +17,7 @@ use crate::config::{SyncSettings, Tenant, Transport};
 use crate::governance::{Governor, RetryPolicy};
 use crate::netsuite::error::ErrorClass;
 use crate::netsuite::{Client, RestClient};
-use crate::store::{EntityOutcome, RunStatus, Store};
+use crate::store::{EntityOutcome, RunStatus, Standing, Store};
 
 /// What one sync pass did.
 #[derive(Clone, Debug)]
@@ -103,12 +103,13 @@ pub async fn sync_tenant_with(
         Transport::Suiteql => Some(RestClient::new(tenant.credentials.clone(), tenant.rest_config(settings))?),
         Transport::Soap => None,
     };
-    store.upsert_tenant(&tenant.id, tenant.credentials.account.as_str()).await?;
     let run_id = Uuid::new_v4();
     let span = tracing::info_span!("sync", tenant = %tenant.id, run_id = %run_id, trigger, transport = tenant.transport.as_str());
     async move {
         let started = Instant::now();
-        store.start_run(run_id, &tenant.id, trigger, control.replica.as_deref()).await?;
+        store
+            .start_run(run_id, &tenant.id, tenant.credentials.account.as_str(), trigger, control.replica.as_deref())
+            .await?;
         let ctx = PullContext {
             store: store.clone(),
             client: client.clone(),
@@ -130,25 +131,40 @@ pub async fn sync_tenant_with(
         let mut outcomes = Vec::new();
         let mut fatal: Option<String> = None;
         let mut auth_failed = false;
+        // The entity last pulled, whose outcome is recorded while the next one is pulled (or
+        // with the run's end, in its transaction).
+        let mut unrecorded: Option<usize> = None;
         for entity in enabled_entities(tenant) {
-            let (outcome, result) = match (tenant.transport, entity) {
-                (Transport::Soap, Entity::Vendors) => pull_entity::<Vendors>(&ctx).await,
-                (Transport::Soap, Entity::Invoices) => pull_entity::<Invoices>(&ctx).await,
-                (Transport::Soap, Entity::ExpenseCategories) => pull_entity::<ExpenseCategories>(&ctx).await,
-                (Transport::Soap, Entity::Costs) => pull_entity::<Costs>(&ctx).await,
-                (Transport::Soap, Entity::Departments) => pull_entity::<Departments>(&ctx).await,
-                (Transport::Soap, Entity::Employees) => pull_entity::<Employees>(&ctx).await,
-                // Never enabled over SOAP (`Entity::available_over`).
-                (Transport::Soap, Entity::CardSpend) => continue,
-                (Transport::Suiteql, Entity::Vendors) => pull_entity_ql::<Vendors>(&ctx).await,
-                (Transport::Suiteql, Entity::Invoices) => pull_entity_ql::<Invoices>(&ctx).await,
-                (Transport::Suiteql, Entity::ExpenseCategories) => pull_entity_ql::<ExpenseCategories>(&ctx).await,
-                (Transport::Suiteql, Entity::Costs) => pull_entity_ql::<Costs>(&ctx).await,
-                (Transport::Suiteql, Entity::CardSpend) => pull_entity_ql::<CardSpend>(&ctx).await,
-                (Transport::Suiteql, Entity::Departments) => pull_entity_ql::<Departments>(&ctx).await,
-                (Transport::Suiteql, Entity::Employees) => pull_entity_ql::<Employees>(&ctx).await,
+            let pull = async {
+                Some(match (tenant.transport, entity) {
+                    (Transport::Soap, Entity::Vendors) => pull_entity::<Vendors>(&ctx).await,
+                    (Transport::Soap, Entity::Invoices) => pull_entity::<Invoices>(&ctx).await,
+                    (Transport::Soap, Entity::ExpenseCategories) => pull_entity::<ExpenseCategories>(&ctx).await,
+                    (Transport::Soap, Entity::Costs) => pull_entity::<Costs>(&ctx).await,
+                    (Transport::Soap, Entity::Departments) => pull_entity::<Departments>(&ctx).await,
+                    (Transport::Soap, Entity::Employees) => pull_entity::<Employees>(&ctx).await,
+                    // Never enabled over SOAP (`Entity::available_over`).
+                    (Transport::Soap, Entity::CardSpend) => return None,
+                    (Transport::Suiteql, Entity::Vendors) => pull_entity_ql::<Vendors>(&ctx).await,
+                    (Transport::Suiteql, Entity::Invoices) => pull_entity_ql::<Invoices>(&ctx).await,
+                    (Transport::Suiteql, Entity::ExpenseCategories) => {
+                        pull_entity_ql::<ExpenseCategories>(&ctx).await
+                    }
+                    (Transport::Suiteql, Entity::Costs) => pull_entity_ql::<Costs>(&ctx).await,
+                    (Transport::Suiteql, Entity::CardSpend) => pull_entity_ql::<CardSpend>(&ctx).await,
+                    (Transport::Suiteql, Entity::Departments) => pull_entity_ql::<Departments>(&ctx).await,
+                    (Transport::Suiteql, Entity::Employees) => pull_entity_ql::<Employees>(&ctx).await,
+                })
             };
-            store.record_entity(run_id, &outcome).await?;
+            let record = async {
+                match unrecorded.take().and_then(|i| outcomes.get(i)) {
+                    Some(o) => store.record_entity(run_id, &tenant.id, o, standing_of(o)).await,
+                    None => Ok(()),
+                }
+            };
+            let (recorded, pulled) = tokio::join!(record, pull);
+            recorded?;
+            let Some((outcome, result)) = pulled else { continue };
             let stop = match &result {
                 Ok(()) => false,
                 Err(SyncError::Wire(e)) if e.class() == ErrorClass::Permission => false,
@@ -165,18 +181,13 @@ pub async fn sync_tenant_with(
                     false
                 }
             };
-            match (outcome.status, &outcome.error_code, &outcome.error) {
-                (RunStatus::Degraded, code, message) => {
-                    let (code, message) = (code.as_deref().unwrap_or("degraded"), message.as_deref().unwrap_or(""));
-                    warn!(entity = %outcome.entity, error_code = code, message, "entity degraded: going on with what is readable");
-                    store.set_entity_status(&tenant.id, &outcome.entity, Some((code, message))).await?;
-                }
-                (RunStatus::Succeeded, _, _) => store.set_entity_status(&tenant.id, &outcome.entity, None).await?,
-                _ => {}
+            if let Standing::Degraded { code, message } = standing_of(&outcome) {
+                warn!(entity = %outcome.entity, error_code = code, message, "entity degraded: going on with what is readable");
             }
             metrics::counter!("records_upserted_total", "tenant" => tenant.id.clone(), "entity" => outcome.entity.clone())
                 .increment(outcome.inserted + outcome.updated);
             outcomes.push(outcome);
+            unrecorded = Some(outcomes.len() - 1);
             if stop {
                 break;
             }
@@ -188,7 +199,8 @@ pub async fn sync_tenant_with(
             client.stats().requests.load(Ordering::Relaxed) + rest_stat(|s| s.requests.load(Ordering::Relaxed));
         let request_errors =
             client.stats().errors.load(Ordering::Relaxed) + rest_stat(|s| s.errors.load(Ordering::Relaxed));
-        store.finish_run(run_id, status, requests, &outcomes, fatal.as_deref()).await?;
+        let last = unrecorded.and_then(|i| outcomes.get(i)).map(|o| (tenant.id.as_str(), o, standing_of(o)));
+        store.finish_run(run_id, status, requests, &outcomes, fatal.as_deref(), last).await?;
         let summary =
             RunSummary { run_id, status, outcomes, requests, request_errors, elapsed: started.elapsed(), auth_failed };
         metrics::histogram!("sync_duration_seconds", "tenant" => tenant.id.clone()).record(summary.elapsed.as_secs_f64());
@@ -214,6 +226,19 @@ pub async fn sync_tenant_with(
     }
     .instrument(span)
     .await
+}
+
+/// What an entity's outcome says of its standing (`entity_status`): degraded with its code
+/// and message, ok, or (failed, cancelled) nothing new.
+fn standing_of(o: &EntityOutcome) -> Standing<'_> {
+    match o.status {
+        RunStatus::Degraded => Standing::Degraded {
+            code: o.error_code.as_deref().unwrap_or("degraded"),
+            message: o.error.as_deref().unwrap_or(""),
+        },
+        RunStatus::Succeeded => Standing::Ok,
+        _ => Standing::Unchanged,
+    }
 }
 
 /// The run's status from its entities': cancelled, then failed, then degraded, else

@@ -36,6 +36,8 @@ pub const SUITEQL_PATH: &str = "/services/rest/query/v1/suiteql";
 
 /// The largest page SuiteQL serves (`limit`).
 pub const MAX_LIMIT: u32 = 1000;
+/// The rows one query can reach: `offset + limit` at most this (sheet §2.3).
+pub const MAX_ROWS: u32 = 100_000;
 
 /// Settings of one REST client (one tenant's account).
 #[derive(Clone, Debug)]
@@ -265,15 +267,27 @@ impl RestClient {
         self.config.page_size.clamp(1, MAX_LIMIT)
     }
 
-    /// The URL of a SuiteQL request with `limit`, always at `offset=0` (our paging is by key).
+    /// The URL of a SuiteQL request with `limit`, at `offset=0` (our paging is by key).
     pub fn url(&self, limit: u32) -> String {
-        format!("{}{SUITEQL_PATH}?limit={limit}&offset=0", self.config.base.trim_end_matches('/'))
+        self.url_at(limit, 0)
+    }
+
+    /// The URL of a SuiteQL request with `limit` at `offset` (deletions sharing one instant
+    /// past a page, `docs/suiteql.md` query 9).
+    pub fn url_at(&self, limit: u32, offset: u32) -> String {
+        format!("{}{SUITEQL_PATH}?limit={limit}&offset={offset}", self.config.base.trim_end_matches('/'))
     }
 
     /// Runs one SuiteQL query and returns its first `limit` rows.
     pub async fn suiteql(&self, query: &str, limit: u32) -> Result<SuiteQlPage, WireError> {
+        self.suiteql_at(query, limit, 0).await
+    }
+
+    /// Runs one SuiteQL query and returns `limit` rows from `offset` (a multiple of `limit`;
+    /// `offset + limit` at most 100,000, [`MAX_ROWS`]).
+    pub async fn suiteql_at(&self, query: &str, limit: u32, offset: u32) -> Result<SuiteQlPage, WireError> {
         let limit = limit.clamp(1, MAX_LIMIT);
-        let url = self.url(limit);
+        let url = self.url_at(limit, offset);
         // Signed over the URL with its query string, fresh nonce and timestamp per attempt.
         let auth = oauth1::authorization(&self.creds, "POST", &url).map_err(|e| WireError::Rest {
             status: 0,

@@ -150,15 +150,46 @@ pub enum PageOutcome {
     },
 }
 
+/// How committing pages together went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PagesOutcome {
+    /// All written, with each page's counts, in order.
+    Committed(Vec<UpsertCounts>),
+    /// Nothing written: a record of page `page` was already received on another page of the
+    /// same pull.
+    Overlap {
+        /// The page that repeats it.
+        page: u32,
+        /// The record's key.
+        key: String,
+        /// The page it came on before.
+        other_page: u32,
+    },
+}
+
 /// How a finished pull closes.
 #[derive(Clone, Copy, Debug)]
-pub struct PullClose {
+pub struct PullClose<'a> {
     /// Whether it pulled everything in scope (so `last_full_at` moves).
     pub full: bool,
     /// For a complete, consistent full pull of the typed search: mark as deleted the live
     /// rows in scope that it did not receive. `Some(window)` for windowed entities (rows with
     /// a transaction date on or after it), `Some(None)` for the whole table.
     pub mark_missing: Option<Option<chrono::NaiveDate>>,
+    /// Deletions NetSuite reported (read beside the pull), marked after the missing rows, in
+    /// the same transaction.
+    pub reported: &'a [super::deletions::Deletion],
+    /// The deletion high-water mark to move to, when the report of deletions was complete.
+    pub deleted_mark: Option<DateTime<Utc>>,
+}
+
+/// What closing a pull marked deleted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PullClosed {
+    /// Rows in scope the full pull no longer found.
+    pub missing: u64,
+    /// Rows NetSuite reported deleted.
+    pub reported: u64,
 }
 
 impl Store {
@@ -283,42 +314,60 @@ impl Store {
         batch: Batch<'_>,
         page: PageCommit<'_>,
     ) -> Result<PageOutcome, sqlx::Error> {
+        Ok(match self.commit_pages(tenant_id, entity, vec![(batch, page)]).await? {
+            PagesOutcome::Committed(mut counts) => PageOutcome::Committed(counts.pop().unwrap_or_default()),
+            PagesOutcome::Overlap { key, other_page, .. } => PageOutcome::Overlap { key, other_page },
+        })
+    }
+
+    /// Commits pages of one pull that arrived together, each with what it received, its
+    /// rejected records and the cursor, in one transaction: all of them or, when one repeats
+    /// a record of another page of the pull, none (and says which). The pull stays open.
+    pub async fn commit_pages(
+        &self,
+        tenant_id: &str,
+        entity: &str,
+        pages: Vec<(Batch<'_>, PageCommit<'_>)>,
+    ) -> Result<PagesOutcome, sqlx::Error> {
         let started = std::time::Instant::now();
         let mut tx = self.pool.begin().await?;
-        if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page_index).await? {
-            tx.rollback().await?;
-            return Ok(PageOutcome::Overlap { key, other_page: other.max(0) as u32 });
-        }
-        let counts = upsert_batch(&mut tx, &self.hashed, tenant_id, batch).await?;
-        super::rejected::settle_page(&mut tx, tenant_id, entity, page.seen, page.rejected).await?;
-        let updated = sqlx::query(
-            "UPDATE sync_cursors SET search_id = $3, pages_done = greatest(pages_done, $4), total_pages = $5,
-                total_records = $6, page_size = $7, pull_transport = 'soap', keyset_after = NULL,
-                keyset_expected = NULL, updated_at = now()
-             WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
-        )
-        .bind(tenant_id)
-        .bind(entity)
-        .bind(page.search_id)
-        .bind(page.pages_done as i32)
-        .bind(page.shape.total_pages as i32)
-        .bind(page.shape.total_records as i32)
-        .bind(page.shape.page_size as i32)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
+        let mut counts = Vec::with_capacity(pages.len());
+        for (batch, page) in &pages {
+            if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page_index).await? {
+                tx.rollback().await?;
+                return Ok(PagesOutcome::Overlap { page: page.page_index, key, other_page: other.max(0) as u32 });
+            }
+            counts.push(upsert_batch(&mut tx, &self.hashed, tenant_id, *batch).await?);
+            super::rejected::settle_page(&mut tx, tenant_id, entity, page.seen, page.rejected).await?;
+            let updated = sqlx::query(
+                "UPDATE sync_cursors SET search_id = $3, pages_done = greatest(pages_done, $4), total_pages = $5,
+                    total_records = $6, page_size = $7, pull_transport = 'soap', keyset_after = NULL,
+                    keyset_expected = NULL, updated_at = now()
+                 WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
+            )
+            .bind(tenant_id)
+            .bind(entity)
+            .bind(page.search_id)
+            .bind(page.pages_done as i32)
+            .bind(page.shape.total_pages as i32)
+            .bind(page.shape.total_records as i32)
+            .bind(page.shape.page_size as i32)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() != 1 {
+                return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
+            }
         }
         tx.commit().await?;
         // The write path's own time (what `cargo bench --bench ratios` sums as the client's).
         tracing::debug!(
             entity,
-            page = page.page_index,
-            records = page.seen.len(),
+            pages = ?pages.iter().map(|(_, p)| p.page_index).collect::<Vec<_>>(),
+            records = pages.iter().map(|(_, p)| p.seen.len()).sum::<usize>(),
             write_us = started.elapsed().as_micros() as u64,
             "page written"
         );
-        Ok(PageOutcome::Committed(counts))
+        Ok(PagesOutcome::Committed(counts))
     }
 
     /// Writes records fetched outside a pull (those rejected earlier, asked for again by id),
@@ -353,9 +402,16 @@ impl Store {
     }
 
     /// Closes a complete, consistent pull in one transaction: marks as deleted what a full
-    /// pull no longer found (when asked), moves the high-water mark to the pull's start,
-    /// counts the entity onboarded, clears a forced full pull. Returns the rows marked deleted.
-    pub async fn finish_pull(&self, tenant_id: &str, entity: &str, close: PullClose) -> Result<u64, sqlx::Error> {
+    /// pull no longer found (when asked), then what NetSuite reported deleted, moves the
+    /// high-water mark to the pull's start and the deletion mark (to the one given, else to
+    /// the pull's start when it has none), counts the entity onboarded, clears a forced full
+    /// pull. Returns the rows marked deleted.
+    pub async fn finish_pull(
+        &self,
+        tenant_id: &str,
+        entity: &str,
+        close: PullClose<'_>,
+    ) -> Result<PullClosed, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         let started: Option<DateTime<Utc>> = sqlx::query_scalar(
             "SELECT pull_started_at FROM sync_cursors WHERE tenant_id = $1 AND entity = $2 FOR UPDATE",
@@ -368,15 +424,23 @@ impl Store {
         if started.is_none() {
             return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity} to finish")));
         }
-        let mut marked = 0;
+        let mut closed = PullClosed::default();
         if let (Some(scope), Some(table)) = (close.mark_missing, super::deletions::table_of(entity)) {
             let missing = missing_in_scope(&mut tx, tenant_id, entity, table, scope).await?;
-            marked = super::deletions::mark_deleted_in(&mut tx, tenant_id, table, &missing, Utc::now()).await?.len();
+            closed.missing =
+                super::deletions::mark_deleted_in(&mut tx, tenant_id, table, &missing, Utc::now()).await?.len() as u64;
+        }
+        if !close.reported.is_empty() {
+            let Some(table) = super::deletions::table_of(entity) else {
+                return Err(sqlx::Error::Protocol(format!("no table for entity {entity}")));
+            };
+            closed.reported =
+                super::deletions::apply_deletions_in(&mut tx, tenant_id, table, close.reported).await?.len() as u64;
         }
         sqlx::query(
             "UPDATE sync_cursors SET phase = 'delta', high_water = pull_started_at,
                 last_full_at = CASE WHEN $3 THEN pull_started_at ELSE last_full_at END,
-                deleted_high_water = coalesce(deleted_high_water, pull_started_at),
+                deleted_high_water = coalesce($4, deleted_high_water, pull_started_at),
                 force_full = CASE WHEN $3 THEN false ELSE force_full END,
                 force_full_reason = CASE WHEN $3 THEN NULL ELSE force_full_reason END,
                 pull_started_at = NULL, pull_mode = NULL, pull_since = NULL, search_id = NULL,
@@ -388,11 +452,12 @@ impl Store {
         .bind(tenant_id)
         .bind(entity)
         .bind(close.full)
+        .bind(close.deleted_mark)
         .execute(&mut *tx)
         .await?;
         clear_seen(&mut tx, tenant_id, entity).await?;
         tx.commit().await?;
-        Ok(marked as u64)
+        Ok(closed)
     }
 
     /// Gives up the open pull without moving the high-water mark, and makes the next pull of
@@ -557,25 +622,37 @@ impl Store {
         entity: &str,
         degraded: Option<(&str, &str)>,
     ) -> Result<(), sqlx::Error> {
-        let (status, code, message) = match degraded {
-            Some((c, m)) => ("degraded", Some(c), Some(m)),
-            None => ("ok", None, None),
-        };
-        sqlx::query(
-            "INSERT INTO entity_status (tenant_id, entity, status, code, message) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (tenant_id, entity) DO UPDATE SET
-                since = CASE WHEN entity_status.status = EXCLUDED.status THEN entity_status.since ELSE now() END,
-                status = EXCLUDED.status, code = EXCLUDED.code, message = EXCLUDED.message, updated_at = now()",
-        )
-        .bind(tenant_id)
-        .bind(entity)
-        .bind(status)
-        .bind(code)
-        .bind(message)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut tx = self.pool.begin().await?;
+        set_entity_status_in(&mut tx, tenant_id, entity, degraded).await?;
+        tx.commit().await
     }
+}
+
+/// [`Store::set_entity_status`] inside a transaction.
+pub(super) async fn set_entity_status_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    tenant_id: &str,
+    entity: &str,
+    degraded: Option<(&str, &str)>,
+) -> Result<(), sqlx::Error> {
+    let (status, code, message) = match degraded {
+        Some((c, m)) => ("degraded", Some(c), Some(m)),
+        None => ("ok", None, None),
+    };
+    sqlx::query(
+        "INSERT INTO entity_status (tenant_id, entity, status, code, message) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, entity) DO UPDATE SET
+            since = CASE WHEN entity_status.status = EXCLUDED.status THEN entity_status.since ELSE now() END,
+            status = EXCLUDED.status, code = EXCLUDED.code, message = EXCLUDED.message, updated_at = now()",
+    )
+    .bind(tenant_id)
+    .bind(entity)
+    .bind(status)
+    .bind(code)
+    .bind(message)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// A page of a SuiteQL (keyset) pull to commit along with the cursor.

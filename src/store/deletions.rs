@@ -79,6 +79,39 @@ pub(crate) async fn mark_deleted_in(
     Ok(marked)
 }
 
+/// Marks reported deletions in `table` (see [`Store::apply_deletions`]) inside a transaction
+/// and queues them; returns the ids marked.
+pub(crate) async fn apply_deletions_in(
+    tx: &mut Tx<'_, Postgres>,
+    tenant_id: &str,
+    table: &'static str,
+    deletions: &[Deletion],
+) -> Result<Vec<String>, sqlx::Error> {
+    if deletions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = Utc::now();
+    let ids: Vec<&str> = deletions.iter().map(|d| d.internal_id.as_str()).collect();
+    let ats: Vec<DateTime<Utc>> = deletions.iter().map(|d| d.deleted_at.unwrap_or(now)).collect();
+    let modified = if matches!(table, "departments" | "expense_categories") {
+        "true"
+    } else {
+        "(t.last_modified IS NULL OR t.last_modified < d.at)"
+    };
+    // `table` is one of the constants above, never text from outside.
+    let sql = format!(
+        "UPDATE {table} t SET deleted_at = d.at, updated_at = now()
+         FROM (SELECT DISTINCT ON (id) id, at FROM UNNEST($2::text[], $3::timestamptz[]) AS u(id, at)
+               ORDER BY id, at DESC) d
+         WHERE t.tenant_id = $1 AND t.internal_id = d.id AND t.deleted_at IS NULL AND {modified}
+         RETURNING t.internal_id"
+    );
+    let marked: Vec<String> =
+        sqlx::query_scalar(&sql).bind(tenant_id).bind(&ids).bind(&ats).fetch_all(&mut **tx).await?;
+    super::outbox::enqueue_deletions(tx, tenant_id, table, &marked).await?;
+    Ok(marked)
+}
+
 /// A record NetSuite reports deleted, and when.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Deletion {
@@ -104,26 +137,8 @@ impl Store {
         if deletions.is_empty() {
             return Ok(Vec::new());
         }
-        let now = Utc::now();
-        let ids: Vec<&str> = deletions.iter().map(|d| d.internal_id.as_str()).collect();
-        let ats: Vec<DateTime<Utc>> = deletions.iter().map(|d| d.deleted_at.unwrap_or(now)).collect();
-        let modified = if matches!(table, "departments" | "expense_categories") {
-            "true"
-        } else {
-            "(t.last_modified IS NULL OR t.last_modified < d.at)"
-        };
         let mut tx = self.pool.begin().await?;
-        // `table` is one of the constants above, never text from outside.
-        let sql = format!(
-            "UPDATE {table} t SET deleted_at = d.at, updated_at = now()
-             FROM (SELECT DISTINCT ON (id) id, at FROM UNNEST($2::text[], $3::timestamptz[]) AS u(id, at)
-                   ORDER BY id, at DESC) d
-             WHERE t.tenant_id = $1 AND t.internal_id = d.id AND t.deleted_at IS NULL AND {modified}
-             RETURNING t.internal_id"
-        );
-        let marked: Vec<String> =
-            sqlx::query_scalar(&sql).bind(tenant_id).bind(&ids).bind(&ats).fetch_all(&mut *tx).await?;
-        super::outbox::enqueue_deletions(&mut tx, tenant_id, table, &marked).await?;
+        let marked = apply_deletions_in(&mut tx, tenant_id, table, deletions).await?;
         tx.commit().await?;
         Ok(marked)
     }

@@ -21,11 +21,13 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
-pub use cursors::{Batch, Cursor, KeysetCommit, PageCommit, PageOutcome, PageShape, PullClose, PullMode};
+pub use cursors::{
+    Batch, Cursor, KeysetCommit, PageCommit, PageOutcome, PageShape, PagesOutcome, PullClose, PullClosed, PullMode,
+};
 pub use deletions::Deletion;
 pub use leases::LeaseHolder;
 pub use rejected::Rejected;
-pub use runs::{EntityOutcome, RunStatus};
+pub use runs::{EntityOutcome, RunStatus, Standing};
 pub use services::UpsertCounts;
 
 /// The migrations in `migrations/`, embedded in the binary.

@@ -5,17 +5,28 @@ use super::Store;
 impl Store {
     /// Records a tenant (or updates its account id). Idempotent.
     pub async fn upsert_tenant(&self, tenant_id: &str, account_id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO tenants (tenant_id, account_id) VALUES ($1, $2)
-             ON CONFLICT (tenant_id) DO UPDATE SET account_id = EXCLUDED.account_id, updated_at = now()
-             WHERE tenants.account_id IS DISTINCT FROM EXCLUDED.account_id",
-        )
-        .bind(tenant_id)
-        .bind(account_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut tx = self.pool.begin().await?;
+        upsert_tenant_in(&mut tx, tenant_id, account_id).await?;
+        tx.commit().await
     }
+}
+
+/// Records a tenant (or updates its account id) inside a transaction.
+pub(super) async fn upsert_tenant_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    tenant_id: &str,
+    account_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO tenants (tenant_id, account_id) VALUES ($1, $2)
+         ON CONFLICT (tenant_id) DO UPDATE SET account_id = EXCLUDED.account_id, updated_at = now()
+         WHERE tenants.account_id IS DISTINCT FROM EXCLUDED.account_id",
+    )
+    .bind(tenant_id)
+    .bind(account_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 impl Store {
