@@ -288,6 +288,10 @@ pub fn query_for_ids<E: EntitySpec>(ids: &[String], plain: bool) -> SearchQuery 
     q
 }
 
+/// Pages read and waiting to be written while the next ones are fetched (the fetch→write
+/// channel's capacity): one is enough to keep the writer busy.
+const PAGES_WAITING: usize = 1;
+
 /// Where the paging stands: the search, its promised shape, pages 1..=done committed.
 #[derive(Clone, Debug)]
 struct Position {
@@ -474,8 +478,8 @@ async fn start_search<E: EntitySpec>(
     keep: Option<&Position>,
     pull: &mut Pull,
 ) -> Result<Result<Position, Inconsistency>, SyncError> {
-    let shape =
-        PageShape { total_records: page.total_records, page_size: page.page_size, total_pages: page.total_pages };
+    let page = read_page::<E>(page, pull.plain);
+    let shape = page.shape;
     if let Err(inc) = check_shape(&shape) {
         return Ok(Err(inc));
     }
@@ -541,20 +545,21 @@ fn check_shape(s: &PageShape) -> Result<(), Inconsistency> {
 
 /// An answer to "page `asked`" must be that page, report the totals of page 1, be full
 /// unless it is the last page (which holds exactly the rest), and hold no record twice.
-pub fn check_page(asked: u32, page: &SearchPage<RawRecord>, shape: &PageShape) -> Result<(), Inconsistency> {
+fn check_page<R>(asked: u32, page: &ReadPage<R>, shape: &PageShape) -> Result<(), Inconsistency> {
     let err =
         |what: &str, expected: String, got: String| Inconsistency { page: asked, what: what.into(), expected, got };
+    let got = &page.shape;
     if page.page_index != asked {
         return Err(err("pageIndex", asked.to_string(), page.page_index.to_string()));
     }
-    if page.total_records != shape.total_records {
-        return Err(err("totalRecords", shape.total_records.to_string(), page.total_records.to_string()));
+    if got.total_records != shape.total_records {
+        return Err(err("totalRecords", shape.total_records.to_string(), got.total_records.to_string()));
     }
-    if page.page_size != shape.page_size && shape.total_records > 0 {
-        return Err(err("pageSize", shape.page_size.to_string(), page.page_size.to_string()));
+    if got.page_size != shape.page_size && shape.total_records > 0 {
+        return Err(err("pageSize", shape.page_size.to_string(), got.page_size.to_string()));
     }
-    if page.total_pages != shape.total_pages {
-        return Err(err("totalPages", shape.total_pages.to_string(), page.total_pages.to_string()));
+    if got.total_pages != shape.total_pages {
+        return Err(err("totalPages", shape.total_pages.to_string(), got.total_pages.to_string()));
     }
     let expected_rows = if shape.total_records == 0 {
         0
@@ -563,13 +568,12 @@ pub fn check_page(asked: u32, page: &SearchPage<RawRecord>, shape: &PageShape) -
     } else {
         shape.total_records - (shape.total_pages - 1) * shape.page_size
     };
-    if page.records.len() as u64 != u64::from(expected_rows) {
-        return Err(err("records on the page", expected_rows.to_string(), page.records.len().to_string()));
+    if page.keys.len() as u64 != u64::from(expected_rows) {
+        return Err(err("records on the page", expected_rows.to_string(), page.keys.len().to_string()));
     }
-    let mut keys = HashSet::with_capacity(page.records.len());
-    for r in &page.records {
-        let key = record_key(page, r);
-        if !keys.insert(key.clone()) {
+    let mut keys = HashSet::with_capacity(page.keys.len());
+    for key in &page.keys {
+        if !keys.insert(key.as_str()) {
             return Err(err("distinct records on the page", "no internal id twice".into(), format!("{key} twice")));
         }
     }
@@ -606,16 +610,19 @@ async fn page_through<E: EntitySpec>(
             got: "none".into(),
         }));
     };
-    // Fetching and writing overlap: a task of its own fetches (and parses) pages, several at a
-    // time, into a bounded channel; this loop checks and commits them. Memory stays bounded by
-    // the pages in flight plus the channel. Leaving this function ends the fetching.
-    let in_flight = ctx.page_concurrency.max(1);
-    let (tx, mut rx) = tokio::sync::mpsc::channel(in_flight);
+    // Fetching and writing overlap: a task of its own fetches, parses and converts pages,
+    // several at a time, into a bounded channel; this loop checks and commits them. Memory
+    // stays bounded: the requests in flight (each with its body until the page is read), one
+    // page read and waiting, one in the fetcher's hand, and the one being written. A page
+    // waiting holds only its typed records; more of them would not make writing faster (the
+    // writer takes the next one as soon as it is done). Leaving this function ends the fetching.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(PAGES_WAITING);
     let _fetcher = AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(
         ctx.clone(),
         id.clone(),
         done + 1,
         shape.total_pages,
+        pull.plain,
         tx,
     )));
     let mut ahead: BTreeSet<u32> = BTreeSet::new();
@@ -673,15 +680,16 @@ async fn page_through<E: EntitySpec>(
     Ok(Step::Complete(Position { search_id, shape, done }))
 }
 
-/// Fetches pages `from..=to` of search `id`, up to the context's concurrency at a time, and
-/// sends each answer (in the order they arrive) to `out`; stops at the soft stop or when the
-/// receiver is gone.
+/// Fetches pages `from..=to` of search `id`, up to the context's concurrency at a time, reads
+/// each (see [`read_page`]) and sends it (in the order they arrive) to `out`; stops at the soft
+/// stop or when the receiver is gone.
 async fn fetch_pages<E: EntitySpec>(
     ctx: PullContext,
     id: String,
     from: u32,
     to: u32,
-    out: tokio::sync::mpsc::Sender<(u32, Result<SearchPage<RawRecord>, RetryError>)>,
+    plain: bool,
+    out: tokio::sync::mpsc::Sender<(u32, Result<ReadPage<E::Record>, RetryError>)>,
 ) {
     let stop = ctx.stop.clone();
     let (ctx, id) = (&ctx, id.as_str());
@@ -694,7 +702,9 @@ async fn fetch_pages<E: EntitySpec>(
                     ctx.client.search_more_with_id(E::search_type(), E::body_fields_only(), id, p)
                 })
                 .await;
-            (p, r)
+            // Read at once: the body and the parsed XML are dropped here, before the page
+            // waits in the channel.
+            (p, r.map(|page| read_page::<E>(page, plain)))
         })
         .buffer_unordered(ctx.page_concurrency.max(1));
     futures::pin_mut!(pages);
@@ -705,24 +715,56 @@ async fn fetch_pages<E: EntitySpec>(
     }
 }
 
-/// A page converted: the typed records, every key received, the records that could not be read.
+/// A page as a pull holds it once read: what NetSuite said of it, the key of every record
+/// (what the checks need) and its records converted. The response body and the records parsed
+/// from it are gone, so a page waiting to be written holds only its typed records (and the
+/// XML of those that could not be read).
+struct ReadPage<R> {
+    page_index: u32,
+    /// The totals this answer reported.
+    shape: PageShape,
+    search_id: Option<String>,
+    /// The key of every record of the page, readable or not, in the page's order.
+    keys: Vec<String>,
+    /// The records converted, or why the page as a whole cannot be (reported after the
+    /// page's checks, which come first).
+    converted: Result<Converted<R>, WireError>,
+}
+
+/// A page converted: the typed records, the records that could not be read.
 struct Converted<R> {
     records: Vec<R>,
-    seen: Vec<String>,
     rejected: Vec<Rejected>,
 }
 
-/// Converts a page record by record. A record that cannot be read is rejected alone; a record
-/// of another kind fails the page for a typed search and is skipped by a plain one.
-fn convert_page<E: EntitySpec>(page: &SearchPage<RawRecord>, plain: bool) -> Result<Converted<E::Record>, WireError> {
-    let mut out = Converted {
-        records: Vec::with_capacity(page.records.len()),
-        seen: Vec::with_capacity(page.records.len()),
-        rejected: Vec::new(),
-    };
-    for raw in &page.records {
-        let key = record_key(page, raw);
-        out.seen.push(key.clone());
+/// Reads a page: every record's key, then the records converted; consumes the page, so its
+/// body and parsed records are freed as soon as this returns.
+fn read_page<E: EntitySpec>(page: SearchPage<RawRecord>, plain: bool) -> ReadPage<E::Record> {
+    let keys: Vec<String> = page.records.iter().map(|r| record_key(&page, r)).collect();
+    let converted = convert_page::<E>(&page, &keys, plain);
+    ReadPage {
+        page_index: page.page_index,
+        shape: PageShape {
+            total_records: page.total_records,
+            page_size: page.page_size,
+            total_pages: page.total_pages,
+        },
+        search_id: page.search_id,
+        keys,
+        converted,
+    }
+}
+
+/// Converts a page record by record (`keys` are its records' keys, in order). A record that
+/// cannot be read is rejected alone; a record of another kind fails the page for a typed
+/// search and is skipped by a plain one.
+fn convert_page<E: EntitySpec>(
+    page: &SearchPage<RawRecord>,
+    keys: &[String],
+    plain: bool,
+) -> Result<Converted<E::Record>, WireError> {
+    let mut out = Converted { records: Vec::with_capacity(page.records.len()), rejected: Vec::new() };
+    for (raw, key) in page.records.iter().zip(keys) {
         let converted = match &raw.defect {
             Some(defect) => Err(WireError::Malformed(defect.clone())),
             None => E::convert(raw),
@@ -740,31 +782,36 @@ fn convert_page<E: EntitySpec>(page: &SearchPage<RawRecord>, plain: bool) -> Res
             Err(e) => {
                 let internal_id = (!raw.internal_id.is_empty()).then(|| raw.internal_id.clone());
                 warn!(internal_id = ?internal_id, record_type = %raw.record_type, error = %e, "a record cannot be read; keeping it in rejected_records");
-                out.rejected.push(Rejected { key, internal_id, error: e.to_string(), xml: page.record_xml(raw) });
+                out.rejected.push(Rejected {
+                    key: key.clone(),
+                    internal_id,
+                    error: e.to_string(),
+                    xml: page.record_xml(raw),
+                });
             }
         }
     }
     Ok(out)
 }
 
-/// Converts a page, then commits it with the keys it received, its rejected records and the
-/// cursor. A page that repeats a record another page of the pull brought is not written and
-/// is returned as an inconsistency.
+/// Commits a page read and checked with the keys it received, its rejected records and the
+/// cursor (a page that could not be converted fails the pull here). A page that repeats a
+/// record another page of the pull brought is not written and is returned as an inconsistency.
 async fn commit<E: EntitySpec>(
     ctx: &PullContext,
-    page: SearchPage<RawRecord>,
+    page: ReadPage<E::Record>,
     search_id: Option<&str>,
     shape: PageShape,
     pages_done: u32,
     pull: &mut Pull,
 ) -> Result<Result<(), Inconsistency>, SyncError> {
-    let converted = convert_page::<E>(&page, pull.plain)?;
+    let converted = page.converted?;
     let commit = PageCommit {
         page_index: page.page_index,
         shape,
         search_id,
         pages_done,
-        seen: &converted.seen,
+        seen: &page.keys,
         rejected: &converted.rejected,
     };
     let counts = match ctx.store.commit_page(&ctx.tenant_id, E::NAME, E::batch(&converted.records), commit).await? {
@@ -788,7 +835,7 @@ async fn commit<E: EntitySpec>(
         total_pages = shape.total_pages,
         records = converted.records.len(),
         rejected = converted.rejected.len(),
-        skipped = page.records.len() - converted.records.len() - converted.rejected.len(),
+        skipped = page.keys.len() - converted.records.len() - converted.rejected.len(),
         inserted = counts.inserted,
         updated = counts.updated,
         "page committed"
@@ -804,7 +851,8 @@ async fn retry_rejected<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Re
         let query = query_for_ids::<E>(chunk, pull.plain);
         let page = ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await?;
         // At most one page: no more ids than the page size were asked for.
-        let converted = convert_page::<E>(&page, pull.plain)?;
+        let page = read_page::<E>(page, pull.plain);
+        let converted = page.converted?;
         let counts = ctx
             .store
             .commit_records(
@@ -812,7 +860,7 @@ async fn retry_rejected<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Re
                 E::NAME,
                 E::batch(&converted.records),
                 chunk,
-                &converted.seen,
+                &page.keys,
                 &converted.rejected,
             )
             .await?;
