@@ -689,7 +689,7 @@ async fn fetch_pages<E: EntitySpec>(
     from: u32,
     to: u32,
     plain: bool,
-    out: tokio::sync::mpsc::Sender<(u32, Result<ReadPage<E::Record>, RetryError>)>,
+    out: tokio::sync::mpsc::Sender<Fetched<E::Record>>,
 ) {
     let stop = ctx.stop.clone();
     let (ctx, id) = (&ctx, id.as_str());
@@ -714,6 +714,9 @@ async fn fetch_pages<E: EntitySpec>(
         }
     }
 }
+
+/// What the fetcher sends: the page asked for, and the page read or why it could not be had.
+type Fetched<R> = (u32, Result<ReadPage<R>, RetryError>);
 
 /// A page as a pull holds it once read: what NetSuite said of it, the key of every record
 /// (what the checks need) and its records converted. The response body and the records parsed
