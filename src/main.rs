@@ -6,6 +6,7 @@ use clap::Parser;
 use netsuite_discovery::cli::{run, Cli};
 
 fn main() -> ExitCode {
+    netsuite_discovery::sys::release_large_blocks();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

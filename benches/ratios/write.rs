@@ -27,7 +27,8 @@
 //! followed by the same `INSERT ... SELECT ... ON CONFLICT` + outbox from the staging table.
 //!
 //! **Peak RSS.** The `sync` process's peak RSS (its own summary line) for onboardings of
-//! growing transaction counts: it must not grow with the account.
+//! growing transaction counts: it must not grow with the account, and stay at or under 64 MiB
+//! (issue 11).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -111,28 +112,48 @@ async fn run_async() {
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![300_000]);
     println!(
-        "write: peak RSS of the sync process, {} transactions: {} MiB ({} records in {:.1} s)",
+        "write: peak RSS of the sync process, {} transactions: {} MiB ({} records in {:.1} s), {}",
         100_000,
         invoices.peak_rss_kib / 1024,
         invoices.records,
-        invoices.wall.as_secs_f64()
+        invoices.wall.as_secs_f64(),
+        rss_target(invoices.peak_rss_kib)
     );
+    let mut peaks = vec![invoices.peak_rss_kib];
     for n in sizes {
         let o = onboard(&admin, tx_spec(n), "smp", "invoices").await;
         dbs.push(o.db.clone());
         println!(
-            "write: peak RSS of the sync process, {n} transactions: {} MiB ({} records in {:.1} s, {} invoices written at {:.0} rows/s)",
+            "write: peak RSS of the sync process, {n} transactions: {} MiB ({} records in {:.1} s, {} invoices written at {:.0} rows/s), {}",
             o.peak_rss_kib / 1024,
             o.records,
             o.wall.as_secs_f64(),
             o.written,
-            o.client_rate()
+            o.client_rate(),
+            rss_target(o.peak_rss_kib)
         );
+        peaks.push(o.peak_rss_kib);
         admin.execute(format!("DROP DATABASE IF EXISTS {}", o.db).as_str()).await.ok();
+    }
+    if let (Some(first), Some(last)) = (peaks.first(), peaks.last()) {
+        println!(
+            "write: peak RSS from the smallest to the largest account: {} MiB to {} MiB ({:+} MiB; the target: at most {RSS_TARGET_MIB} MiB, not growing with the account)",
+            first / 1024,
+            last / 1024,
+            (*last as i64 - *first as i64) / 1024
+        );
     }
     for db in dbs {
         admin.execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str()).await.ok();
     }
+}
+
+/// Issue 11: the sync process's peak RSS at most this, whatever the account's size.
+const RSS_TARGET_MIB: u64 = 64;
+
+fn rss_target(peak_kib: u64) -> String {
+    let met = if peak_kib <= RSS_TARGET_MIB * 1024 { "met" } else { "NOT met" };
+    format!("target at most {RSS_TARGET_MIB} MiB: {met}")
 }
 
 fn report(label: &str, o: &Onboarding, reference: Option<(u64, Duration)>) {

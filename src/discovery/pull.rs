@@ -380,7 +380,7 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
     // so); what it reports is applied after the pages.
     let mut deletions = DeletionState::Due(cursor.deleted_high_water.unwrap_or(started_at));
     // Page 1 of a search just run, checked but not yet committed.
-    let mut first: Option<SearchPage<RawRecord>> = None;
+    let mut first: Option<ReadPage<E::Record>> = None;
 
     loop {
         if ctx.stop.is_cancelled() {
@@ -404,7 +404,7 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
                         run_search::<E>(ctx, window, since, pull).await?
                     }
                 };
-                match start_search(page, None) {
+                match start_search::<E>(page, None, pull.plain) {
                     Ok((pos, page)) => page_through::<E>(ctx, pos, Some(page), &mut deletions, pull, started).await?,
                     Err(inc) => Step::Inconsistent(inc),
                 }
@@ -432,7 +432,7 @@ async fn run_pull<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull, mode_out: &
                 info!(pages_done = pos.done, "searchId expired; running the search again and resuming");
                 restart::<E>(ctx, pull, "the searchId expired (INVALID_JOB_ID)", false).await?;
                 let page = run_search::<E>(ctx, window, since, pull).await?;
-                match start_search(page, Some(&pos)) {
+                match start_search::<E>(page, Some(&pos), pull.plain) {
                     Ok((next, page)) => {
                         position = Some(next);
                         first = Some(page);
@@ -578,12 +578,13 @@ async fn run_search<E: EntitySpec>(
 /// all they need). With `keep`, the search was run again after its searchId expired: if it
 /// has the same shape the pull goes on after `keep.done`, otherwise it is an inconsistency
 /// (the caller starts over).
-fn start_search(
+fn start_search<E: EntitySpec>(
     page: SearchPage<RawRecord>,
     keep: Option<&Position>,
-) -> Result<(Position, SearchPage<RawRecord>), Inconsistency> {
-    let shape =
-        PageShape { total_records: page.total_records, page_size: page.page_size, total_pages: page.total_pages };
+    plain: bool,
+) -> Result<(Position, ReadPage<E::Record>), Inconsistency> {
+    let page = read_page::<E>(page, plain);
+    let shape = page.shape;
     check_shape(&shape)?;
     if let Some(keep) = keep {
         if keep.shape != shape {
@@ -641,20 +642,21 @@ fn check_shape(s: &PageShape) -> Result<(), Inconsistency> {
 
 /// An answer to "page `asked`" must be that page, report the totals of page 1, be full
 /// unless it is the last page (which holds exactly the rest), and hold no record twice.
-pub fn check_page(asked: u32, page: &SearchPage<RawRecord>, shape: &PageShape) -> Result<(), Inconsistency> {
+fn check_page<R>(asked: u32, page: &ReadPage<R>, shape: &PageShape) -> Result<(), Inconsistency> {
     let err =
         |what: &str, expected: String, got: String| Inconsistency { page: asked, what: what.into(), expected, got };
+    let got = &page.shape;
     if page.page_index != asked {
         return Err(err("pageIndex", asked.to_string(), page.page_index.to_string()));
     }
-    if page.total_records != shape.total_records {
-        return Err(err("totalRecords", shape.total_records.to_string(), page.total_records.to_string()));
+    if got.total_records != shape.total_records {
+        return Err(err("totalRecords", shape.total_records.to_string(), got.total_records.to_string()));
     }
-    if page.page_size != shape.page_size && shape.total_records > 0 {
-        return Err(err("pageSize", shape.page_size.to_string(), page.page_size.to_string()));
+    if got.page_size != shape.page_size && shape.total_records > 0 {
+        return Err(err("pageSize", shape.page_size.to_string(), got.page_size.to_string()));
     }
-    if page.total_pages != shape.total_pages {
-        return Err(err("totalPages", shape.total_pages.to_string(), page.total_pages.to_string()));
+    if got.total_pages != shape.total_pages {
+        return Err(err("totalPages", shape.total_pages.to_string(), got.total_pages.to_string()));
     }
     let expected_rows = if shape.total_records == 0 {
         0
@@ -663,13 +665,12 @@ pub fn check_page(asked: u32, page: &SearchPage<RawRecord>, shape: &PageShape) -
     } else {
         shape.total_records - (shape.total_pages - 1) * shape.page_size
     };
-    if page.records.len() as u64 != u64::from(expected_rows) {
-        return Err(err("records on the page", expected_rows.to_string(), page.records.len().to_string()));
+    if page.keys.len() as u64 != u64::from(expected_rows) {
+        return Err(err("records on the page", expected_rows.to_string(), page.keys.len().to_string()));
     }
-    let mut keys = HashSet::with_capacity(page.records.len());
-    for r in &page.records {
-        let key = record_key(page, r);
-        if !keys.insert(key.clone()) {
+    let mut keys = HashSet::with_capacity(page.keys.len());
+    for key in &page.keys {
+        if !keys.insert(key.as_str()) {
             return Err(err("distinct records on the page", "no internal id twice".into(), format!("{key} twice")));
         }
     }
@@ -693,7 +694,7 @@ fn record_key(page: &SearchPage<RawRecord>, r: &RawRecord) -> String {
 async fn page_through<E: EntitySpec>(
     ctx: &PullContext,
     pos: Position,
-    first: Option<SearchPage<RawRecord>>,
+    first: Option<ReadPage<E::Record>>,
     deletions: &mut DeletionState,
     pull: &mut Pull,
     started: Instant,
@@ -712,13 +713,24 @@ async fn page_through<E: EntitySpec>(
         }
         (_, false) => String::new(),
     };
-    // Fetching and writing overlap: a task of its own fetches (and parses) pages, several at a
-    // time, into a bounded channel; this loop checks and commits them. Memory stays bounded by
-    // the pages in flight plus the channel. Leaving this function ends the fetching.
+    // Fetching and writing overlap: a task of its own fetches, parses and converts pages,
+    // several at a time, into a bounded channel; this loop checks and commits them. Memory
+    // stays bounded: the requests in flight (each with its body until the page is read), the
+    // pages read and waiting (as many as may be in flight: they are committed together, see
+    // below), one in the fetcher's hand, and those being written. A page waiting holds only
+    // its typed records. Leaving this function ends the fetching.
     let in_flight = ctx.page_concurrency.max(1);
     let (tx, mut rx) = tokio::sync::mpsc::channel(in_flight);
+    let plain = pull.plain;
     let _fetcher = more.then(|| {
-        AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(ctx.clone(), id.clone(), done + 1, shape.total_pages, tx)))
+        AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(
+            ctx.clone(),
+            id.clone(),
+            done + 1,
+            shape.total_pages,
+            plain,
+            tx,
+        )))
     });
     if let Some(page) = first {
         if let Err(inc) = commit::<E>(ctx, vec![page], search_id.as_deref(), shape, done, pull).await? {
@@ -813,15 +825,16 @@ fn progress(pull: &Pull, shape: PageShape, started: Instant) {
     );
 }
 
-/// Fetches pages `from..=to` of search `id`, up to the context's concurrency at a time, and
-/// sends each answer (in the order they arrive) to `out`; stops at the soft stop or when the
-/// receiver is gone.
+/// Fetches pages `from..=to` of search `id`, up to the context's concurrency at a time, reads
+/// each (see [`read_page`]) and sends it (in the order they arrive) to `out`; stops at the soft
+/// stop or when the receiver is gone.
 async fn fetch_pages<E: EntitySpec>(
     ctx: PullContext,
     id: String,
     from: u32,
     to: u32,
-    out: tokio::sync::mpsc::Sender<(u32, Result<SearchPage<RawRecord>, RetryError>)>,
+    plain: bool,
+    out: tokio::sync::mpsc::Sender<Fetched<E::Record>>,
 ) {
     let stop = ctx.stop.clone();
     let (ctx, id) = (&ctx, id.as_str());
@@ -834,7 +847,9 @@ async fn fetch_pages<E: EntitySpec>(
                     ctx.client.search_more_with_id(E::search_type(), E::body_fields_only(), id, p)
                 })
                 .await;
-            (p, r)
+            // Read at once: the body and the parsed XML are dropped here, before the page
+            // waits in the channel.
+            (p, r.map(|page| read_page::<E>(page, plain)))
         })
         .buffer_unordered(ctx.page_concurrency.max(1));
     futures::pin_mut!(pages);
@@ -845,24 +860,59 @@ async fn fetch_pages<E: EntitySpec>(
     }
 }
 
-/// A page converted: the typed records, every key received, the records that could not be read.
+/// What the fetcher sends: the page asked for, and the page read or why it could not be had.
+type Fetched<R> = (u32, Result<ReadPage<R>, RetryError>);
+
+/// A page as a pull holds it once read: what NetSuite said of it, the key of every record
+/// (what the checks need) and its records converted. The response body and the records parsed
+/// from it are gone, so a page waiting to be written holds only its typed records (and the
+/// XML of those that could not be read).
+struct ReadPage<R> {
+    page_index: u32,
+    /// The totals this answer reported.
+    shape: PageShape,
+    search_id: Option<String>,
+    /// The key of every record of the page, readable or not, in the page's order.
+    keys: Vec<String>,
+    /// The records converted, or why the page as a whole cannot be (reported after the
+    /// page's checks, which come first).
+    converted: Result<Converted<R>, WireError>,
+}
+
+/// A page converted: the typed records, the records that could not be read.
 struct Converted<R> {
     records: Vec<R>,
-    seen: Vec<String>,
     rejected: Vec<Rejected>,
 }
 
-/// Converts a page record by record. A record that cannot be read is rejected alone; a record
-/// of another kind fails the page for a typed search and is skipped by a plain one.
-fn convert_page<E: EntitySpec>(page: &SearchPage<RawRecord>, plain: bool) -> Result<Converted<E::Record>, WireError> {
-    let mut out = Converted {
-        records: Vec::with_capacity(page.records.len()),
-        seen: Vec::with_capacity(page.records.len()),
-        rejected: Vec::new(),
-    };
-    for raw in &page.records {
-        let key = record_key(page, raw);
-        out.seen.push(key.clone());
+/// Reads a page: every record's key, then the records converted; consumes the page, so its
+/// body and parsed records are freed as soon as this returns.
+fn read_page<E: EntitySpec>(page: SearchPage<RawRecord>, plain: bool) -> ReadPage<E::Record> {
+    let keys: Vec<String> = page.records.iter().map(|r| record_key(&page, r)).collect();
+    let converted = convert_page::<E>(&page, &keys, plain);
+    ReadPage {
+        page_index: page.page_index,
+        shape: PageShape {
+            total_records: page.total_records,
+            page_size: page.page_size,
+            total_pages: page.total_pages,
+        },
+        search_id: page.search_id,
+        keys,
+        converted,
+    }
+}
+
+/// Converts a page record by record (`keys` are its records' keys, in order). A record that
+/// cannot be read is rejected alone; a record of another kind fails the page for a typed
+/// search and is skipped by a plain one.
+fn convert_page<E: EntitySpec>(
+    page: &SearchPage<RawRecord>,
+    keys: &[String],
+    plain: bool,
+) -> Result<Converted<E::Record>, WireError> {
+    let mut out = Converted { records: Vec::with_capacity(page.records.len()), rejected: Vec::new() };
+    for (raw, key) in page.records.iter().zip(keys) {
         let converted = match &raw.defect {
             Some(defect) => Err(WireError::Malformed(defect.clone())),
             None => E::convert(raw),
@@ -880,38 +930,43 @@ fn convert_page<E: EntitySpec>(page: &SearchPage<RawRecord>, plain: bool) -> Res
             Err(e) => {
                 let internal_id = (!raw.internal_id.is_empty()).then(|| raw.internal_id.clone());
                 warn!(internal_id = ?internal_id, record_type = %raw.record_type, error = %e, "a record cannot be read; keeping it in rejected_records");
-                out.rejected.push(Rejected { key, internal_id, error: e.to_string(), xml: page.record_xml(raw) });
+                out.rejected.push(Rejected {
+                    key: key.clone(),
+                    internal_id,
+                    error: e.to_string(),
+                    xml: page.record_xml(raw),
+                });
             }
         }
     }
     Ok(out)
 }
 
-/// Converts pages, then commits them with the keys they received, their rejected records and
-/// the cursor, in one transaction. When a page repeats a record another page of the pull
-/// brought, nothing is written and that is returned as an inconsistency.
+/// Commits pages read and checked with the keys they received, their rejected records and the
+/// cursor, in one transaction (a page that could not be converted fails the pull here). When
+/// a page repeats a record another page of the pull brought, nothing is written and that is
+/// returned as an inconsistency.
 async fn commit<E: EntitySpec>(
     ctx: &PullContext,
-    pages: Vec<SearchPage<RawRecord>>,
+    pages: Vec<ReadPage<E::Record>>,
     search_id: Option<&str>,
     shape: PageShape,
     pages_done: u32,
     pull: &mut Pull,
 ) -> Result<Result<(), Inconsistency>, SyncError> {
-    let converted =
-        pages.iter().map(|page| convert_page::<E>(page, pull.plain)).collect::<Result<Vec<_>, WireError>>()?;
-    let commits = pages
+    let mut converted = Vec::with_capacity(pages.len());
+    let mut read = Vec::with_capacity(pages.len());
+    for page in pages {
+        let ReadPage { page_index, keys, converted: c, .. } = page;
+        converted.push(c?);
+        read.push((page_index, keys));
+    }
+    let commits = read
         .iter()
         .zip(&converted)
-        .map(|(page, c)| {
-            let commit = PageCommit {
-                page_index: page.page_index,
-                shape,
-                search_id,
-                pages_done,
-                seen: &c.seen,
-                rejected: &c.rejected,
-            };
+        .map(|((page_index, keys), c)| {
+            let commit =
+                PageCommit { page_index: *page_index, shape, search_id, pages_done, seen: keys, rejected: &c.rejected };
             (E::batch(&c.records), commit)
         })
         .collect();
@@ -926,18 +981,18 @@ async fn commit<E: EntitySpec>(
             }));
         }
     };
-    for ((page, converted), counts) in pages.iter().zip(&converted).zip(counts) {
+    for (((page_index, keys), converted), counts) in read.iter().zip(&converted).zip(counts) {
         pull.pages += 1;
         pull.records += converted.records.len() as u64;
         pull.rejected += converted.rejected.len() as u64;
         pull.inserted += counts.inserted;
         pull.updated += counts.updated;
         debug!(
-            page = page.page_index,
+            page = page_index,
             total_pages = shape.total_pages,
             records = converted.records.len(),
             rejected = converted.rejected.len(),
-            skipped = page.records.len() - converted.records.len() - converted.rejected.len(),
+            skipped = keys.len() - converted.records.len() - converted.rejected.len(),
             inserted = counts.inserted,
             updated = counts.updated,
             "page committed"
@@ -954,7 +1009,8 @@ async fn retry_rejected<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Re
         let query = query_for_ids::<E>(chunk, pull.plain);
         let page = ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await?;
         // At most one page: no more ids than the page size were asked for.
-        let converted = convert_page::<E>(&page, pull.plain)?;
+        let page = read_page::<E>(page, pull.plain);
+        let converted = page.converted?;
         let counts = ctx
             .store
             .commit_records(
@@ -962,7 +1018,7 @@ async fn retry_rejected<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Re
                 E::NAME,
                 E::batch(&converted.records),
                 chunk,
-                &converted.seen,
+                &page.keys,
                 &converted.rejected,
             )
             .await?;

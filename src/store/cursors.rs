@@ -330,7 +330,8 @@ impl Store {
         pages: Vec<(Batch<'_>, PageCommit<'_>)>,
     ) -> Result<PagesOutcome, sqlx::Error> {
         let started = std::time::Instant::now();
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let mut counts = Vec::with_capacity(pages.len());
         for (batch, page) in &pages {
             if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page_index).await? {
@@ -359,6 +360,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        give_back_buffers(&mut conn);
         // The write path's own time (what `cargo bench --bench ratios` sums as the client's).
         tracing::debug!(
             entity,
@@ -703,7 +705,8 @@ impl Store {
         batch: Batch<'_>,
         page: KeysetCommit<'_>,
     ) -> Result<PageOutcome, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page).await? {
             tx.rollback().await?;
             return Ok(PageOutcome::Overlap { key, other_page: other.max(0) as u32 });
@@ -726,6 +729,15 @@ impl Store {
             return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
         }
         tx.commit().await?;
+        give_back_buffers(&mut conn);
         Ok(PageOutcome::Committed(counts))
     }
+}
+
+/// After a page's transaction: a page's statement grows the connection's send buffer to the
+/// page's size (MiBs for transactions with their lines), and the connection keeps it; shrunk
+/// again, each connection of the pool does not hold a page's worth for good. The next page
+/// grows it again (a few reallocations, no round trip).
+fn give_back_buffers(conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>) {
+    sqlx::Connection::shrink_buffers(&mut **conn);
 }
