@@ -331,6 +331,10 @@ pub fn query_for_ids<E: EntitySpec>(ids: &[String], plain: bool) -> SearchQuery 
     q
 }
 
+/// Pages read and waiting to be written while the next ones are fetched (the fetch→write
+/// channel's capacity): one is enough to keep the writer busy.
+const PAGES_WAITING: usize = 1;
+
 /// Where the paging stands: the search, its promised shape, pages 1..=done committed.
 #[derive(Clone, Debug)]
 struct Position {
@@ -715,12 +719,12 @@ async fn page_through<E: EntitySpec>(
     };
     // Fetching and writing overlap: a task of its own fetches, parses and converts pages,
     // several at a time, into a bounded channel; this loop checks and commits them. Memory
-    // stays bounded: the requests in flight (each with its body until the page is read), the
-    // pages read and waiting (as many as may be in flight: they are committed together, see
-    // below), one in the fetcher's hand, and those being written. A page waiting holds only
-    // its typed records. Leaving this function ends the fetching.
-    let in_flight = ctx.page_concurrency.max(1);
-    let (tx, mut rx) = tokio::sync::mpsc::channel(in_flight);
+    // stays bounded: the requests in flight (each with its body until the page is read), one
+    // page read and waiting, one in the fetcher's hand, and those being written (what waited,
+    // committed together, see below). A page waiting holds only its typed records; more of
+    // them would not make writing faster, and measured, they make the peak grow with the
+    // account. Leaving this function ends the fetching.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(PAGES_WAITING);
     let plain = pull.plain;
     let _fetcher = more.then(|| {
         AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(
