@@ -25,7 +25,7 @@ use chrono::{NaiveDate, Utc};
 use tokio_util::task::AbortOnDropHandle;
 use tracing::{debug, info, warn};
 
-use super::pull::{Degradation, Inconsistency, PullContext, SyncError};
+use super::pull::{Degradation, Inconsistency, Pull, PullContext, SyncError};
 use super::ql::{ExtraRows, Extras, QlEntity};
 use crate::governance::retry::RetryError;
 use crate::netsuite::error::ErrorClass;
@@ -37,21 +37,6 @@ use crate::store::{Deletion, EntityOutcome, KeysetCommit, PageOutcome, PullClose
 /// Header pages whose lines are fetched at the same time (the account's governor still caps
 /// what is really in flight).
 const PAGES_AHEAD: usize = 4;
-
-#[derive(Default)]
-struct Pull {
-    pages: u32,
-    records: u64,
-    inserted: u64,
-    updated: u64,
-    deleted: u64,
-    rejected: u64,
-    restarts: u32,
-    /// A permission was missing, or part of what NetSuite has cannot be read.
-    degraded: Option<Degradation>,
-    /// Running the query without its type condition (the typed one was refused).
-    plain: bool,
-}
 
 /// How a stretch of keyset paging ended.
 enum Step {
@@ -105,21 +90,7 @@ pub async fn pull_entity_ql<E: QlEntity>(ctx: &PullContext) -> (EntityOutcome, R
     let mut pull = Pull::default();
     let mut mode = PullMode::Full;
     let result = run_pull::<E>(ctx, &mut pull, &mut mode).await;
-    let (status, error_code, error) = super::pull::status_of(pull.rejected, &pull.degraded, &result);
-    let outcome = EntityOutcome {
-        entity: E::NAME.to_string(),
-        mode,
-        status,
-        pages: pull.pages,
-        records: pull.records,
-        inserted: pull.inserted,
-        updated: pull.updated,
-        deleted: pull.deleted,
-        rejected: pull.rejected,
-        error_code,
-        error,
-    };
-    (outcome, result)
+    (pull.outcome(E::NAME, mode, &result), result)
 }
 
 async fn run_pull<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, mode_out: &mut PullMode) -> Result<(), SyncError> {
@@ -358,10 +329,7 @@ async fn page_through<E: QlEntity>(
         pages_done = page_no;
         after = keys.last().copied().unwrap_or(after);
         pull.pages += 1;
-        pull.records += converted.records.len() as u64;
-        pull.rejected += converted.rejected.len() as u64;
-        pull.inserted += counts.inserted;
-        pull.updated += counts.updated;
+        pull.count_written(converted.records.len(), converted.rejected.len(), &counts);
         debug!(
             page = page_no,
             rows = fetched.page.items.len(),
@@ -601,10 +569,7 @@ async fn retry_rejected<E: QlEntity>(ctx: &PullContext, pull: &mut Pull) -> Resu
             still_rejected = converted.rejected.len(),
             "rows rejected earlier fetched again"
         );
-        pull.records += converted.records.len() as u64;
-        pull.rejected += converted.rejected.len() as u64;
-        pull.inserted += counts.inserted;
-        pull.updated += counts.updated;
+        pull.count_written(converted.records.len(), converted.rejected.len(), &counts);
     }
     Ok(())
 }

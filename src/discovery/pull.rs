@@ -35,7 +35,7 @@ use crate::netsuite::search::{Criterion, DateOperator, DeletedQuery, SearchQuery
 use crate::netsuite::{Client, RawRecord, SearchPage, WireError};
 use crate::store::{
     Cursor, Deletion, EntityOutcome, PageCommit, PageShape, PagesOutcome, PullClose, PullMode, Rejected, RunStatus,
-    Store,
+    Store, UpsertCounts,
 };
 
 /// How often a pull may run its search again, and how long it waits first.
@@ -127,21 +127,49 @@ impl From<RetryError> for SyncError {
     }
 }
 
-/// State of a pull in progress.
+/// State of a pull in progress, for either transport (`keyset.rs` too).
 #[derive(Default)]
-struct Pull {
-    pages: u32,
-    records: u64,
-    inserted: u64,
-    updated: u64,
-    deleted: u64,
-    rejected: u64,
-    restarts: u32,
+pub(super) struct Pull {
+    pub(super) pages: u32,
+    pub(super) records: u64,
+    pub(super) inserted: u64,
+    pub(super) updated: u64,
+    pub(super) deleted: u64,
+    pub(super) rejected: u64,
+    pub(super) restarts: u32,
     /// A permission was missing (typed query, getDeleted): NetSuite's error, kept for the
     /// record; or part of what NetSuite has cannot be read (deletions at one instant).
-    degraded: Option<Degradation>,
-    /// Running the plain search (records of other kinds are skipped, not errors).
-    plain: bool,
+    pub(super) degraded: Option<Degradation>,
+    /// Running the plain search or query (records of other kinds are skipped, not errors).
+    pub(super) plain: bool,
+}
+
+impl Pull {
+    /// Counts records written: those stored, those rejected, and what the upsert changed.
+    pub(super) fn count_written(&mut self, stored: usize, rejected: usize, counts: &UpsertCounts) {
+        self.records += stored as u64;
+        self.rejected += rejected as u64;
+        self.inserted += counts.inserted;
+        self.updated += counts.updated;
+    }
+
+    /// The entity's outcome for the run record, once its pull ended with `result`.
+    pub(super) fn outcome(&self, entity: &str, mode: PullMode, result: &Result<(), SyncError>) -> EntityOutcome {
+        let (status, error_code, error) = status_of(self.rejected, &self.degraded, result);
+        EntityOutcome {
+            entity: entity.to_string(),
+            mode,
+            status,
+            pages: self.pages,
+            records: self.records,
+            inserted: self.inserted,
+            updated: self.updated,
+            deleted: self.deleted,
+            rejected: self.rejected,
+            error_code,
+            error,
+        }
+    }
 }
 
 /// One year before `at`, as a date (the first day of a service's window).
@@ -161,21 +189,7 @@ pub async fn pull_entity<E: EntitySpec>(ctx: &PullContext) -> (EntityOutcome, Re
     let mut pull = Pull::default();
     let mut mode = PullMode::Full;
     let result = run_pull::<E>(ctx, &mut pull, &mut mode).await;
-    let (status, error_code, error) = status_of(pull.rejected, &pull.degraded, &result);
-    let outcome = EntityOutcome {
-        entity: E::NAME.to_string(),
-        mode,
-        status,
-        pages: pull.pages,
-        records: pull.records,
-        inserted: pull.inserted,
-        updated: pull.updated,
-        deleted: pull.deleted,
-        rejected: pull.rejected,
-        error_code,
-        error,
-    };
-    (outcome, result)
+    (pull.outcome(E::NAME, mode, &result), result)
 }
 
 /// Why a pull that went on is degraded: NetSuite refused something, or we found that part of
@@ -201,8 +215,8 @@ impl From<WireError> for Degradation {
 
 /// The status, error code and message of one entity's pull, for the run record: `Degraded`
 /// when a permission was missing or records could not be read, `Failed` with the error's code
-/// otherwise. Shared by both transports (`keyset.rs`).
-pub(super) fn status_of(
+/// otherwise.
+fn status_of(
     rejected: u64,
     degraded: &Option<Degradation>,
     result: &Result<(), SyncError>,
@@ -987,10 +1001,7 @@ async fn commit<E: EntitySpec>(
     };
     for (((page_index, keys), converted), counts) in read.iter().zip(&converted).zip(counts) {
         pull.pages += 1;
-        pull.records += converted.records.len() as u64;
-        pull.rejected += converted.rejected.len() as u64;
-        pull.inserted += counts.inserted;
-        pull.updated += counts.updated;
+        pull.count_written(converted.records.len(), converted.rejected.len(), &counts);
         debug!(
             page = page_index,
             total_pages = shape.total_pages,
@@ -1032,10 +1043,7 @@ async fn retry_rejected<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Re
             still_rejected = converted.rejected.len(),
             "records rejected earlier fetched again"
         );
-        pull.records += converted.records.len() as u64;
-        pull.rejected += converted.rejected.len() as u64;
-        pull.inserted += counts.inserted;
-        pull.updated += counts.updated;
+        pull.count_written(converted.records.len(), converted.rejected.len(), &counts);
     }
     Ok(())
 }
