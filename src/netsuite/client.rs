@@ -211,23 +211,32 @@ impl Client {
             .send()
             .await
             .map_err(|e| WireError::Transport(describe(&e)))?;
-        let status = resp.status().as_u16();
-        let mut out = Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(16 << 20) as usize);
-        let mut resp = resp;
-        while let Some(chunk) = resp.chunk().await.map_err(|e| body_error(&e))? {
-            if out.len() + chunk.len() > self.config.max_body_bytes {
-                return Err(WireError::TooLarge { limit: self.config.max_body_bytes });
-            }
-            out.extend_from_slice(&chunk);
-        }
-        self.stats.bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
-        Ok((status, out))
+        read_answer(resp, self.config.max_body_bytes, &self.stats).await
     }
+}
+
+/// An answer's status and body, read up to `max_body_bytes` (a longer body is refused before
+/// it is all in memory) and counted in `stats`. Shared by the SOAP and REST transports.
+pub(super) async fn read_answer(
+    mut resp: reqwest::Response,
+    max_body_bytes: usize,
+    stats: &ClientStats,
+) -> Result<(u16, Vec<u8>), WireError> {
+    let status = resp.status().as_u16();
+    let mut out = Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(16 << 20) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(|e| body_error(&e))? {
+        if out.len() + chunk.len() > max_body_bytes {
+            return Err(WireError::TooLarge { limit: max_body_bytes });
+        }
+        out.extend_from_slice(&chunk);
+    }
+    stats.bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
+    Ok((status, out))
 }
 
 /// A reqwest error with its causes, without the URL's query (we put nothing secret there,
 /// but keep messages short).
-fn describe(e: &reqwest::Error) -> String {
+pub(super) fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timeout"
     } else if e.is_connect() {

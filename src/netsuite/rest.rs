@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::client::ClientStats;
+use super::client::{describe, read_answer, ClientStats};
 use super::oauth1;
 use super::passport::Credentials;
 use super::WireError;
@@ -339,39 +339,8 @@ impl RestClient {
             .send()
             .await
             .map_err(|e| WireError::Transport(describe(&e)))?;
-        let status = resp.status().as_u16();
-        let mut out = Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(16 << 20) as usize);
-        let mut resp = resp;
-        while let Some(chunk) =
-            resp.chunk().await.map_err(|e| WireError::Transport(format!("reading response body: {}", describe(&e))))?
-        {
-            if out.len() + chunk.len() > self.config.max_body_bytes {
-                return Err(WireError::TooLarge { limit: self.config.max_body_bytes });
-            }
-            out.extend_from_slice(&chunk);
-        }
-        self.stats.bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
-        Ok((status, out))
+        read_answer(resp, self.config.max_body_bytes, &self.stats).await
     }
-}
-
-/// A reqwest error with its causes.
-fn describe(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timeout"
-    } else if e.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    let mut msg = kind.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg
 }
 
 /// The first 200 characters of a body, on one line.
