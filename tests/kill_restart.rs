@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::client_creds;
@@ -56,18 +55,7 @@ async fn sigkill_at_random_moments_then_restart_converges() {
 
     let dir = tempfile::tempdir().unwrap();
     common::write_tenant_file(dir.path(), "acme", &creds, &running.endpoint(), "page_size = 50");
-    let binary = env!("CARGO_BIN_EXE_netsuite-discovery");
-    let command = || {
-        let mut c = Command::new(binary);
-        c.args(["sync", "--tenant", "acme"])
-            .env("DATABASE_URL", &db.url)
-            .env("NSD__TENANTS_DIR", dir.path())
-            .env("NSD__LOG__LEVEL", "warn")
-            .env("NSD__SYNC__RETRY_BASE_MS", "5")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        c
-    };
+    let command = || common::sync_command(&db.url, dir.path(), "acme");
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
     let mut kills = 0;

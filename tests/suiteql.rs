@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::client_creds;
@@ -268,18 +268,7 @@ async fn sigkill_during_a_suiteql_onboarding_then_restart_converges() {
         &w.running.endpoint(),
         "page_size = 100\ntransport = \"suiteql\"",
     );
-    let binary = env!("CARGO_BIN_EXE_netsuite-discovery");
-    let command = || {
-        let mut c = Command::new(binary);
-        c.args(["sync", "--tenant", "acme"])
-            .env("DATABASE_URL", &db.url)
-            .env("NSD__TENANTS_DIR", dir.path())
-            .env("NSD__LOG__LEVEL", "warn")
-            .env("NSD__SYNC__RETRY_BASE_MS", "5")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        c
-    };
+    let command = || common::sync_command(&db.url, dir.path(), "acme");
     let mut rng = rand::rngs::StdRng::seed_from_u64(2027);
     let mut kills = 0;
     for _ in 0..8 {

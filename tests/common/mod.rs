@@ -286,3 +286,17 @@ pub fn client_creds(c: nsd_simulator::Credentials) -> netsuite_discovery::netsui
 pub fn client_account(a: &nsd_simulator::AccountId) -> netsuite_discovery::netsuite::AccountId {
     netsuite_discovery::netsuite::AccountId::parse(a.as_str()).expect("the simulator's account ids are valid")
 }
+
+/// The product's binary set to `sync` tenant `tenant` from `tenants_dir` into `db_url`, quiet
+/// and with short retries: for tests that kill it and start it again.
+pub fn sync_command(db_url: &str, tenants_dir: &std::path::Path, tenant: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_netsuite-discovery"));
+    c.args(["sync", "--tenant", tenant])
+        .env("DATABASE_URL", db_url)
+        .env("NSD__TENANTS_DIR", tenants_dir)
+        .env("NSD__LOG__LEVEL", "warn")
+        .env("NSD__SYNC__RETRY_BASE_MS", "5")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    c
+}
