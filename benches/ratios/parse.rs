@@ -82,7 +82,9 @@ fn parse_and_convert<T>(
     convert: fn(&RawRecord) -> Result<Option<T>, WireError>,
 ) -> usize {
     let page = parse_response_with(body, form).expect("parse").into_search_page(search_type).expect("page");
-    let typed: Vec<T> = page.records.iter().filter_map(|r| convert(r).expect("convert")).collect();
+    // As the pull does (`convert_page`): room for every record of the page up front.
+    let mut typed: Vec<T> = Vec::with_capacity(page.records.len());
+    typed.extend(page.records.iter().filter_map(|r| convert(r).expect("convert")));
     typed.len()
 }
 

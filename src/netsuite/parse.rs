@@ -12,7 +12,7 @@ use quick_xml::Reader;
 use serde_json::{Map, Value};
 
 use super::error::FaultSource;
-use super::records::{Piece, RawJson, RawRecord, Row, Slot, Values};
+use super::records::{name_tag, Piece, RawJson, RawRecord, Row, Slot, Values};
 use super::search::{DeletedPage, DeletedRecord, SearchPage, SearchType};
 use super::WireError;
 
@@ -662,7 +662,8 @@ impl<'a> RecordBuilder<'a> {
             Role::Field if !f.repeat => {
                 let name = piece(&mut sc.values, f.name);
                 let text = own_text.map(|t| piece(&mut sc.values, t));
-                let slot = Slot { name, text, id: f.id, ref_name: f.ref_name };
+                let tag = name_tag(f.name.as_bytes());
+                let slot = Slot { name, tag, text, id: f.id, ref_name: f.ref_name };
                 if self.row == 0 {
                     sc.values.slots.push(slot);
                 } else {
@@ -1060,7 +1061,13 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                         resp.total_records = Some(parse_u32(&reader, "totalRecords", value)?)
                     }
                     (p, "pageSize") if p.ends_with("Result") => {
-                        resp.page_size = Some(parse_u32(&reader, "pageSize", value)?)
+                        {
+                            let size = parse_u32(&reader, "pageSize", value)?;
+                            // The records follow: room for a page of them (NetSuite's pages hold
+                            // at most 1,000).
+                            resp.records.reserve(size.min(1000) as usize);
+                            resp.page_size = Some(size)
+                        }
                     }
                     (p, "totalPages") if p.ends_with("Result") => {
                         resp.total_pages = Some(parse_u32(&reader, "totalPages", value)?)
