@@ -607,7 +607,8 @@ fn next_deletions(
 /// Reads `deletedrecord` for the entity's types since its deletion high-water mark (minus
 /// the overlap), marks them, and moves the mark. The read pages by time (`deleteddate >=` the
 /// latest instant seen); when a whole page shares one instant it goes on by offset within
-/// that query (a short page there stops the read and keeps the mark). A refused query
+/// that query (a short page there stops the read, keeps the mark and degrades the entity, as
+/// deletions after it go unseen until a later run). A refused query
 /// degrades the entity. More deletions at one instant than a
 /// query reaches (100,000) degrade it too, leave the mark where it is, and make the next pull
 /// a full one (which marks what it no longer finds).
@@ -657,8 +658,16 @@ async fn pull_deletions<E: QlEntity>(ctx: &PullContext, pull: &mut Pull) -> Resu
             NextDeletions::After(t) => (from, offset) = (t, 0),
             // A short page with more after it would make the next offset skip rows: the read
             // stops, its mark stays, and the next run reads from it again.
+            // The run is degraded: deletions after that row are not seen until a later run.
             NextDeletions::Offset(_) if (page.items.len() as u32) < limit => {
-                warn!(at = %from, rows = page.items.len(), "a short page of deletions at one instant: the deletion mark stays for the next run");
+                let message = format!(
+                    "a short page of deletedrecord rows ({} of {limit}) at the instant {from} with more after it: \
+                     paging on by offset would skip rows, so the read stops there; the deletion mark stays and \
+                     the next run reads from it again",
+                    page.items.len()
+                );
+                warn!(at = %from, rows = page.items.len(), "{message}");
+                pull.degraded.get_or_insert(Degradation::Found { code: "deletions_short_page", message });
                 complete = false;
                 break;
             }
