@@ -28,7 +28,7 @@
 //!
 //! **Peak RSS.** The `sync` process's peak RSS (its own summary line) for onboardings of
 //! growing transaction counts: it must not grow with the account, and stay at or under 64 MiB
-//! (issue 11).
+//! (issue 11). Then over SuiteQL, for the smallest and the largest account.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -135,6 +135,23 @@ async fn run_async() {
         peaks.push(o.peak_rss_kib);
         admin.execute(format!("DROP DATABASE IF EXISTS {}", o.db).as_str()).await.ok();
     }
+    // The same over SuiteQL (its keyset pull holds its own pages ahead): the smallest and the
+    // largest account.
+    let largest = std::env::var("NSD_BENCH_RSS_SIZES")
+        .ok()
+        .and_then(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).max())
+        .unwrap_or(300_000);
+    for n in [100_000, largest] {
+        let o = onboard_over(&admin, tx_spec(n), "smp", "invoices", "suiteql").await;
+        println!(
+            "write: peak RSS of the sync process over SuiteQL, {n} transactions: {} MiB ({} records in {:.1} s), {}",
+            o.peak_rss_kib / 1024,
+            o.records,
+            o.wall.as_secs_f64(),
+            rss_target(o.peak_rss_kib)
+        );
+        admin.execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", o.db).as_str()).await.ok();
+    }
     if let (Some(first), Some(last)) = (peaks.first(), peaks.last()) {
         println!(
             "write: peak RSS from the smallest to the largest account: {} MiB to {} MiB ({:+} MiB; the target: at most {RSS_TARGET_MIB} MiB, not growing with the account)",
@@ -193,6 +210,17 @@ impl Onboarding {
 }
 
 async fn onboard(admin: &sqlx::PgPool, spec: AccountSpec, product: &str, entity: &str) -> Onboarding {
+    onboard_over(admin, spec, product, entity, "soap").await
+}
+
+/// [`onboard`] over the given transport (`soap` or `suiteql`).
+async fn onboard_over(
+    admin: &sqlx::PgPool,
+    spec: AccountSpec,
+    product: &str,
+    entity: &str,
+    transport: &str,
+) -> Onboarding {
     let db = format!("nsd_bench_{}", uuid::Uuid::new_v4().simple());
     admin.execute(format!("CREATE DATABASE {db}").as_str()).await.expect("create db");
     let url = url_for(&db);
@@ -205,7 +233,7 @@ async fn onboard(admin: &sqlx::PgPool, spec: AccountSpec, product: &str, entity:
     std::fs::write(
         dir.path().join("bench.toml"),
         format!(
-            "tenant_id = \"bench\"\naccount_id = \"{account}\"\nendpoint = \"{}\"\nallow_insecure_endpoint = true\nproduct = \"{product}\"\n",
+            "tenant_id = \"bench\"\naccount_id = \"{account}\"\nendpoint = \"{}\"\nallow_insecure_endpoint = true\nproduct = \"{product}\"\ntransport = \"{transport}\"\n",
             running.endpoint()
         ),
     )
