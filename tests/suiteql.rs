@@ -600,6 +600,20 @@ async fn status_names_the_transport_and_card_spend() {
     assert!(out.lines().any(|l| l.trim_start().starts_with("card_spend ")), "{out}");
 }
 
+/// The vendors marked deleted, and the deletes queued in the outbox.
+async fn marked_and_queued(store: &Store) -> (BTreeSet<String>, i64) {
+    let marked =
+        sqlx::query_scalar("SELECT internal_id FROM services WHERE tenant_id = 'acme' AND deleted_at IS NOT NULL")
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    let queued =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE op = 'delete'").fetch_one(store.pool()).await.unwrap();
+    (marked, queued)
+}
+
 /// More deletions at one instant than a page of `deletedrecord` (here 12 vendors deleted in
 /// one second, pages of 5): the read goes on by time and, within that instant, by offset, so
 /// every one is marked and queued, the run is not degraded and the next pull is a delta.
@@ -618,16 +632,8 @@ async fn deletions_at_one_instant_past_a_page_are_all_marked() {
 
     let delta = sync(store, &t).await;
     assert_eq!(delta.status, RunStatus::Succeeded, "{delta:?}");
-    let marked: BTreeSet<String> =
-        sqlx::query_scalar("SELECT internal_id FROM services WHERE tenant_id = 'acme' AND deleted_at IS NOT NULL")
-            .fetch_all(store.pool())
-            .await
-            .unwrap()
-            .into_iter()
-            .collect();
+    let (marked, queued) = marked_and_queued(store).await;
     assert_eq!(marked, deleted, "every deletion of the instant is marked");
-    let queued: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE op = 'delete'").fetch_one(store.pool()).await.unwrap();
     assert_eq!(queued, 12);
     let by_offset = w
         .sim
@@ -671,15 +677,7 @@ async fn a_short_page_of_deletions_at_one_instant_degrades_and_is_read_again() {
 
     let next = sync(store, &t).await;
     assert_eq!(next.status, RunStatus::Succeeded, "{next:?}");
-    let marked: BTreeSet<String> =
-        sqlx::query_scalar("SELECT internal_id FROM services WHERE tenant_id = 'acme' AND deleted_at IS NOT NULL")
-            .fetch_all(store.pool())
-            .await
-            .unwrap()
-            .into_iter()
-            .collect();
+    let (marked, queued) = marked_and_queued(store).await;
     assert_eq!(marked, deleted, "every deletion of the instant is marked on the next run");
-    let queued: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE op = 'delete'").fetch_one(store.pool()).await.unwrap();
     assert_eq!(queued, 12, "each deletion queued once");
 }
