@@ -600,6 +600,17 @@ async fn status_names_the_transport_and_card_spend() {
     assert!(out.lines().any(|l| l.trim_start().starts_with("card_spend ")), "{out}");
 }
 
+/// 40 vendors onboarded over SuiteQL in pages of 5, into a fresh database.
+async fn forty_vendors_onboarded_over_suiteql() -> (World, common::TestDb, Tenant) {
+    let w = world(|s| s.with_vendors(40)).await;
+    let db = common::fresh_db().await;
+    let creds = client_creds(w.sim.credentials(&w.account).unwrap());
+    let mut t = common::vendor_tenant("acme", creds, &w.running.endpoint(), 5);
+    t.transport = Transport::Suiteql;
+    assert_eq!(sync(&db.store, &t).await.status, RunStatus::Succeeded);
+    (w, db, t)
+}
+
 /// The vendors marked deleted, and the deletes queued in the outbox.
 async fn marked_and_queued(store: &Store) -> (BTreeSet<String>, i64) {
     let marked =
@@ -619,13 +630,8 @@ async fn marked_and_queued(store: &Store) -> (BTreeSet<String>, i64) {
 /// every one is marked and queued, the run is not degraded and the next pull is a delta.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletions_at_one_instant_past_a_page_are_all_marked() {
-    let w = world(|s| s.with_vendors(40)).await;
-    let db = common::fresh_db().await;
+    let (w, db, t) = forty_vendors_onboarded_over_suiteql().await;
     let store = &db.store;
-    let creds = client_creds(w.sim.credentials(&w.account).unwrap());
-    let mut t = common::vendor_tenant("acme", creds, &w.running.endpoint(), 5);
-    t.transport = Transport::Suiteql;
-    assert_eq!(sync(store, &t).await.status, RunStatus::Succeeded);
     let deleted: BTreeSet<String> = w.sim.delete_vendors(&w.account, 12).unwrap().into_iter().collect();
     assert_eq!(deleted.len(), 12);
     w.sim.clear_request_log();
@@ -655,13 +661,8 @@ async fn deletions_at_one_instant_past_a_page_are_all_marked() {
 /// instant again and marks every deletion, each queued once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_page_of_deletions_at_one_instant_degrades_and_is_read_again() {
-    let w = world(|s| s.with_vendors(40)).await;
-    let db = common::fresh_db().await;
+    let (w, db, t) = forty_vendors_onboarded_over_suiteql().await;
     let store = &db.store;
-    let creds = client_creds(w.sim.credentials(&w.account).unwrap());
-    let mut t = common::vendor_tenant("acme", creds, &w.running.endpoint(), 5);
-    t.transport = Transport::Suiteql;
-    assert_eq!(sync(store, &t).await.status, RunStatus::Succeeded);
     let mark = store.load_cursor("acme", "vendors").await.unwrap().deleted_high_water;
     let deleted: BTreeSet<String> = w.sim.delete_vendors(&w.account, 12).unwrap().into_iter().collect();
     assert_eq!(deleted.len(), 12);
