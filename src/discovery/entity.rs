@@ -13,7 +13,7 @@ pub trait EntitySpec: 'static {
     /// Our name for it (cursor, run and status rows): `vendors`, `invoices`...
     const NAME: &'static str;
     /// The typed record.
-    type Record: Send + Sync;
+    type Record: Send + Sync + 'static;
     /// The basic search it uses.
     fn search_type() -> SearchType;
     /// Whether sublists are left out (`bodyFieldsOnly`).

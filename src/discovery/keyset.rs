@@ -199,27 +199,66 @@ async fn restart<E: QlEntity>(ctx: &PullContext, pull: &mut Pull, reason: &str) 
     }
 }
 
-/// A header page with everything it needs, fetched.
-struct Fetched {
+/// A header page fetched with everything it needs, checked and converted as soon as it
+/// arrived: what waits to be written is typed records, not the page's JSON rows and extras
+/// (those are dropped in the task that fetched them).
+struct Fetched<R> {
     /// The key the query asked after.
     after: i64,
-    page: SuiteQlPage,
-    extras: ExtraRows,
+    /// The page's keys, or the contradiction its check found (its `page` is filled in by the
+    /// writer, which numbers the pages).
+    keys: Result<Vec<i64>, Inconsistency>,
+    /// `totalResults` of the query, when sent.
+    total_results: Option<u32>,
+    /// Whether this is the query's last page.
+    last: bool,
+    /// Rows on the page.
+    rows: usize,
+    /// The page's records (converted only when the check holds).
+    converted: Result<Converted<R>, WireError>,
 }
 
+/// Fetches a page's extras, checks the page and converts it.
+async fn complete_page<E: QlEntity>(
+    ctx: &PullContext,
+    after: i64,
+    page: SuiteQlPage,
+    limit: u32,
+    plain: bool,
+) -> Result<Fetched<E::Record>, SyncError> {
+    let extras = fetch_extras::<E>(ctx, &page).await?;
+    let keys = check_page(0, after, &page, limit);
+    let converted = match &keys {
+        Ok(_) => convert_page::<E>(&page.items, &extras, plain),
+        Err(_) => Ok(Converted { records: Vec::new(), seen: Vec::new(), rejected: Vec::new() }),
+    };
+    Ok(Fetched {
+        after,
+        keys,
+        total_results: page.total_results,
+        last: is_last(&page, limit),
+        rows: page.items.len(),
+        converted,
+    })
+}
+
+/// Pages fetched and converted before the writer takes them, besides the one it writes: the
+/// fetcher's `PAGES_AHEAD` tasks hold the rest, so memory is bounded by the pages in flight.
+const PAGES_WAITING: usize = 1;
+
 /// Fetches header pages one after the other (each asks after the previous page's last key)
-/// and their extras several pages at a time (each page's extras in a task of its own), into
-/// `out` in page order; stops after the last page, at the soft stop, at the first error, or
-/// when the receiver is gone.
+/// and completes them several pages at a time (each page's extras, check and conversion in a
+/// task of its own), into `out` in page order; stops after the last page, at the soft stop,
+/// at the first error, or when the receiver is gone.
 async fn fetch_pages<E: QlEntity>(
     ctx: PullContext,
     bounds: Bounds,
     limit: u32,
     plain: bool,
-    out: tokio::sync::mpsc::Sender<Result<Fetched, SyncError>>,
+    out: tokio::sync::mpsc::Sender<Result<Fetched<E::Record>, SyncError>>,
 ) {
     let mut next_after = Some(bounds.after);
-    let mut pending: VecDeque<AbortOnDropHandle<Result<Fetched, SyncError>>> = VecDeque::new();
+    let mut pending: VecDeque<AbortOnDropHandle<Result<Fetched<E::Record>, SyncError>>> = VecDeque::new();
     loop {
         while pending.len() < PAGES_AHEAD {
             let Some(after) = next_after.take() else { break };
@@ -231,17 +270,14 @@ async fn fetch_pages<E: QlEntity>(
             let task = match query(&ctx, &select, limit).await {
                 Ok(page) => {
                     if !is_last(&page, limit) {
-                        // No progress or an unreadable key stops here; the consumer's page
-                        // check names it.
+                        // No progress or an unreadable key stops here; the page's check
+                        // names it.
                         next_after = match page.items.last().map(|r| suiteql::key(r, "id")) {
                             Some(Ok(k)) if k > after => Some(k),
                             _ => None,
                         };
                     }
-                    tokio::spawn(async move {
-                        let extras = fetch_extras::<E>(&task_ctx, &page).await?;
-                        Ok(Fetched { after, page, extras })
-                    })
+                    tokio::spawn(async move { complete_page::<E>(&task_ctx, after, page, limit, plain).await })
                 }
                 Err(e) => tokio::spawn(async move { Err(e) }),
             };
@@ -270,7 +306,7 @@ async fn page_through<E: QlEntity>(
 ) -> Result<Step, SyncError> {
     let limit = rest(ctx)?.page_size();
     let seen_before = ctx.store.seen_count(&ctx.tenant_id, E::NAME).await?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(PAGES_WAITING);
     let _fetcher = AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(ctx.clone(), bounds, limit, pull.plain, tx)));
     let mut expected: Option<u64> = None;
     let mut last = false;
@@ -290,22 +326,18 @@ async fn page_through<E: QlEntity>(
             // The fetcher stopped early on a key it could not read; the check below names it.
             debug!(asked = fetched.after, expected = after, "page asked after another key");
         }
-        let keys = match check_page(page_no, after, &fetched.page, limit) {
+        let keys = match fetched.keys {
             Ok(keys) => keys,
-            Err(inc) => return Ok(Step::Inconsistent(inc)),
+            Err(inc) => return Ok(Step::Inconsistent(Inconsistency { page: page_no, ..inc })),
         };
         if expected.is_none() {
-            expected = fetched.page.total_results.map(|t| seen_before + u64::from(t));
+            expected = fetched.total_results.map(|t| seen_before + u64::from(t));
             if expected.is_none() {
                 warn!("SuiteQL sent no totalResults: the pull's completeness rests on its last page alone");
             }
         }
-        last = is_last(&fetched.page, limit);
-        let converted = convert_page::<E>(&fetched.page.items, &fetched.extras, pull.plain);
-        let converted = match converted {
-            Ok(c) => c,
-            Err(e) => return Err(e.into()),
-        };
+        last = fetched.last;
+        let converted = fetched.converted?;
         let after_text = keys.last().copied().unwrap_or(after).to_string();
         let commit = KeysetCommit {
             page: page_no,
@@ -332,7 +364,7 @@ async fn page_through<E: QlEntity>(
         pull.count_written(converted.records.len(), converted.rejected.len(), &counts);
         debug!(
             page = page_no,
-            rows = fetched.page.items.len(),
+            rows = fetched.rows,
             after,
             inserted = counts.inserted,
             updated = counts.updated,
@@ -428,7 +460,7 @@ fn convert_page<E: QlEntity>(rows: &[Row], extras: &ExtraRows, plain: bool) -> R
                     key: key.clone(),
                     internal_id: Some(key),
                     error: e.to_string(),
-                    xml: row.raw.to_string(),
+                    xml: row.raw.as_str().to_string(),
                 });
             }
         }

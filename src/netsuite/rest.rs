@@ -29,6 +29,7 @@ use serde_json::{Map, Value};
 use super::client::{describe, read_answer, ClientStats};
 use super::oauth1;
 use super::passport::Credentials;
+use super::records::RawJson;
 use super::WireError;
 
 /// The SuiteQL resource, below the account's base URL.
@@ -79,8 +80,10 @@ pub enum Cell {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     cells: HashMap<String, Cell>,
-    /// The item as received, without `links`.
-    pub raw: Value,
+    /// The item as received, without `links`, as JSON text (keys lower-cased, in order).
+    /// Kept as text, not as a `serde_json` map: a page's rows stay small while they wait to
+    /// be converted, and the typed record shares the text.
+    pub raw: RawJson,
 }
 
 impl Row {
@@ -99,7 +102,7 @@ impl Row {
             raw.insert(k.to_ascii_lowercase(), v);
             cells.insert(k.to_ascii_lowercase(), c.clone());
         }
-        Row { cells, raw: Value::Object(raw) }
+        Row { cells, raw: RawJson::from(Value::Object(raw)) }
     }
 
     /// A column's value (`Cell::Null` when the key is missing).
@@ -144,7 +147,7 @@ impl Row {
             raw.insert(key.clone(), json);
             cells.insert(key, cell);
         }
-        Ok(Row { cells, raw: Value::Object(raw) })
+        Ok(Row { cells, raw: RawJson::from(Value::Object(raw)) })
     }
 }
 
@@ -366,7 +369,7 @@ mod tests {
         assert_eq!(a.text("total"), Some("1234567890123456789.01"), "keys are lower-cased");
         assert_eq!(a.cell("rate"), &Cell::Number("0.12345678901234567890123".into()), "a JSON number keeps its digits");
         assert_eq!(a.cell("memo"), &Cell::Null, "a missing key is NULL");
-        assert!(a.raw.get("links").is_none());
+        assert!(a.raw.to_value().get("links").is_none());
         let b = &page.items[1];
         assert_eq!(b.text("id"), Some("43"));
         assert_eq!(b.cell("memo"), &Cell::Null);
