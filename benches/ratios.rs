@@ -5,7 +5,8 @@
 //! - `parse`: a search page parsed and converted into typed records, against a bare quick-xml
 //!   event scan of the same body (issue 11, point 1).
 //! - `write`: the lean write path: the client's onboarding write rate against the same SQL run
-//!   inside Postgres, and the onboarding's peak RSS by account size (issue 11, point 3).
+//!   inside Postgres, and the onboarding's peak RSS by account size, over SOAP and SuiteQL
+//!   (issue 11, point 3); `suiteql-rss` runs only the SuiteQL part.
 //! - `push`: 100,000 changes pushed to the LeanIX stand-in, items/s fault-free and under faults
 //!   (issue 11, point 4; the same code as `cargo bench --bench push`).
 
@@ -25,6 +26,8 @@ fn main() {
     }
     if wanted("write") {
         write::run(&rt);
+    } else if wanted("suiteql-rss") {
+        write::run_suiteql_rss(&rt);
     }
     if wanted("push") {
         push::run(&rt);

@@ -85,13 +85,7 @@ async fn run_async() {
     report("100,000 vendors", &vendors, reference);
     unnest_or_copy(&vendors).await;
 
-    // 100k transactions with lines. Transactions are dated over the three years before the
-    // simulator's anchor; the window starts a year before the vendors' discovery (now): an
-    // anchor two years ahead puts every transaction inside it.
-    let ahead = Utc::now() + chrono::TimeDelta::days(2 * 365);
-    let tx_spec = |n: usize| {
-        AccountSpec::new(acct(), 42).with_vendors(1_000).with_transactions(n).with_anchor(ahead).with_employees(10)
-    };
+    // 100k transactions with lines.
     let invoices = onboard(&admin, tx_spec(100_000), "smp", "invoices").await;
     dbs.push(invoices.db.clone());
     println!(
@@ -135,23 +129,6 @@ async fn run_async() {
         peaks.push(o.peak_rss_kib);
         admin.execute(format!("DROP DATABASE IF EXISTS {}", o.db).as_str()).await.ok();
     }
-    // The same over SuiteQL (its keyset pull holds its own pages ahead): the smallest and the
-    // largest account.
-    let largest = std::env::var("NSD_BENCH_RSS_SIZES")
-        .ok()
-        .and_then(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).max())
-        .unwrap_or(300_000);
-    for n in [100_000, largest] {
-        let o = onboard_over(&admin, tx_spec(n), "smp", "invoices", "suiteql").await;
-        println!(
-            "write: peak RSS of the sync process over SuiteQL, {n} transactions: {} MiB ({} records in {:.1} s), {}",
-            o.peak_rss_kib / 1024,
-            o.records,
-            o.wall.as_secs_f64(),
-            rss_target(o.peak_rss_kib)
-        );
-        admin.execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", o.db).as_str()).await.ok();
-    }
     if let (Some(first), Some(last)) = (peaks.first(), peaks.last()) {
         println!(
             "write: peak RSS from the smallest to the largest account: {} MiB to {} MiB ({:+} MiB; the target: at most {RSS_TARGET_MIB} MiB, not growing with the account)",
@@ -163,6 +140,46 @@ async fn run_async() {
     for db in dbs {
         admin.execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str()).await.ok();
     }
+    suiteql_rss_async(&admin).await;
+}
+
+/// Entry point of the `suiteql-rss` section: only the peak RSS over SuiteQL (also the end of
+/// `write`).
+pub fn run_suiteql_rss(rt: &tokio::runtime::Runtime) {
+    rt.block_on(async {
+        match sqlx::PgPool::connect(&admin_url()).await {
+            Ok(admin) => suiteql_rss_async(&admin).await,
+            Err(e) => println!("write: skipped, no Postgres at {} ({e})", admin_url()),
+        }
+    });
+}
+
+/// The sync process's peak RSS over SuiteQL (its keyset pull fetches pages ahead on its own):
+/// the smallest and the largest account.
+async fn suiteql_rss_async(admin: &sqlx::PgPool) {
+    let largest = std::env::var("NSD_BENCH_RSS_SIZES")
+        .ok()
+        .and_then(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).max())
+        .unwrap_or(300_000);
+    for n in [100_000, largest] {
+        let o = onboard_over(admin, tx_spec(n), "smp", "invoices", "suiteql").await;
+        println!(
+            "write: peak RSS of the sync process over SuiteQL, {n} transactions: {} MiB ({} records in {:.1} s), {}",
+            o.peak_rss_kib / 1024,
+            o.records,
+            o.wall.as_secs_f64(),
+            rss_target(o.peak_rss_kib)
+        );
+        admin.execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", o.db).as_str()).await.ok();
+    }
+}
+
+/// An account of `n` transactions with lines. Transactions are dated over the three years
+/// before the simulator's anchor; the window starts a year before the vendors' discovery
+/// (now): an anchor two years ahead puts every transaction inside it.
+fn tx_spec(n: usize) -> AccountSpec {
+    let ahead = Utc::now() + chrono::TimeDelta::days(2 * 365);
+    AccountSpec::new(acct(), 42).with_vendors(1_000).with_transactions(n).with_anchor(ahead).with_employees(10)
 }
 
 /// Issue 11: the sync process's peak RSS at most this, whatever the account's size.

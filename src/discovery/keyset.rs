@@ -460,7 +460,7 @@ fn convert_page<E: QlEntity>(rows: &[Row], extras: &ExtraRows, plain: bool) -> R
                     key: key.clone(),
                     internal_id: Some(key),
                     error: e.to_string(),
-                    xml: row.raw.as_str().to_string(),
+                    xml: row.raw().into_string(),
                 });
             }
         }

@@ -75,34 +75,18 @@ pub enum Cell {
     Other(String),
 }
 
-/// One item of a SuiteQL page: its columns (lower-case keys, `links` dropped) and the item as
-/// JSON for the `raw` column.
+/// One item of a SuiteQL page: its columns (lower-case keys, `links` dropped). Its JSON for
+/// the `raw` column is written from them when asked ([`Row::raw`]): the rows of lines and
+/// applications never need it, and a page's rows stay small while they wait to be converted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     cells: HashMap<String, Cell>,
-    /// The item as received, without `links`, as JSON text (keys lower-cased, in order).
-    /// Kept as text, not as a `serde_json` map: a page's rows stay small while they wait to
-    /// be converted, and the typed record shares the text.
-    pub raw: RawJson,
 }
 
 impl Row {
     /// A row from column values (for tests and the converters' unit tests).
     pub fn from_pairs(pairs: &[(&str, Cell)]) -> Self {
-        let mut raw = Map::new();
-        let mut cells = HashMap::new();
-        for (k, c) in pairs {
-            let v = match c {
-                Cell::Text(s) => Value::String(s.clone()),
-                Cell::Number(n) => serde_json::from_str(n).unwrap_or_else(|_| Value::String(n.clone())),
-                Cell::Bool(b) => Value::Bool(*b),
-                Cell::Null => Value::Null,
-                Cell::Other(o) => serde_json::from_str(o).unwrap_or(Value::Null),
-            };
-            raw.insert(k.to_ascii_lowercase(), v);
-            cells.insert(k.to_ascii_lowercase(), c.clone());
-        }
-        Row { cells, raw: RawJson::from(Value::Object(raw)) }
+        Row { cells: pairs.iter().map(|(k, c)| (k.to_ascii_lowercase(), c.clone())).collect() }
     }
 
     /// A column's value (`Cell::Null` when the key is missing).
@@ -120,15 +104,36 @@ impl Row {
         }
     }
 
+    /// The item as received, without `links`, as JSON text: keys lower-cased and in order,
+    /// a number as `serde_json` reads it (typed columns never read it from here).
+    pub fn raw(&self) -> RawJson {
+        let map: Map<String, Value> = self
+            .cells
+            .iter()
+            .map(|(k, c)| {
+                let v = match c {
+                    Cell::Text(s) => Value::String(s.clone()),
+                    // Valid JSON: it came from a `RawValue`.
+                    Cell::Number(n) => serde_json::from_str(n).unwrap_or_else(|_| Value::String(n.clone())),
+                    Cell::Bool(b) => Value::Bool(*b),
+                    Cell::Null => Value::Null,
+                    Cell::Other(o) => serde_json::from_str(o).unwrap_or(Value::Null),
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        RawJson::from(Value::Object(map))
+    }
+
     fn parse(item: HashMap<String, Box<RawValue>>) -> Result<Self, WireError> {
         let mut cells = HashMap::with_capacity(item.len());
-        let mut raw = Map::new();
         for (key, value) in item {
             let key = key.to_ascii_lowercase();
             if key == "links" {
                 continue;
             }
             let text = value.get().trim();
+            // `RawValue` holds valid JSON: its first byte says which kind.
             let cell = match text.as_bytes().first() {
                 Some(b'"') => Cell::Text(
                     serde_json::from_str::<String>(text)
@@ -140,14 +145,9 @@ impl Row {
                 Some(b'n') => Cell::Null,
                 _ => Cell::Other(text.to_string()),
             };
-            // `raw` keeps the item as JSON; a number there is serde_json's number (typed
-            // columns never read it from here).
-            let json: Value =
-                serde_json::from_str(text).map_err(|e| WireError::Malformed(format!("SuiteQL column {key}: {e}")))?;
-            raw.insert(key.clone(), json);
             cells.insert(key, cell);
         }
-        Ok(Row { cells, raw: RawJson::from(Value::Object(raw)) })
+        Ok(Row { cells })
     }
 }
 
@@ -369,10 +369,28 @@ mod tests {
         assert_eq!(a.text("total"), Some("1234567890123456789.01"), "keys are lower-cased");
         assert_eq!(a.cell("rate"), &Cell::Number("0.12345678901234567890123".into()), "a JSON number keeps its digits");
         assert_eq!(a.cell("memo"), &Cell::Null, "a missing key is NULL");
-        assert!(a.raw.to_value().get("links").is_none());
+        assert!(a.raw().to_value().get("links").is_none());
         let b = &page.items[1];
         assert_eq!(b.text("id"), Some("43"));
         assert_eq!(b.cell("memo"), &Cell::Null);
+    }
+
+    #[test]
+    fn raw_is_the_item_as_received_and_bad_values_are_refused() {
+        let item = r#"{"links":[{"rel":"self"}],"ID":"7","amount":-12.50,"flag":true,"off":false,"memo":null,"name":"A \"q\" \u00e9","x":{"a":[1,2]}}"#;
+        let body = format!(r#"{{"count":1,"hasMore":false,"items":[{item}]}}"#);
+        let page = parse_page(body.as_bytes()).unwrap();
+        let mut expected: Value = serde_json::from_str(item).unwrap();
+        let map = expected.as_object_mut().unwrap();
+        map.remove("links");
+        let id = map.remove("ID").unwrap();
+        map.insert("id".into(), id);
+        assert_eq!(page.items[0].raw().to_value(), expected);
+        assert_eq!(page.items[0].raw().as_str(), page.items[0].clone().raw().as_str(), "the same text every time");
+        for bad in ["tru", "nul", "-", "1.2.3", "{\"a\":}"] {
+            let body = format!(r#"{{"count":1,"hasMore":false,"items":[{{"id":1,"v":{bad}}}]}}"#);
+            assert!(matches!(parse_page(body.as_bytes()), Err(WireError::Malformed(_))), "{bad} accepted");
+        }
     }
 
     #[test]

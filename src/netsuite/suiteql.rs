@@ -11,8 +11,8 @@
 //!
 //! Paging is by key: every query orders by a unique key and asks for `key > last`.
 //!
-//! `raw` of a record read here is the JSON item as received (without `links`), the text the
-//! row holds, shared (`row.raw.clone()`).
+//! `raw` of a record read here is the JSON item as received (without `links`), written from
+//! the row's columns (`Row::raw`).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
@@ -495,7 +495,7 @@ pub fn vendor(row: &Row, subsidiary: Option<String>) -> Result<Vendor, WireError
         is_inactive: boolean(row, "isinactive")?.unwrap_or(false),
         date_created: datetime(row, "datecreated")?,
         last_modified: datetime(row, "lastmodifieddate")?,
-        raw: row.raw.clone(),
+        raw: row.raw(),
     })
 }
 
@@ -594,7 +594,7 @@ pub fn transaction(row: &Row, code: TypeCode, lines: &[&Row], applications: &[&R
         created: datetime(row, "createddate")?,
         last_modified: datetime(row, "lastmodifieddate")?,
         lines: out_lines,
-        raw: row.raw.clone(),
+        raw: row.raw(),
     })
 }
 
@@ -643,7 +643,7 @@ pub fn expense_report(row: &Row, lines: &[&Row]) -> Result<ExpenseReport, WireEr
         created: datetime(row, "createddate")?,
         last_modified: datetime(row, "lastmodifieddate")?,
         lines: out_lines,
-        raw: row.raw.clone(),
+        raw: row.raw(),
     })
 }
 
@@ -668,7 +668,7 @@ pub fn employee(row: &Row) -> Result<Employee, WireError> {
         employee_status: text(row, "employeestatus"),
         location: text(row, "location"),
         last_modified: datetime(row, "lastmodifieddate")?,
-        raw: row.raw.clone(),
+        raw: row.raw(),
     })
 }
 
@@ -685,7 +685,7 @@ pub fn department(row: &Row) -> Result<Department, WireError> {
         parent_id: text(row, "parent"),
         subsidiaries,
         is_inactive: boolean(row, "isinactive")?.unwrap_or(false),
-        raw: row.raw.clone(),
+        raw: row.raw(),
     })
 }
 
@@ -696,7 +696,7 @@ pub fn expense_category(row: &Row) -> Result<ExpenseCategory, WireError> {
         name: text(row, "name"),
         description: text(row, "description"),
         is_inactive: boolean(row, "isinactive")?.unwrap_or(false),
-        raw: row.raw.clone(),
+        raw: row.raw(),
     })
 }
 

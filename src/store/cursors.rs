@@ -705,6 +705,7 @@ impl Store {
         batch: Batch<'_>,
         page: KeysetCommit<'_>,
     ) -> Result<PageOutcome, sqlx::Error> {
+        let started = std::time::Instant::now();
         let mut conn = self.pool.acquire().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page).await? {
@@ -730,6 +731,14 @@ impl Store {
         }
         tx.commit().await?;
         give_back_buffers(&mut conn);
+        // The write path's own time, as for a SOAP page.
+        tracing::debug!(
+            entity,
+            pages = ?[page.page],
+            records = page.seen.len(),
+            write_us = started.elapsed().as_micros() as u64,
+            "page written"
+        );
         Ok(PageOutcome::Committed(counts))
     }
 }
