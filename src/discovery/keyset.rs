@@ -323,8 +323,14 @@ async fn page_through<E: QlEntity>(
         };
         let page_no = pages_done + 1;
         if fetched.after != after {
-            // The fetcher stopped early on a key it could not read; the check below names it.
-            debug!(asked = fetched.after, expected = after, "page asked after another key");
+            // The page was checked against the key its query asked after: it must be the last
+            // key committed, or the keys between them were never asked for.
+            return Ok(Step::Inconsistent(Inconsistency {
+                page: page_no,
+                what: "the key the page's query asked after".into(),
+                expected: after.to_string(),
+                got: fetched.after.to_string(),
+            }));
         }
         let keys = match fetched.keys {
             Ok(keys) => keys,
