@@ -371,6 +371,9 @@ fn attr_value<'a>(
     }
 }
 
+/// One attribute of a start tag: `(qualified name, value as written)`, or what is malformed.
+type TagAttribute<'x> = Result<(&'x [u8], &'x [u8]), &'static str>;
+
 /// The attributes of a start tag inside a record, read by hand from the tag's text:
 /// `name="value"` (or `'value'`) pairs separated by whitespace; anything else is malformed.
 /// quick-xml's attribute iterator costs several times more for the one or two attributes an
@@ -393,14 +396,14 @@ impl<'x> TagAttributes<'x> {
         i
     }
 
-    fn fail(&mut self, what: &'static str) -> Option<Result<(&'x [u8], &'x [u8]), &'static str>> {
+    fn fail(&mut self, what: &'static str) -> Option<TagAttribute<'x>> {
         self.pos = self.raw.len();
         Some(Err(what))
     }
 }
 
 impl<'x> Iterator for TagAttributes<'x> {
-    type Item = Result<(&'x [u8], &'x [u8]), &'static str>;
+    type Item = TagAttribute<'x>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let raw = self.raw;
