@@ -212,8 +212,6 @@ struct Fetched<R> {
     total_results: Option<u32>,
     /// Whether this is the query's last page.
     last: bool,
-    /// Rows on the page.
-    rows: usize,
     /// The page's records (converted only when the check holds).
     converted: Result<Converted<R>, WireError>,
 }
@@ -232,14 +230,7 @@ async fn complete_page<E: QlEntity>(
         Ok(_) => convert_page::<E>(&page.items, &extras, plain),
         Err(_) => Ok(Converted { records: Vec::new(), seen: Vec::new(), rejected: Vec::new() }),
     };
-    Ok(Fetched {
-        after,
-        keys,
-        total_results: page.total_results,
-        last: is_last(&page, limit),
-        rows: page.items.len(),
-        converted,
-    })
+    Ok(Fetched { after, keys, total_results: page.total_results, last: is_last(&page, limit), converted })
 }
 
 /// Pages fetched and converted before the writer takes them, besides the one it writes: the
@@ -370,7 +361,7 @@ async fn page_through<E: QlEntity>(
         pull.count_written(converted.records.len(), converted.rejected.len(), &counts);
         debug!(
             page = page_no,
-            rows = fetched.rows,
+            rows = converted.seen.len(),
             after,
             inserted = counts.inserted,
             updated = counts.updated,

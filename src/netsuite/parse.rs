@@ -354,23 +354,6 @@ fn text_of<'a>(
     }
 }
 
-/// An attribute's value, unescaped: borrowed from the body's text when it holds no reference
-/// (no copy, no second UTF-8 check), else unescaped by quick-xml.
-fn attr_value<'a>(
-    body: &'a [u8],
-    text: Option<&'a str>,
-    a: &quick_xml::events::attributes::Attribute<'_>,
-    reader: &Reader<&[u8]>,
-) -> Result<Cow<'a, str>, WireError> {
-    match body_str(body, text, &a.value) {
-        Some(s) if !s.contains('&') => Ok(Cow::Borrowed(s)),
-        _ => a
-            .unescape_value()
-            .map(|v| Cow::Owned(v.into_owned()))
-            .map_err(|err| malformed(reader, format!("bad attribute value: {err}"))),
-    }
-}
-
 /// One attribute of a start tag: `(qualified name, value as written)`, or what is malformed.
 type TagAttribute<'x> = Result<(&'x [u8], &'x [u8]), &'static str>;
 
@@ -444,8 +427,8 @@ impl<'x> Iterator for TagAttributes<'x> {
 }
 
 /// An attribute value as written (a slice of `body`), unescaped: borrowed from the body's text
-/// when it holds no reference.
-fn raw_attr_value<'a>(
+/// when it holds no reference (no copy, no second UTF-8 check).
+fn attr_value<'a>(
     body: &'a [u8],
     text: Option<&'a str>,
     value: &[u8],
@@ -548,7 +531,7 @@ impl<'a> RecordBuilder<'a> {
             if a.key.as_namespace_binding().is_some() {
                 continue;
             }
-            let value = attr_value(body, sc.body_text, &a, reader)?;
+            let value = attr_value(body, sc.body_text, &a.value, reader)?;
             match (a.key.prefix().is_some(), a.key.local_name().as_ref()) {
                 (true, b"type") => b.record_type = local_part(&value).to_string(),
                 (_, b"internalId") => b.internal_id = value.into_owned(),
@@ -652,7 +635,7 @@ impl<'a> RecordBuilder<'a> {
             if qname == b"xmlns" || qname.starts_with(b"xmlns:") {
                 continue;
             }
-            let value = raw_attr_value(body, sc.body_text, raw_value, reader)?;
+            let value = attr_value(body, sc.body_text, raw_value, reader)?;
             if self.defect.is_none() && maybe_forbidden(&value) {
                 if let Some(c) = forbidden_char(&value) {
                     self.defect = Some(format!(

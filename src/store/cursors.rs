@@ -361,14 +361,8 @@ impl Store {
         }
         tx.commit().await?;
         give_back_buffers(&mut conn);
-        // The write path's own time (what `cargo bench --bench ratios` sums as the client's).
-        tracing::debug!(
-            entity,
-            pages = ?pages.iter().map(|(_, p)| p.page_index).collect::<Vec<_>>(),
-            records = pages.iter().map(|(_, p)| p.seen.len()).sum::<usize>(),
-            write_us = started.elapsed().as_micros() as u64,
-            "page written"
-        );
+        let indexes: Vec<u32> = pages.iter().map(|(_, p)| p.page_index).collect();
+        page_written(entity, &indexes, pages.iter().map(|(_, p)| p.seen.len()).sum(), started);
         Ok(PagesOutcome::Committed(counts))
     }
 
@@ -731,16 +725,15 @@ impl Store {
         }
         tx.commit().await?;
         give_back_buffers(&mut conn);
-        // The write path's own time, as for a SOAP page.
-        tracing::debug!(
-            entity,
-            pages = ?[page.page],
-            records = page.seen.len(),
-            write_us = started.elapsed().as_micros() as u64,
-            "page written"
-        );
+        page_written(entity, &[page.page], page.seen.len(), started);
         Ok(PageOutcome::Committed(counts))
     }
+}
+
+/// The write path's own time for committed pages (what `cargo bench --bench ratios` sums as
+/// the client's), for both transports.
+fn page_written(entity: &str, pages: &[u32], records: usize, started: std::time::Instant) {
+    tracing::debug!(entity, pages = ?pages, records, write_us = started.elapsed().as_micros() as u64, "page written");
 }
 
 /// After a page's transaction: a page's statement grows the connection's send buffer to the
