@@ -99,21 +99,29 @@ struct Json {
     on: bool,
 }
 
-/// Bytes JSON strings cannot hold as they are: `"`, `\` and the C0 controls.
-const NEEDS_ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
+/// [`BYTE_CLASS`]: a byte JSON strings cannot hold as it is (`"`, `\` and the C0 controls).
+const ESCAPE: u8 = 1;
+/// [`BYTE_CLASS`]: a byte that may be part of a character XML 1.0 forbids (a C0 control other
+/// than tab, newline and carriage return; 0xEF, which begins U+FFFE and U+FFFF).
+const SUSPECT: u8 = 2;
+
+/// What each byte is to [`push_json_str`].
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut i = 0;
     while i < 0x20 {
-        t[i] = true;
+        t[i] = if i == 0x09 || i == 0x0A || i == 0x0D { ESCAPE } else { ESCAPE | SUSPECT };
         i += 1;
     }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
+    t[b'"' as usize] = ESCAPE;
+    t[b'\\' as usize] = ESCAPE;
+    t[0xEF] = SUSPECT;
     t
 };
 
-/// Whether any of the eight bytes of `w` needs escaping in a JSON string: a `"`, a `\\` or a
-/// byte below 0x20 (the classic SWAR tests: "has a zero byte" after xor, "has a byte less than").
+/// Whether any of the eight bytes of `w` needs a look of its own: a `"`, a `\\` or a byte below
+/// 0x20 (escaped in a JSON string), or an 0xEF ([`SUSPECT`]). The classic SWAR tests: "has a
+/// zero byte" after xor, "has a byte less than".
 #[inline]
 fn word_needs_escape(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -122,11 +130,13 @@ fn word_needs_escape(w: u64) -> bool {
     let quote = has_zero(w ^ (ONES * u64::from(b'"')));
     let backslash = has_zero(w ^ (ONES * u64::from(b'\\')));
     let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-    (quote | backslash | control) != 0
+    let ef = has_zero(w ^ (ONES * 0xEF));
+    (quote | backslash | control | ef) != 0
 }
 
-/// Writes `s` as a JSON string.
-fn push_json_str(out: &mut String, s: &str) {
+/// Writes `s` as a JSON string; whether `s` may hold a character XML 1.0 forbids (then
+/// [`forbidden_char`] says), found in the same look at its bytes.
+fn push_json_str(out: &mut String, s: &str) -> bool {
     out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
@@ -141,8 +151,14 @@ fn push_json_str(out: &mut String, s: &str) {
         clean += 8;
     }
     let mut from = 0;
+    let mut suspect = false;
     for (i, &b) in bytes.iter().enumerate().skip(clean) {
-        if !NEEDS_ESCAPE[b as usize] {
+        let class = BYTE_CLASS[b as usize];
+        if class == 0 {
+            continue;
+        }
+        suspect |= class & SUSPECT != 0;
+        if class & ESCAPE == 0 {
             continue;
         }
         out.push_str(&s[from..i]);
@@ -161,6 +177,7 @@ fn push_json_str(out: &mut String, s: &str) {
     }
     out.push_str(&s[from..]);
     out.push('"');
+    suspect
 }
 
 impl Json {
@@ -179,9 +196,12 @@ impl Json {
         }
     }
 
-    fn string(&mut self, s: &str) {
+    /// Writes `s`; whether it may hold a character XML 1.0 forbids (as [`maybe_forbidden`]).
+    fn string(&mut self, s: &str) -> bool {
         if self.on {
-            push_json_str(&mut self.out, s);
+            push_json_str(&mut self.out, s)
+        } else {
+            maybe_forbidden(s)
         }
     }
 
@@ -207,6 +227,8 @@ struct Scratch<'a> {
     values: Values,
     /// The whole body as text, when it is valid UTF-8 (checked once).
     body_text: Option<&'a str>,
+    /// The open elements' stack, lent to each record in turn.
+    stack: Vec<Open<'a>>,
 }
 
 /// What an open element of a record is to the field index.
@@ -226,13 +248,18 @@ enum Role {
 struct Open<'a> {
     name: &'a str,
     role: Role,
-    /// Its rows are arrays (the schema says it is a list).
+    /// Its rows are arrays (the schema says it is a list); asked of the schema when its first
+    /// child opens (`list_known`), as most elements have none.
     list: bool,
+    list_known: bool,
     /// `{` written: it has attributes or children.
     object: bool,
     /// A member was written into the object (the next needs a comma).
     members: bool,
     text_start: usize,
+    /// Its text, when it came in one piece of the body (the usual case): not copied into
+    /// `Scratch::text`, which holds it otherwise (from `text_start`).
+    text: Text<'a>,
     keys_start: usize,
     /// A one-word filter over the names in `keys[keys_start..]`.
     bloom: u64,
@@ -252,10 +279,12 @@ impl<'a> Open<'a> {
         Open {
             name,
             role,
-            list: role != Role::Root && super::schema::is_list(name.as_bytes()),
+            list: false,
+            list_known: role == Role::Root,
             object: false,
             members: false,
             text_start: sc.text.len(),
+            text: Text::None,
             keys_start: sc.keys.len(),
             bloom: 0,
             last_child: None,
@@ -266,6 +295,17 @@ impl<'a> Open<'a> {
             ref_name: None,
         }
     }
+}
+
+/// Where an open element's text is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Text<'a> {
+    /// It has none yet.
+    None,
+    /// One piece of the body.
+    Body(&'a str),
+    /// In `Scratch::text`, from the element's `text_start`.
+    Buffer,
 }
 
 fn bloom_bit(name: &[u8]) -> u64 {
@@ -426,6 +466,14 @@ impl<'x> Iterator for TagAttributes<'x> {
     }
 }
 
+/// A qualified attribute name: whether it has a prefix, and its local part.
+fn split_qname(qname: &[u8]) -> (bool, &[u8]) {
+    match qname.iter().position(|&b| b == b':') {
+        Some(i) => (true, &qname[i + 1..]),
+        None => (false, qname),
+    }
+}
+
 /// An attribute value as written (a slice of `body`), unescaped: borrowed from the body's text
 /// when it holds no reference (no copy, no second UTF-8 check).
 fn attr_value<'a>(
@@ -511,12 +559,13 @@ impl<'a> RecordBuilder<'a> {
             record_type: String::new(),
             internal_id: String::new(),
             external_id: None,
-            stack: Vec::with_capacity(8),
+            stack: std::mem::take(&mut sc.stack),
             start,
             defect: None,
             duplicate: false,
             row: 0,
         };
+        b.stack.clear();
         sc.json.out.clear();
         sc.text.clear();
         sc.keys.clear();
@@ -526,18 +575,34 @@ impl<'a> RecordBuilder<'a> {
         sc.values.row_slots.clear();
         let mut root = Open::new(name, Role::Root, sc);
         let mut others: Vec<(&'a [u8], Cow<'a, str>)> = Vec::new();
-        for a in e.attributes() {
-            let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
-            if a.key.as_namespace_binding().is_some() {
+        // Read by hand like the attributes inside the record; the three the record is known by
+        // may each come once (quick-xml refuses a repeated attribute; so does this).
+        let mut seen = [false; 3];
+        for a in TagAttributes::new(e.attributes_raw()) {
+            let (qname, raw_value) = a.map_err(|what| malformed(reader, format!("bad attribute: {what}")))?;
+            if qname == b"xmlns" || qname.starts_with(b"xmlns:") {
                 continue;
             }
-            let value = attr_value(body, sc.body_text, &a.value, reader)?;
-            match (a.key.prefix().is_some(), a.key.local_name().as_ref()) {
-                (true, b"type") => b.record_type = local_part(&value).to_string(),
-                (_, b"internalId") => b.internal_id = value.into_owned(),
-                (_, b"externalId") => b.external_id = Some(value.into_owned()),
-                (_, n) => {
-                    let n = in_body(body, n).ok_or_else(|| malformed(reader, "an attribute name outside the body"))?;
+            let (prefixed, local) = split_qname(qname);
+            let known = match (prefixed, local) {
+                (true, b"type") => Some(0),
+                (_, b"internalId") => Some(1),
+                (_, b"externalId") => Some(2),
+                _ => None,
+            };
+            if let Some(k) = known {
+                if std::mem::replace(&mut seen[k], true) {
+                    return Err(malformed(reader, "bad attribute: a record attribute given twice"));
+                }
+            }
+            let value = attr_value(body, sc.body_text, raw_value, reader)?;
+            match known {
+                Some(0) => b.record_type = local_part(&value).to_string(),
+                Some(1) => b.internal_id = value.into_owned(),
+                Some(2) => b.external_id = Some(value.into_owned()),
+                _ => {
+                    let n =
+                        in_body(body, local).ok_or_else(|| malformed(reader, "an attribute name outside the body"))?;
                     others.push((n, value));
                 }
             }
@@ -585,6 +650,10 @@ impl<'a> RecordBuilder<'a> {
         let name = name_str.as_bytes();
         let depth = self.stack.len();
         let parent = self.stack.last_mut().ok_or_else(|| malformed(reader, "record state lost"))?;
+        if !parent.list_known {
+            parent.list = super::schema::is_list(parent.name.as_bytes());
+            parent.list_known = true;
+        }
         let role = match parent.role {
             Role::Root | Role::Row => Role::Field,
             Role::Field if parent.list && depth == 2 => Role::Row,
@@ -644,10 +713,7 @@ impl<'a> RecordBuilder<'a> {
                     ));
                 }
             }
-            let (prefixed, local) = match qname.iter().position(|&b| b == b':') {
-                Some(i) => (true, &qname[i + 1..]),
-                None => (false, qname),
-            };
+            let (prefixed, local) = split_qname(qname);
             let (key, value): (&'a [u8], &str) = if prefixed && local == b"type" {
                 (b"@type", local_part(&value))
             } else {
@@ -684,14 +750,24 @@ impl<'a> RecordBuilder<'a> {
         Ok(())
     }
 
-    fn text(&mut self, t: &str, sc: &mut Scratch<'a>) {
-        if self.defect.is_none() && maybe_forbidden(t) {
-            if let Some(c) = forbidden_char(t) {
-                let field = self.stack.last().map_or("record", |f| f.name);
-                self.defect = Some(format!("field {field} holds U+{:04X}, a character XML 1.0 forbids", u32::from(c)));
+    /// A text event of the innermost open element: `t`, which is `from_body` when it is a
+    /// piece of the body as it stands (no reference to unescape).
+    fn text(&mut self, t: &str, from_body: Option<&'a str>, sc: &mut Scratch<'a>) {
+        // Its characters are checked when the element closes, as its text is written.
+        let Some(top) = self.stack.last_mut() else { return };
+        match (top.text, from_body) {
+            (Text::None, Some(b)) => top.text = Text::Body(b),
+            (Text::None, None) => {
+                sc.text.push_str(t);
+                top.text = Text::Buffer;
             }
+            (Text::Body(before), _) => {
+                sc.text.push_str(before);
+                sc.text.push_str(t);
+                top.text = Text::Buffer;
+            }
+            (Text::Buffer, _) => sc.text.push_str(t),
         }
-        sc.text.push_str(t);
     }
 
     /// Closes the innermost element; returns the finished record when it was the root
@@ -706,9 +782,14 @@ impl<'a> RecordBuilder<'a> {
         let Some(f) = self.stack.pop() else {
             return Err(WireError::Malformed("closing tag without an open element".into()));
         };
-        let text = sc.text.get(f.text_start..).unwrap_or("");
+        let text = match f.text {
+            Text::None => "",
+            Text::Body(t) => t,
+            Text::Buffer => sc.text.get(f.text_start..).unwrap_or(""),
+        };
         let leaf = !f.object;
         let mut own_text = None;
+        let suspect;
         if f.object {
             if f.in_array {
                 sc.json.push(']');
@@ -721,13 +802,22 @@ impl<'a> RecordBuilder<'a> {
                     sc.json.push(',');
                 }
                 sc.json.key("value");
-                sc.json.string(text);
+                suspect = sc.json.string(text);
                 own_text = Some(text);
+            } else {
+                // Not written (space between elements), but checked all the same.
+                suspect = maybe_forbidden(text);
             }
             sc.json.push('}');
         } else {
-            sc.json.string(text);
+            suspect = sc.json.string(text);
             own_text = Some(text);
+        }
+        if suspect && self.defect.is_none() {
+            if let Some(c) = forbidden_char(text) {
+                self.defect =
+                    Some(format!("field {} holds U+{:04X}, a character XML 1.0 forbids", f.name, u32::from(c)));
+            }
         }
         match f.role {
             Role::Field if !f.repeat => {
@@ -753,13 +843,12 @@ impl<'a> RecordBuilder<'a> {
         }
         if leaf && (f.name == "name" || f.name == "internalId") {
             if let Some(p) = self.stack.last_mut().filter(|p| matches!(p.role, Role::Field | Role::Row)) {
-                let t = sc.text.get(f.text_start..).unwrap_or("");
                 if f.name == "name" {
                     if p.ref_name.is_none() {
-                        p.ref_name = Some(piece(&mut sc.values, t));
+                        p.ref_name = Some(piece(&mut sc.values, text));
                     }
                 } else if p.id.is_none() {
-                    p.id = Some(piece(&mut sc.values, t));
+                    p.id = Some(piece(&mut sc.values, text));
                 }
             }
         }
@@ -768,6 +857,8 @@ impl<'a> RecordBuilder<'a> {
         if !self.stack.is_empty() {
             return Ok(None);
         }
+        // The emptied stack goes back to be lent to the next record.
+        sc.stack = std::mem::take(&mut self.stack);
         self.finish(body, end, form, sc).map(Some)
     }
 
@@ -996,6 +1087,7 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
         keys: Vec::with_capacity(64),
         values: Values::default(),
         body_text: std::str::from_utf8(body).ok(),
+        stack: Vec::with_capacity(16),
     };
     let mut text = String::new();
     let mut saw_envelope = false;
@@ -1092,7 +1184,13 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
             Event::Text(t) => {
                 let s = text_of(body, sc.body_text, &t, &reader)?;
                 match record.as_mut() {
-                    Some(b) => b.text(&s, &mut sc),
+                    Some(b) => {
+                        let from_body = match &s {
+                            Cow::Borrowed(part) => Some(*part),
+                            Cow::Owned(_) => None,
+                        };
+                        b.text(&s, from_body, &mut sc)
+                    }
                     None => {
                         if let Some(c) = forbidden_char(&s) {
                             return Err(malformed(
@@ -1108,7 +1206,7 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                 let raw = c.into_inner();
                 let s: Cow<str> = String::from_utf8_lossy(&raw);
                 match record.as_mut() {
-                    Some(b) => b.text(&s, &mut sc),
+                    Some(b) => b.text(&s, None, &mut sc),
                     None => text.push_str(&s),
                 }
             }
@@ -1453,6 +1551,62 @@ line2	tab</tranPurch:memo>
     }
 
     #[test]
+    fn forbidden_characters_are_found_in_text_written_or_not() {
+        // In text split over several events (a reference, then CDATA), in an attribute, and in
+        // text the JSON leaves out (only "space" between two children: U+000B is space to
+        // `trim`, not to XML).
+        for (from, to, field) in [
+            ("line1\n", "line1&amp;<![CDATA[\u{1}]]>", "memo"),
+            (r#"type="vendor""#, r#"type="v&#x2;""#, "entity"),
+            (
+                r#"<tranPurch:entity internalId="321" type="vendor">"#,
+                "<tranPurch:entity internalId=\"321\" type=\"vendor\">&#xB;",
+                "entity",
+            ),
+        ] {
+            assert!(TRICKY.contains(from), "{from}");
+            let body = TRICKY.replace(from, to);
+            let resp = parse_response(body.as_bytes()).unwrap();
+            let defect = resp.records[0].defect.as_deref().unwrap_or_default();
+            assert!(defect.contains(field) && defect.contains("U+000"), "{to:?}: {defect:?}");
+            assert!(resp.records[1].defect.is_none());
+        }
+        // The same text with nothing forbidden in it: no defect, the text whole.
+        let body = TRICKY.replace("line1\n", "line1&amp;<![CDATA[ & ]]>");
+        let resp = parse_response(body.as_bytes()).unwrap();
+        assert!(resp.records[0].defect.is_none());
+        assert_eq!(resp.records[0].text("memo"), Some("line1& & line2\ttab"));
+    }
+
+    #[test]
+    fn a_record_attribute_given_twice_is_refused() {
+        for (from, to) in [
+            (r#"internalId="9""#, r#"internalId="9" internalId="8""#),
+            (r#"externalId="x9""#, r#"externalId="x9" externalId="x8""#),
+            (r#"xsi:type="tranPurch:VendorBill""#, r#"xsi:type="tranPurch:VendorBill" xsi:type="tranPurch:Check""#),
+        ] {
+            let body = TRICKY.replacen(from, to, 1);
+            let err = parse_response(body.as_bytes()).unwrap_err();
+            assert!(err.to_string().contains("twice"), "{to}: {err}");
+        }
+    }
+
+    #[test]
+    fn each_record_keeps_its_own_json_and_fields_from_reused_buffers() {
+        let resp = parse_response(TRICKY.as_bytes()).unwrap();
+        let (a, b) = (&resp.records[0], &resp.records[1]);
+        // Each raw is its own record's JSON, whole, though one buffer wrote both.
+        assert_eq!(a.raw.to_value()["internalId"], "9");
+        assert_eq!(b.raw.to_value()["internalId"], "10");
+        assert!(b.raw.to_value().get("userTotal").is_none());
+        // Each reads its own fields, and a clone reads the same.
+        assert_eq!(a.text("tranId"), Some("B<1>"));
+        assert_eq!(b.text("tranId"), Some("T"));
+        assert_eq!(b.text("userTotal"), None);
+        assert_eq!(b.clone().text("tranId"), Some("T"));
+    }
+
+    #[test]
     fn json_strings_and_forbidden_bytes_are_found_wherever_they_lie() {
         // Every escape, at every offset of a word and past it, against serde_json's writer;
         // and the word-at-a-time test for forbidden characters against the byte-wise one.
@@ -1462,10 +1616,11 @@ line2	tab</tranPurch:memo>
                 for tail in ["", "abc", "a longer tail of text"] {
                     let s = format!("{}{sp}{tail}", "x".repeat(pad));
                     let mut out = String::new();
-                    push_json_str(&mut out, &s);
+                    let suspect = push_json_str(&mut out, &s);
                     assert_eq!(out, serde_json::to_string(&s).unwrap(), "{s:?}");
                     let bytewise = s.bytes().any(|b| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0xEF);
                     assert_eq!(maybe_forbidden(&s), bytewise, "{s:?}");
+                    assert_eq!(suspect, bytewise, "the JSON writer's own look at {s:?}");
                 }
             }
         }

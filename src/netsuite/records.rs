@@ -435,7 +435,8 @@ impl TryFrom<&RawRecord> for Vendor {
         if r.internal_id.is_empty() {
             return Err(WireError::Malformed("Vendor record without internalId".into()));
         }
-        let person_name = match (r.text("firstName"), r.text("lastName")) {
+        // Read only for a vendor without a company name.
+        let person_name = || match (r.text("firstName"), r.text("lastName")) {
             (Some(f), Some(l)) => Some(format!("{f} {l}")),
             (Some(n), None) | (None, Some(n)) => Some(n.to_string()),
             (None, None) => None,
@@ -444,7 +445,7 @@ impl TryFrom<&RawRecord> for Vendor {
             internal_id: r.internal_id.clone(),
             external_id: r.external_id.clone(),
             entity_id: r.text("entityId").map(str::to_string),
-            company_name: r.text("companyName").map(str::to_string).or(person_name),
+            company_name: r.text("companyName").map(str::to_string).or_else(person_name),
             email: r.text("email").map(str::to_string),
             url: r.text("url").map(str::to_string),
             category: r.ref_name("category").map(str::to_string),
