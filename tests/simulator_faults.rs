@@ -44,7 +44,7 @@ fn client(sim: &RunningSimulator, page_size: u32) -> Client {
 }
 
 fn ids(page: &SearchPage<RawRecord>) -> Vec<String> {
-    page.records.iter().map(|r| r.internal_id.clone()).collect()
+    page.records.iter().map(|r| r.internal_id.to_string()).collect()
 }
 
 fn code(err: &WireError) -> Option<&str> {
@@ -574,9 +574,9 @@ async fn a_silent_change_is_invisible_to_a_delta_and_visible_to_a_full_pull() {
         let new = after.iter().find(|v| &v.internal_id == id).unwrap();
         assert_eq!(old.last_modified, new.last_modified);
         assert_ne!(old.email, new.email);
-        let raw = full.records.iter().find(|r| &r.internal_id == id).unwrap();
+        let raw = full.records.iter().find(|r| r.internal_id == *id).unwrap();
         let got = netsuite_discovery::netsuite::Vendor::try_from(raw).unwrap();
-        assert_eq!((got.email.as_ref(), got.last_modified), (new.email.as_ref(), Some(old.last_modified)));
+        assert_eq!((got.email.as_deref(), got.last_modified), (new.email.as_deref(), Some(old.last_modified)));
     }
 }
 
@@ -629,7 +629,7 @@ async fn corrupted_records_are_written_broken_until_fixed() {
     assert_eq!(count(&page, "<listRel:companyName>"), 99);
     let parsed = parse_response(&page).unwrap().into_search_page(SearchType::Vendor).unwrap();
     assert_eq!(parsed.records.len(), 100);
-    let raw = parsed.records.iter().find(|r| &r.internal_id == bad_date).unwrap();
+    let raw = parsed.records.iter().find(|r| r.internal_id == *bad_date).unwrap();
     assert!(Vendor::try_from(raw).is_err(), "a date that is not a date does not convert");
     let fine = parsed.records.iter().filter(|r| Vendor::try_from(*r).is_ok()).count();
     assert!(fine >= 97, "{fine} of 100 convert");

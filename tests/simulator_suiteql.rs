@@ -413,8 +413,8 @@ mod both_ways {
     use netsuite_discovery::netsuite::records::{ExpenseLine, TransactionLine};
     use netsuite_discovery::netsuite::search::{SearchQuery, SearchType};
     use netsuite_discovery::netsuite::{
-        Client, ClientConfig, Department, Employee, ExpenseCategory, ExpenseReport, RawRecord, SpendRole, Transaction,
-        Vendor,
+        Client, ClientConfig, CompactString, Department, Employee, ExpenseCategory, ExpenseReport, RawRecord,
+        SpendRole, Transaction, Vendor,
     };
     use nsd_simulator::{AccountSpec, RunningSimulator, TransactionKind};
     use rust_decimal::Decimal;
@@ -424,20 +424,20 @@ mod both_ways {
 
     const T: &str = "'YYYY-MM-DD HH24:MI:SS'";
 
-    fn s(m: &Map<String, Value>, k: &str) -> Option<String> {
-        m.get(k).and_then(Value::as_str).map(str::to_string)
+    fn s(m: &Map<String, Value>, k: &str) -> Option<CompactString> {
+        m.get(k).and_then(Value::as_str).map(CompactString::from)
     }
 
     fn dec(m: &Map<String, Value>, k: &str) -> Option<Decimal> {
-        s(m, k).map(|t| Decimal::from_str(&t).unwrap_or_else(|_| panic!("{k}: {t}")))
+        s(m, k).map(|t| Decimal::from_str(t.as_str()).unwrap_or_else(|_| panic!("{k}: {t}")))
     }
 
     fn date(m: &Map<String, Value>, k: &str) -> Option<NaiveDate> {
-        s(m, k).map(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").unwrap())
+        s(m, k).map(|t| NaiveDate::parse_from_str(t.as_str(), "%Y-%m-%d").unwrap())
     }
 
     fn instant(m: &Map<String, Value>, k: &str) -> Option<DateTime<Utc>> {
-        s(m, k).map(|t| NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M:%S").unwrap().and_utc())
+        s(m, k).map(|t| NaiveDateTime::parse_from_str(t.as_str(), "%Y-%m-%d %H:%M:%S").unwrap().and_utc())
     }
 
     fn flag(m: &Map<String, Value>, k: &str) -> bool {
@@ -496,7 +496,7 @@ mod both_ways {
         out
     }
 
-    fn kinds(codes: &str) -> (String, SpendRole) {
+    fn kinds(codes: &str) -> (CompactString, SpendRole) {
         let (record, role) = match codes {
             "VendBill" => ("VendorBill", SpendRole::Expense),
             "Check" => ("Check", SpendRole::Expense),
@@ -508,12 +508,12 @@ mod both_ways {
             "CardRfnd" => ("CreditCardRefund", SpendRole::Credit),
             other => panic!("type {other}"),
         };
-        (record.to_string(), role)
+        (record.into(), role)
     }
 
     /// Lines of the headers `ids` (keyset on `uniquekey`), grouped by transaction.
-    async fn lines(sim: &RunningSimulator, ids: &[String]) -> BTreeMap<String, Vec<Map<String, Value>>> {
-        let mut out: BTreeMap<String, Vec<Map<String, Value>>> = BTreeMap::new();
+    async fn lines(sim: &RunningSimulator, ids: &[CompactString]) -> BTreeMap<CompactString, Vec<Map<String, Value>>> {
+        let mut out: BTreeMap<CompactString, Vec<Map<String, Value>>> = BTreeMap::new();
         for chunk in ids.chunks(1000) {
             let list = chunk.join(", ");
             let rows = keyset(sim, "uniquekey", |last| {
@@ -568,7 +568,7 @@ mod both_ways {
             )
         })
         .await;
-        let ids: Vec<String> = rows.iter().map(|r| s(r, "id").unwrap()).collect();
+        let ids: Vec<CompactString> = rows.iter().map(|r| s(r, "id").unwrap()).collect();
         let subs = offsets(
             &sim,
             &format!(
@@ -578,7 +578,7 @@ mod both_ways {
             ),
         )
         .await;
-        let sub_of: BTreeMap<String, String> =
+        let sub_of: BTreeMap<CompactString, CompactString> =
             subs.iter().map(|r| (s(r, "entity").unwrap(), s(r, "subsidiary").unwrap())).collect();
         let ql: Vec<Vendor> = rows
             .iter()
@@ -627,14 +627,14 @@ mod both_ways {
             )
         })
         .await;
-        let ids: Vec<String> = headers.iter().map(|r| s(r, "id").unwrap()).collect();
+        let ids: Vec<CompactString> = headers.iter().map(|r| s(r, "id").unwrap()).collect();
         let line_rows = lines(&sim, &ids).await;
-        let payments: Vec<String> = headers
+        let payments: Vec<CompactString> = headers
             .iter()
             .filter(|h| s(h, "type").as_deref() == Some("VendPymt"))
             .map(|h| s(h, "id").unwrap())
             .collect();
-        let mut links: BTreeMap<String, Vec<Map<String, Value>>> = BTreeMap::new();
+        let mut links: BTreeMap<CompactString, Vec<Map<String, Value>>> = BTreeMap::new();
         for chunk in payments.chunks(1000) {
             let q = format!(
                 "SELECT nextdoc, previousdoc, previoustype, TO_CHAR(foreignamount) AS foreignamount \
@@ -739,7 +739,7 @@ mod both_ways {
             )
         })
         .await;
-        let ids: Vec<String> = headers.iter().map(|r| s(r, "id").unwrap()).collect();
+        let ids: Vec<CompactString> = headers.iter().map(|r| s(r, "id").unwrap()).collect();
         let line_rows = lines(&sim, &ids).await;
         let ql_er: Vec<ExpenseReport> = headers
             .iter()
@@ -767,7 +767,7 @@ mod both_ways {
                     .collect();
                 let mut currencies = er_lines.iter().filter_map(|l| l.currency.as_deref());
                 let currency = match currencies.next() {
-                    Some(first) if currencies.all(|c| c == first) => Some(first.to_string()),
+                    Some(first) if currencies.all(|c| c == first) => Some(CompactString::from(first)),
                     _ => None,
                 };
                 assert_eq!(s(h, "employee"), s(h, "entity"));
@@ -858,7 +858,7 @@ mod both_ways {
                 name: s(r, "name"),
                 parent_id: s(r, "parent"),
                 subsidiaries: s(r, "subsidiary")
-                    .map(|x| x.split(", ").map(str::to_string).collect())
+                    .map(|x| x.split(", ").map(CompactString::from).collect())
                     .unwrap_or_default(),
                 is_inactive: flag(r, "isinactive"),
                 raw: Value::Null.into(),
@@ -907,7 +907,7 @@ mod both_ways {
         let cc: Vec<String> = deleted
             .iter()
             .filter(|d| s(d, "type").as_deref() == Some("creditcardcharge"))
-            .map(|d| s(d, "recordid").unwrap())
+            .map(|d| s(d, "recordid").unwrap().to_string())
             .collect();
         assert_eq!(cc, gone);
         assert_eq!(deleted.len(), 5, "three vendors and two card charges");

@@ -111,7 +111,7 @@ async fn all_records(sim: &RunningSimulator, query: &SearchQuery, page_size: u32
 }
 
 fn ids(records: &[RawRecord]) -> Vec<String> {
-    records.iter().map(|r| r.internal_id.clone()).collect()
+    records.iter().map(|r| r.internal_id.to_string()).collect()
 }
 
 fn truth_ids(truth: &[SimTransaction], keep: impl Fn(&SimTransaction) -> bool) -> Vec<String> {

@@ -698,7 +698,7 @@ fn check_page<R>(asked: u32, page: &ReadPage<R>, shape: &PageShape) -> Result<()
 /// A record's key: its internal id, or a hash of its XML when it has none.
 fn record_key(page: &SearchPage<RawRecord>, r: &RawRecord) -> String {
     if !r.internal_id.is_empty() {
-        return r.internal_id.clone();
+        return r.internal_id.to_string();
     }
     let digest = Sha256::digest(page.record_xml(r).as_bytes());
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
@@ -941,12 +941,12 @@ fn convert_page<E: EntitySpec>(
             Ok(None) => {
                 return Err(WireError::UnexpectedRecord {
                     expected: E::search_type().name(),
-                    found: raw.record_type.clone(),
+                    found: raw.record_type.to_string(),
                 })
             }
             Err(e @ WireError::UnexpectedRecord { .. }) => return Err(e),
             Err(e) => {
-                let internal_id = (!raw.internal_id.is_empty()).then(|| raw.internal_id.clone());
+                let internal_id = (!raw.internal_id.is_empty()).then(|| raw.internal_id.to_string());
                 warn!(internal_id = ?internal_id, record_type = %raw.record_type, error = %e, "a record cannot be read; keeping it in rejected_records");
                 out.rejected.push(Rejected {
                     key: key.clone(),

@@ -106,7 +106,7 @@ impl QlEntity for Vendors {
 
     fn ql_convert(row: &Row, extras: &ExtraRows) -> Result<Option<Self::Record>, WireError> {
         let id = suiteql::key(row, "id")?;
-        suiteql::vendor(row, extras.subsidiaries.get(&id).cloned()).map(Some)
+        suiteql::vendor(row, extras.subsidiaries.get(&id).map(|s| s.as_str().into())).map(Some)
     }
 }
 

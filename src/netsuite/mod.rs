@@ -21,6 +21,7 @@ pub mod rest;
 pub mod schema;
 pub mod search;
 pub mod suiteql;
+mod tokens;
 pub mod version;
 
 pub use account::AccountId;
@@ -28,8 +29,8 @@ pub use client::{Client, ClientConfig};
 pub use error::{FaultCode, WireError};
 pub use passport::{Credentials, TokenPassport};
 pub use records::{
-    Department, Employee, ExpenseCategory, ExpenseReport, RawJson, RawRecord, SpendRole, SublistRow, Transaction,
-    Vendor,
+    CompactString, Department, Employee, ExpenseCategory, ExpenseReport, RawJson, RawRecord, SpendRole, SublistRow,
+    Transaction, Vendor,
 };
 pub use rest::{RestClient, RestConfig};
 pub use search::{SearchPage, SearchQuery};

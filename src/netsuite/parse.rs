@@ -1,9 +1,12 @@
 //! Streaming parser for SOAP responses.
 //!
-//! One pass of quick-xml events over the body; no document tree of the page is ever built.
-//! Each `record` (or `searchRow`) element is folded into a [`RawRecord`] as it streams past.
-//! Elements are matched on local names, so responses of any `_20xx_x` namespace version
-//! parse the same way.
+//! One pass over the body; no document tree of the page is ever built. quick-xml reads the
+//! envelope (status, totals, faults, deleted records); the content of each `record` (or
+//! `searchRow`) element is cut by [`Tokens`](super::tokens) and folded into a [`RawRecord`] as
+//! it streams past, after which quick-xml starts again behind the record's end tag. Start and
+//! end tags are matched here, outside records and in. Elements are matched on local names, so
+//! responses of any `_20xx_x` namespace version parse the same way. The body must be UTF-8
+//! text, as NetSuite declares it.
 
 use std::borrow::Cow;
 
@@ -12,8 +15,9 @@ use quick_xml::Reader;
 use serde_json::{Map, Value};
 
 use super::error::FaultSource;
-use super::records::{name_tag, Piece, RawJson, RawRecord, Row, Slot, Values};
+use super::records::{name_tag, CompactString, Piece, RawJson, RawRecord, Row, Slot, Values};
 use super::search::{DeletedPage, DeletedRecord, SearchPage, SearchType};
+use super::tokens::{Token, Tokens};
 use super::WireError;
 
 /// A `status` element of a result.
@@ -246,7 +250,10 @@ enum Role {
 
 /// An open element of a record.
 struct Open<'a> {
+    /// Its local name.
     name: &'a str,
+    /// Its qualified name as written, to match its end tag.
+    qname: &'a str,
     role: Role,
     /// Its rows are arrays (the schema says it is a list); asked of the schema when its first
     /// child opens (`list_known`), as most elements have none.
@@ -275,9 +282,10 @@ struct Open<'a> {
 }
 
 impl<'a> Open<'a> {
-    fn new(name: &'a str, role: Role, sc: &Scratch<'a>) -> Self {
+    fn new(qname: &'a str, name: &'a str, role: Role, sc: &Scratch<'a>) -> Self {
         Open {
             name,
+            qname,
             role,
             list: false,
             list_known: role == Role::Root,
@@ -317,9 +325,9 @@ fn bloom_bit(name: &[u8]) -> u64 {
 
 /// A record being read: its root attributes, its open elements, where it began.
 struct RecordBuilder<'a> {
-    record_type: String,
-    internal_id: String,
-    external_id: Option<String>,
+    record_type: CompactString,
+    internal_id: CompactString,
+    external_id: Option<CompactString>,
     stack: Vec<Open<'a>>,
     /// Byte offset where the record's start tag begins.
     start: usize,
@@ -332,8 +340,8 @@ struct RecordBuilder<'a> {
     row: u32,
 }
 
-fn malformed(reader: &Reader<&[u8]>, what: impl std::fmt::Display) -> WireError {
-    WireError::Malformed(format!("{what} (at byte {})", reader.buffer_position()))
+fn malformed(at: usize, what: impl std::fmt::Display) -> WireError {
+    WireError::Malformed(format!("{what} (at byte {at})"))
 }
 
 fn local(e: &BytesStart<'_>) -> String {
@@ -366,7 +374,7 @@ fn element_name<'a>(
     body: &'a [u8],
     text: Option<&'a str>,
     e: &BytesStart<'_>,
-    reader: &Reader<&[u8]>,
+    at: usize,
 ) -> Result<&'a str, WireError> {
     // The local part of the QName, found by hand: names are short, and memchr's setup costs
     // more than a plain loop over them.
@@ -375,7 +383,7 @@ fn element_name<'a>(
         Some(i) => &name[i + 1..],
         None => name,
     };
-    body_str(body, text, local).ok_or_else(|| malformed(reader, "an element name that is not UTF-8 text of the body"))
+    body_str(body, text, local).ok_or_else(|| malformed(at, "an element name that is not UTF-8 text of the body"))
 }
 
 /// A text event's content, unescaped: borrowed from the body when it holds no reference.
@@ -383,14 +391,12 @@ fn text_of<'a>(
     body: &'a [u8],
     text: Option<&'a str>,
     t: &quick_xml::events::BytesText<'_>,
-    reader: &Reader<&[u8]>,
+    at: usize,
 ) -> Result<Cow<'a, str>, WireError> {
     match body_str(body, text, t) {
         Some(s) if !s.contains('&') => Ok(Cow::Borrowed(s)),
-        Some(s) => quick_xml::escape::unescape(s).map_err(|e| malformed(reader, format!("bad text: {e}"))),
-        None => {
-            t.unescape().map(|c| Cow::Owned(c.into_owned())).map_err(|e| malformed(reader, format!("bad text: {e}")))
-        }
+        Some(s) => quick_xml::escape::unescape(s).map_err(|e| malformed(at, format!("bad text: {e}"))),
+        None => t.unescape().map(|c| Cow::Owned(c.into_owned())).map_err(|e| malformed(at, format!("bad text: {e}"))),
     }
 }
 
@@ -475,34 +481,34 @@ fn split_qname(qname: &[u8]) -> (bool, &[u8]) {
 }
 
 /// An attribute value as written (a slice of `body`), unescaped: borrowed from the body's text
-/// when it holds no reference (no copy, no second UTF-8 check).
-fn attr_value<'a>(
-    body: &'a [u8],
-    text: Option<&'a str>,
-    value: &[u8],
-    reader: &Reader<&[u8]>,
-) -> Result<Cow<'a, str>, WireError> {
+/// when it holds no reference (no copy, no second UTF-8 check); else what is wrong with it.
+fn str_value<'a>(body: &'a [u8], text: Option<&'a str>, value: &[u8]) -> Result<Cow<'a, str>, String> {
     match body_str(body, text, value) {
         Some(s) if !s.contains('&') => Ok(Cow::Borrowed(s)),
         Some(s) => quick_xml::escape::unescape(s)
             .map(|c| Cow::Owned(c.into_owned()))
-            .map_err(|err| malformed(reader, format!("bad attribute value: {err}"))),
-        None => Err(malformed(reader, "an attribute value that is not UTF-8 text of the body")),
+            .map_err(|err| format!("bad attribute value: {err}")),
+        None => Err("an attribute value that is not UTF-8 text of the body".into()),
     }
 }
 
+/// [`str_value`], its error placed where `reader` stands.
+fn attr_value<'a>(body: &'a [u8], text: Option<&'a str>, value: &[u8], at: usize) -> Result<Cow<'a, str>, WireError> {
+    str_value(body, text, value).map_err(|what| malformed(at, what))
+}
+
 /// Attributes of an element: `(prefixed, local name, value)`, namespace declarations skipped.
-fn attributes<'a>(e: &'a BytesStart<'a>, reader: &Reader<&[u8]>) -> Result<Vec<(bool, String, String)>, WireError> {
+fn attributes<'a>(e: &'a BytesStart<'a>, at: usize) -> Result<Vec<(bool, String, String)>, WireError> {
     let mut out = Vec::new();
     for a in e.attributes() {
-        let a = a.map_err(|err| malformed(reader, format!("bad attribute: {err}")))?;
+        let a = a.map_err(|err| malformed(at, format!("bad attribute: {err}")))?;
         if a.key.as_namespace_binding().is_some() {
             continue;
         }
         let prefixed = a.key.prefix().is_some();
         let name = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
         let value =
-            a.unescape_value().map_err(|err| malformed(reader, format!("bad attribute value: {err}")))?.into_owned();
+            a.unescape_value().map_err(|err| malformed(at, format!("bad attribute value: {err}")))?.into_owned();
         out.push((prefixed, name, value));
     }
     Ok(out)
@@ -542,22 +548,24 @@ fn maybe_forbidden(s: &str) -> bool {
     chunks.remainder().iter().any(|&b| exact(b))
 }
 
-fn utf8<'b>(reader: &Reader<&[u8]>, name: &'b [u8]) -> Result<&'b str, WireError> {
-    std::str::from_utf8(name).map_err(|_| malformed(reader, "an element name that is not UTF-8"))
+fn utf8(at: usize, name: &[u8]) -> Result<&str, WireError> {
+    std::str::from_utf8(name).map_err(|_| malformed(at, "an element name that is not UTF-8"))
 }
 
 impl<'a> RecordBuilder<'a> {
     fn start(
         body: &'a [u8],
         e: &BytesStart<'_>,
-        reader: &Reader<&[u8]>,
+        at: usize,
         start: usize,
         sc: &mut Scratch<'a>,
     ) -> Result<Self, WireError> {
-        let name = element_name(body, sc.body_text, e, reader)?;
+        let name = element_name(body, sc.body_text, e, at)?;
+        let qname = body_str(body, sc.body_text, e.name().into_inner())
+            .ok_or_else(|| malformed(at, "an element name that is not UTF-8 text of the body"))?;
         let mut b = RecordBuilder {
-            record_type: String::new(),
-            internal_id: String::new(),
+            record_type: CompactString::default(),
+            internal_id: CompactString::default(),
             external_id: None,
             stack: std::mem::take(&mut sc.stack),
             start,
@@ -573,13 +581,13 @@ impl<'a> RecordBuilder<'a> {
         sc.values.slots.clear();
         sc.values.rows.clear();
         sc.values.row_slots.clear();
-        let mut root = Open::new(name, Role::Root, sc);
+        let mut root = Open::new(qname, name, Role::Root, sc);
         let mut others: Vec<(&'a [u8], Cow<'a, str>)> = Vec::new();
         // Read by hand like the attributes inside the record; the three the record is known by
         // may each come once (quick-xml refuses a repeated attribute; so does this).
         let mut seen = [false; 3];
         for a in TagAttributes::new(e.attributes_raw()) {
-            let (qname, raw_value) = a.map_err(|what| malformed(reader, format!("bad attribute: {what}")))?;
+            let (qname, raw_value) = a.map_err(|what| malformed(at, format!("bad attribute: {what}")))?;
             if qname == b"xmlns" || qname.starts_with(b"xmlns:") {
                 continue;
             }
@@ -592,17 +600,16 @@ impl<'a> RecordBuilder<'a> {
             };
             if let Some(k) = known {
                 if std::mem::replace(&mut seen[k], true) {
-                    return Err(malformed(reader, "bad attribute: a record attribute given twice"));
+                    return Err(malformed(at, "bad attribute: a record attribute given twice"));
                 }
             }
-            let value = attr_value(body, sc.body_text, raw_value, reader)?;
+            let value = attr_value(body, sc.body_text, raw_value, at)?;
             match known {
-                Some(0) => b.record_type = local_part(&value).to_string(),
-                Some(1) => b.internal_id = value.into_owned(),
-                Some(2) => b.external_id = Some(value.into_owned()),
+                Some(0) => b.record_type = CompactString::from(local_part(&value)),
+                Some(1) => b.internal_id = CompactString::from(value),
+                Some(2) => b.external_id = Some(CompactString::from(value)),
                 _ => {
-                    let n =
-                        in_body(body, local).ok_or_else(|| malformed(reader, "an attribute name outside the body"))?;
+                    let n = in_body(body, local).ok_or_else(|| malformed(at, "an attribute name outside the body"))?;
                     others.push((n, value));
                 }
             }
@@ -629,7 +636,7 @@ impl<'a> RecordBuilder<'a> {
             sc.keys.push(n);
             root.bloom |= bloom_bit(n);
             sc.json.push(',');
-            sc.json.key(utf8(reader, n)?);
+            sc.json.key(utf8(at, n)?);
             sc.json.string(&v);
         }
         root.object = true;
@@ -642,14 +649,14 @@ impl<'a> RecordBuilder<'a> {
     fn open(
         &mut self,
         body: &'a [u8],
-        e: &BytesStart<'_>,
-        reader: &Reader<&[u8]>,
+        tag: (&'a str, &'a str, &'a str),
+        at: usize,
         sc: &mut Scratch<'a>,
     ) -> Result<(), WireError> {
-        let name_str = element_name(body, sc.body_text, e, reader)?;
+        let (qname, name_str, attrs) = tag;
         let name = name_str.as_bytes();
         let depth = self.stack.len();
-        let parent = self.stack.last_mut().ok_or_else(|| malformed(reader, "record state lost"))?;
+        let parent = self.stack.last_mut().ok_or_else(|| malformed(at, "record state lost"))?;
         if !parent.list_known {
             parent.list = super::schema::is_list(parent.name.as_bytes());
             parent.list_known = true;
@@ -694,17 +701,17 @@ impl<'a> RecordBuilder<'a> {
             parent.last_child_value = sc.json.len();
         }
         let parent_name = parent.name;
-        let mut open = Open::new(name_str, role, sc);
+        let mut open = Open::new(qname, name_str, role, sc);
         open.repeat = repeat;
         // Duplicate attributes are not checked here: a name seen twice is caught below
         // (`duplicate`) and sends the record down the slow path, whose checked reading (by
         // quick-xml) refuses it.
-        for a in TagAttributes::new(e.attributes_raw()) {
-            let (qname, raw_value) = a.map_err(|what| malformed(reader, format!("bad attribute: {what}")))?;
+        for a in TagAttributes::new(attrs.as_bytes()) {
+            let (qname, raw_value) = a.map_err(|what| malformed(at, format!("bad attribute: {what}")))?;
             if qname == b"xmlns" || qname.starts_with(b"xmlns:") {
                 continue;
             }
-            let value = attr_value(body, sc.body_text, raw_value, reader)?;
+            let value = str_value(body, sc.body_text, raw_value).map_err(|what| malformed(at, what))?;
             if self.defect.is_none() && maybe_forbidden(&value) {
                 if let Some(c) = forbidden_char(&value) {
                     self.defect = Some(format!(
@@ -714,11 +721,12 @@ impl<'a> RecordBuilder<'a> {
                 }
             }
             let (prefixed, local) = split_qname(qname);
-            let (key, value): (&'a [u8], &str) = if prefixed && local == b"type" {
-                (b"@type", local_part(&value))
+            let (key, key_str, value): (&'a [u8], &str, &str) = if prefixed && local == b"type" {
+                (b"@type", "@type", local_part(&value))
             } else {
-                let k = in_body(body, local).ok_or_else(|| malformed(reader, "an attribute name outside the body"))?;
-                (k, &value)
+                let k = body_str(body, sc.body_text, local)
+                    .ok_or_else(|| malformed(at, "an attribute name that is not UTF-8 text of the body"))?;
+                (k.as_bytes(), k, &value)
             };
             if open.object {
                 sc.json.push(',');
@@ -732,7 +740,7 @@ impl<'a> RecordBuilder<'a> {
             }
             open.bloom |= bit;
             sc.keys.push(key);
-            sc.json.key(utf8(reader, key)?);
+            sc.json.key(key_str);
             sc.json.string(value);
             open.members = true;
             if !prefixed && key == b"internalId" && matches!(role, Role::Field | Role::Row) {
@@ -894,9 +902,9 @@ impl<'a> RecordBuilder<'a> {
                         .and_then(|s| s.get("internalId"))
                         .and_then(Value::as_str)
                     {
-                        internal_id = id.to_string();
+                        internal_id = CompactString::from(id);
                         if let Some(m) = value.as_object_mut() {
-                            m.insert("internalId".into(), Value::String(internal_id.clone()));
+                            m.insert("internalId".into(), Value::String(internal_id.to_string()));
                         }
                     }
                 }
@@ -909,7 +917,61 @@ impl<'a> RecordBuilder<'a> {
         Ok(self.record(internal_id, RawJson::from_parser(&json), end, sc))
     }
 
-    fn record(&mut self, internal_id: String, raw: RawJson, end: usize, sc: &Scratch<'a>) -> RawRecord {
+    /// Reads the rest of the record, from `from` (just after its start tag) to its end tag,
+    /// with [`Tokens`]; the record and the offset just after its end tag.
+    fn read_rest(
+        mut self,
+        body: &'a [u8],
+        text: &'a str,
+        from: usize,
+        form: RawForm,
+        sc: &mut Scratch<'a>,
+    ) -> Result<(RawRecord, usize), WireError> {
+        let mut tokens = Tokens::new(text, from);
+        loop {
+            let at = tokens.pos();
+            let token = tokens.next_token().map_err(|e| malformed(e.at, e.what))?;
+            let closed = match token {
+                Some(Token::Start { qname, local, attrs, empty }) => {
+                    self.open(body, (qname, local, attrs), at, sc)?;
+                    if !empty {
+                        continue;
+                    }
+                    self.close(body, tokens.pos(), form, sc)?
+                }
+                Some(Token::End(qname)) => {
+                    let open = self.stack.last().map_or("", |o| o.qname);
+                    if open != qname {
+                        return Err(malformed(at, format!("end tag </{qname}> where </{open}> was expected")));
+                    }
+                    self.close(body, tokens.pos(), form, sc)?
+                }
+                Some(Token::Text(raw)) => {
+                    if raw.contains('&') {
+                        let s =
+                            quick_xml::escape::unescape(raw).map_err(|e| malformed(at, format!("bad text: {e}")))?;
+                        self.text(&s, None, sc);
+                    } else {
+                        self.text(raw, Some(raw), sc);
+                    }
+                    continue;
+                }
+                Some(Token::CData(raw)) => {
+                    self.text(raw, Some(raw), sc);
+                    continue;
+                }
+                None => {
+                    let inside = self.stack.last().map_or("record", |o| o.name);
+                    return Err(WireError::Malformed(format!("truncated response: body ended inside <{inside}>")));
+                }
+            };
+            if let Some(record) = closed {
+                return Ok((record, tokens.pos()));
+            }
+        }
+    }
+
+    fn record(&mut self, internal_id: CompactString, raw: RawJson, end: usize, sc: &Scratch<'a>) -> RawRecord {
         RawRecord::new(
             std::mem::take(&mut self.record_type),
             internal_id,
@@ -979,13 +1041,15 @@ fn record_value(
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Map<String, Value>> = None;
     loop {
-        let event = reader.read_event().map_err(|e| malformed(&reader, format!("XML error: {e}")))?;
+        let event =
+            reader.read_event().map_err(|e| malformed(reader.buffer_position() as usize, format!("XML error: {e}")))?;
+        let at = reader.buffer_position() as usize;
         let is_empty = matches!(event, Event::Empty(_));
         match event {
             Event::Start(e) | Event::Empty(e) => {
                 let mut obj = Map::new();
                 let is_root = stack.is_empty();
-                for (prefixed, name, value) in attributes(&e, &reader)? {
+                for (prefixed, name, value) in attributes(&e, at)? {
                     if is_root {
                         match (prefixed, name.as_str()) {
                             (true, "type") | (_, "internalId") | (_, "externalId") => continue,
@@ -1007,7 +1071,7 @@ fn record_value(
                 }
             }
             Event::Text(t) => {
-                let s = t.unescape().map_err(|e| malformed(&reader, format!("bad text: {e}")))?;
+                let s = t.unescape().map_err(|e| malformed(at, format!("bad text: {e}")))?;
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(&s);
                 }
@@ -1061,8 +1125,8 @@ fn close_value(stack: &mut Vec<Frame>, root: &mut Option<Map<String, Value>>) {
     }
 }
 
-fn parse_u32(reader: &Reader<&[u8]>, name: &str, text: &str) -> Result<u32, WireError> {
-    text.trim().parse().map_err(|_| malformed(reader, format!("{name} is not a number: {text:?}")))
+fn parse_u32(at: usize, name: &str, text: &str) -> Result<u32, WireError> {
+    text.trim().parse().map_err(|_| malformed(at, format!("{name} is not a number: {text:?}")))
 }
 
 /// Parses one SOAP response body in a single streaming pass.
@@ -1073,20 +1137,32 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
     parse_response_with(body, RawForm::Json)
 }
 
+/// quick-xml's reader over the envelope from `origin`: started again after each record (which
+/// [`Tokens`] reads), so it matches no end tag; the caller does.
+fn envelope_reader(body: &[u8], origin: usize) -> Reader<&[u8]> {
+    let mut reader = Reader::from_reader(body.get(origin..).unwrap_or_default());
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    reader
+}
+
 /// [`parse_response`], with the records' `raw` in the given form.
 pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireError> {
-    let mut reader = Reader::from_reader(body);
-    reader.config_mut().check_end_names = true;
+    let body_text = std::str::from_utf8(body)
+        .map_err(|e| WireError::Malformed(format!("the response body is not UTF-8 text: {e}")))?;
+    let mut origin = 0;
+    let mut reader = envelope_reader(body, origin);
     let mut resp = Response::default();
-    // Local names of the open elements outside records.
+    // Local names of the open elements outside records, and their qualified names as written.
     let mut path: Vec<String> = Vec::with_capacity(16);
-    let mut record: Option<RecordBuilder> = None;
+    let mut qnames: Vec<Vec<u8>> = Vec::with_capacity(16);
     let mut sc = Scratch {
         json: Json { out: String::with_capacity(4096), on: form == RawForm::Json },
         text: String::with_capacity(256),
         keys: Vec::with_capacity(64),
         values: Values::default(),
-        body_text: std::str::from_utf8(body).ok(),
+        body_text: Some(body_text),
         stack: Vec::with_capacity(16),
     };
     let mut text = String::new();
@@ -1095,23 +1171,18 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
     let mut in_status = false;
 
     loop {
-        let before = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| malformed(&reader, format!("XML error: {e}")))?;
-        let after = reader.buffer_position() as usize;
+        let before = origin + reader.buffer_position() as usize;
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed(origin + reader.error_position() as usize, format!("XML error: {e}")))?;
+        let after = origin + reader.buffer_position() as usize;
         let is_empty = matches!(event, Event::Empty(_));
         match event {
-            Event::Start(e) | Event::Empty(e) if record.is_some() => {
-                let b = record.as_mut().ok_or_else(|| malformed(&reader, "record state lost"))?;
-                b.open(body, &e, &reader, &mut sc)?;
-                if is_empty {
-                    b.close(body, after, form, &mut sc)?;
-                }
-            }
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let name = local(e);
                 if path.is_empty() {
                     if name != "Envelope" {
-                        return Err(malformed(&reader, format!("not a SOAP envelope: root element is <{name}>")));
+                        return Err(malformed(after, format!("not a SOAP envelope: root element is <{name}>")));
                     }
                     saw_envelope = true;
                 }
@@ -1123,7 +1194,7 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                     });
                 } else if name == "record" && path.last().map(String::as_str) == Some("deletedRecord") {
                     // getDeleted: a RecordRef naming the deleted record, not a record.
-                    let attrs = attributes(e, &reader)?;
+                    let attrs = attributes(e, after)?;
                     if let Some(d) = resp.deleted.last_mut() {
                         for (prefixed, n, v) in attrs {
                             match (prefixed, n.as_str()) {
@@ -1135,18 +1206,24 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                     }
                     if !is_empty {
                         path.push(name);
+                        qnames.push(e.name().into_inner().to_vec());
                         text.clear();
                     }
                     continue;
                 }
                 if (name == "record" || name == "searchRow") && path.last().map(String::as_str) != Some("Header") {
-                    let mut b = RecordBuilder::start(body, e, &reader, before, &mut sc)?;
+                    let mut b = RecordBuilder::start(body, e, after, before, &mut sc)?;
                     if is_empty {
                         if let Some(r) = b.close(body, after, form, &mut sc)? {
                             resp.records.push(r);
                         }
                     } else {
-                        record = Some(b);
+                        // The record's content is read by `Tokens`; quick-xml starts again
+                        // after its end tag.
+                        let (r, end) = b.read_rest(body, body_text, after, form, &mut sc)?;
+                        resp.records.push(r);
+                        origin = end;
+                        reader = envelope_reader(body, origin);
                     }
                     continue;
                 }
@@ -1163,7 +1240,7 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                     }
                 }
                 if name == "status" && resp.status.is_none() {
-                    let ok = attributes(e, &reader)?
+                    let ok = attributes(e, after)?
                         .into_iter()
                         .find(|(_, n, _)| n == "isSuccess")
                         .map(|(_, _, v)| v == "true" || v == "1")
@@ -1171,67 +1248,53 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                     resp.status = Some(Status { is_success: ok, details: Vec::new() });
                     in_status = !is_empty;
                 } else if name == "statusDetail" && in_status {
-                    let kind = attributes(e, &reader)?.into_iter().find(|(_, n, _)| n == "type").map(|(_, _, v)| v);
+                    let kind = attributes(e, after)?.into_iter().find(|(_, n, _)| n == "type").map(|(_, _, v)| v);
                     if let Some(s) = resp.status.as_mut() {
                         s.details.push(StatusDetail { kind, ..Default::default() });
                     }
                 }
                 if !is_empty {
                     path.push(name);
+                    qnames.push(e.name().into_inner().to_vec());
                     text.clear();
                 }
             }
             Event::Text(t) => {
-                let s = text_of(body, sc.body_text, &t, &reader)?;
-                match record.as_mut() {
-                    Some(b) => {
-                        let from_body = match &s {
-                            Cow::Borrowed(part) => Some(*part),
-                            Cow::Owned(_) => None,
-                        };
-                        b.text(&s, from_body, &mut sc)
-                    }
-                    None => {
-                        if let Some(c) = forbidden_char(&s) {
-                            return Err(malformed(
-                                &reader,
-                                format!("U+{:04X}, a character XML 1.0 forbids, outside any record", u32::from(c)),
-                            ));
-                        }
-                        text.push_str(&s)
-                    }
+                let s = text_of(body, sc.body_text, &t, after)?;
+                if let Some(c) = forbidden_char(&s) {
+                    return Err(malformed(
+                        after,
+                        format!("U+{:04X}, a character XML 1.0 forbids, outside any record", u32::from(c)),
+                    ));
                 }
+                text.push_str(&s)
             }
-            Event::CData(c) => {
-                let raw = c.into_inner();
-                let s: Cow<str> = String::from_utf8_lossy(&raw);
-                match record.as_mut() {
-                    Some(b) => b.text(&s, None, &mut sc),
-                    None => text.push_str(&s),
-                }
-            }
-            Event::End(_) => {
-                if let Some(b) = record.as_mut() {
-                    if let Some(r) = b.close(body, after, form, &mut sc)? {
-                        resp.records.push(r);
-                        record = None;
-                    }
-                    continue;
-                }
-                let Some(name) = path.pop() else {
-                    return Err(malformed(&reader, "closing tag without an open element"));
+            Event::CData(c) => text.push_str(&String::from_utf8_lossy(&c.into_inner())),
+            Event::End(e) => {
+                let (Some(name), Some(qname)) = (path.pop(), qnames.pop()) else {
+                    return Err(malformed(before, "closing tag without an open element"));
                 };
+                if e.name().into_inner() != qname.as_slice() {
+                    return Err(malformed(
+                        before,
+                        format!(
+                            "end tag </{}> where </{}> was expected",
+                            String::from_utf8_lossy(e.name().into_inner()),
+                            String::from_utf8_lossy(&qname)
+                        ),
+                    ));
+                }
                 let parent = path.last().map(String::as_str).unwrap_or("");
                 let value = text.trim();
                 match (parent, name.as_str()) {
                     (_, "Envelope") => envelope_closed = true,
                     (_, "status") => in_status = false,
                     (p, "totalRecords") if p.ends_with("Result") => {
-                        resp.total_records = Some(parse_u32(&reader, "totalRecords", value)?)
+                        resp.total_records = Some(parse_u32(after, "totalRecords", value)?)
                     }
                     (p, "pageSize") if p.ends_with("Result") => {
                         {
-                            let size = parse_u32(&reader, "pageSize", value)?;
+                            let size = parse_u32(after, "pageSize", value)?;
                             // The records follow: room for a page of them (NetSuite's pages hold
                             // at most 1,000).
                             resp.records.reserve(size.min(1000) as usize);
@@ -1239,15 +1302,15 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                         }
                     }
                     (p, "totalPages") if p.ends_with("Result") => {
-                        resp.total_pages = Some(parse_u32(&reader, "totalPages", value)?)
+                        resp.total_pages = Some(parse_u32(after, "totalPages", value)?)
                     }
                     (p, "pageIndex") if p.ends_with("Result") => {
-                        resp.page_index = Some(parse_u32(&reader, "pageIndex", value)?)
+                        resp.page_index = Some(parse_u32(after, "pageIndex", value)?)
                     }
                     (p, "searchId") if p.ends_with("Result") => resp.search_id = Some(value.to_string()),
                     ("deletedRecord", "deletedDate") => {
                         let at = super::records::parse_datetime(value)
-                            .ok_or_else(|| malformed(&reader, format!("deletedDate is not a date: {value:?}")))?;
+                            .ok_or_else(|| malformed(after, format!("deletedDate is not a date: {value:?}")))?;
                         if let Some(d) = resp.deleted.last_mut() {
                             d.deleted_at = Some(at);
                         }
@@ -1288,8 +1351,7 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
         }
     }
-    if record.is_some() || !path.is_empty() {
-        let inside = path.last().cloned().unwrap_or_else(|| "record".into());
+    if let Some(inside) = path.last() {
         return Err(WireError::Malformed(format!("truncated response: body ended inside <{inside}>")));
     }
     if !saw_envelope || !envelope_closed {
@@ -1344,7 +1406,10 @@ impl Response {
         if let Some(bad) =
             self.records.iter().find(|r| !allowed.is_empty() && !allowed.contains(&r.record_type.as_str()))
         {
-            return Err(WireError::UnexpectedRecord { expected: search_type.name(), found: bad.record_type.clone() });
+            return Err(WireError::UnexpectedRecord {
+                expected: search_type.name(),
+                found: bad.record_type.to_string(),
+            });
         }
         Ok(SearchPage {
             total_records,
@@ -1693,6 +1758,66 @@ line2	tab</tranPurch:memo>
         let bad =
             PAGE.replace(r#"<listRel:category internalId="3">"#, r#"<listRel:category internalId="3" internalId="4">"#);
         assert!(matches!(parse_response(bad.as_bytes()), Err(WireError::Malformed(m)) if m.contains("attribute")));
+    }
+
+    /// A record's content is read by `Tokens`, not quick-xml: comments, processing
+    /// instructions, CDATA, references and spaces in end tags come out as quick-xml reads them
+    /// (the slow reference), and the page goes on after the record.
+    #[test]
+    fn markup_inside_a_record_reads_as_quick_xml_reads_it() {
+        let record = r#"<platformCore:record internalId="5" xsi:type="listRel:Vendor" xmlns:listRel="urn:relationships_2017_2.lists.webservices.netsuite.com"><!-- a > comment --><listRel:entityId>V<?pi x?>-5</listRel:entityId ><listRel:companyName><![CDATA[A <b> & C]]> &lt;co&gt;</listRel:companyName><listRel:email a='1>2' b="q'"/><listRel:category internalId="3"><platformCore:name>S&#233;rvices</platformCore:name></listRel:category>
+</platformCore:record  >"#;
+        let page = PAGE.replacen("<platformCore:recordList>", &format!("<platformCore:recordList>{record}"), 1);
+        let resp = parse_response(page.as_bytes()).unwrap();
+        assert_eq!(resp.records.len(), 3, "the record, then the page's two");
+        let r = &resp.records[0];
+        let xml = &page.as_bytes()[r.span.0..r.span.1];
+        assert!(xml.ends_with(b"</platformCore:record  >"), "the span ends after the end tag");
+        let reference = record_value(xml, &r.record_type, &r.internal_id, r.external_id.as_deref()).unwrap();
+        assert_eq!(r.raw.to_value(), reference);
+        assert_eq!(r.text("entityId"), Some("V-5"));
+        assert_eq!(r.text("companyName"), Some("A <b> & C <co>"));
+        assert_eq!(r.ref_name("category"), Some("Sérvices"));
+        assert_eq!(r.fields()["email"], serde_json::json!({"a": "1>2", "b": "q'"}));
+        assert_eq!(resp.records[1].text("companyName"), Some("Ben & Jerry"));
+        assert_eq!(resp.search_id.as_deref(), Some("S1"));
+    }
+
+    /// Ill-formed markup inside a record fails the page with what and where; so does a body cut
+    /// at any byte of a record, or one that is not UTF-8.
+    #[test]
+    fn ill_formed_markup_inside_a_record_is_refused() {
+        for (from, to, what) in [
+            (
+                "</listRel:entityId>",
+                "</listRel:entityID>",
+                "end tag </listRel:entityID> where </listRel:entityId> was expected",
+            ),
+            (
+                "</platformCore:record>",
+                "</platformCore:recordList>",
+                "end tag </platformCore:recordList> where </platformCore:record> was expected",
+            ),
+            ("<listRel:isInactive>", "<listRel:isInactive x=\"1>", "an attribute value without its closing quote"),
+            ("<listRel:isInactive>", "<!DOCTYPE x><listRel:isInactive>", "a declaration (<!...>) inside a record"),
+            ("<listRel:isInactive>", "<><listRel:isInactive>", "a start tag without a name"),
+            ("Ben &amp; Jerry", "Ben & Jerry", "bad text"),
+        ] {
+            let page = PAGE.replacen(from, to, 1);
+            let err = parse_response(page.as_bytes()).unwrap_err().to_string();
+            assert!(err.contains(what) && err.contains("at byte"), "{to}: {err}");
+        }
+        let first = PAGE.find("<platformCore:record ").unwrap();
+        let last = PAGE.find("<platformCore:record internalId=\"8\"").unwrap();
+        for cut in first..last {
+            let err = parse_response(&PAGE.as_bytes()[..cut]).unwrap_err();
+            assert!(matches!(err, WireError::Malformed(_)), "cut at {cut}: {err:?}");
+        }
+        let mut latin1 = PAGE.as_bytes().to_vec();
+        let at = PAGE.find("Jerry").unwrap();
+        latin1[at] = 0xC9;
+        let err = parse_response(&latin1).unwrap_err().to_string();
+        assert!(err.contains("not UTF-8"), "{err}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
+pub use compact_str::{CompactString, ToCompactString};
 use serde_json::{Map, Value};
 
 use super::WireError;
@@ -162,11 +163,11 @@ impl Values {
 #[derive(Clone, Debug)]
 pub struct RawRecord {
     /// `xsi:type` local name, e.g. `Vendor` or `VendorBill`.
-    pub record_type: String,
+    pub record_type: CompactString,
     /// `internalId` attribute.
-    pub internal_id: String,
+    pub internal_id: CompactString,
     /// `externalId` attribute, if any.
-    pub external_id: Option<String>,
+    pub external_id: Option<CompactString>,
     /// The whole record as JSON (every field, custom fields included; ids and type too).
     pub raw: RawJson,
     /// Where the record's XML lies in the response body (byte offsets), to keep a record
@@ -228,9 +229,9 @@ impl<'a> SublistRow<'a> {
 impl RawRecord {
     /// A record as the parser read it.
     pub(super) fn new(
-        record_type: String,
-        internal_id: String,
-        external_id: Option<String>,
+        record_type: CompactString,
+        internal_id: CompactString,
+        external_id: Option<CompactString>,
         raw: RawJson,
         values: Values,
         span: (usize, usize),
@@ -398,23 +399,23 @@ fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Vendor {
     /// NetSuite internal id.
-    pub internal_id: String,
+    pub internal_id: CompactString,
     /// External id, if set.
-    pub external_id: Option<String>,
+    pub external_id: Option<CompactString>,
     /// `entityId`: the vendor's id as users see it.
-    pub entity_id: Option<String>,
+    pub entity_id: Option<CompactString>,
     /// `companyName`, falling back to first and last name for a person vendor.
-    pub company_name: Option<String>,
+    pub company_name: Option<CompactString>,
     /// `email`.
-    pub email: Option<String>,
+    pub email: Option<CompactString>,
     /// `url`.
-    pub url: Option<String>,
+    pub url: Option<CompactString>,
     /// Name of the `category` RecordRef.
-    pub category: Option<String>,
+    pub category: Option<CompactString>,
     /// Name of the `currency` RecordRef.
-    pub currency: Option<String>,
+    pub currency: Option<CompactString>,
     /// Name of the `subsidiary` RecordRef.
-    pub subsidiary: Option<String>,
+    pub subsidiary: Option<CompactString>,
     /// `isInactive` (absent means active).
     pub is_inactive: bool,
     /// `dateCreated`.
@@ -430,27 +431,27 @@ impl TryFrom<&RawRecord> for Vendor {
 
     fn try_from(r: &RawRecord) -> Result<Self, WireError> {
         if r.record_type != "Vendor" {
-            return Err(WireError::UnexpectedRecord { expected: "Vendor", found: r.record_type.clone() });
+            return Err(WireError::UnexpectedRecord { expected: "Vendor", found: r.record_type.to_string() });
         }
         if r.internal_id.is_empty() {
             return Err(WireError::Malformed("Vendor record without internalId".into()));
         }
         // Read only for a vendor without a company name.
         let person_name = || match (r.text("firstName"), r.text("lastName")) {
-            (Some(f), Some(l)) => Some(format!("{f} {l}")),
-            (Some(n), None) | (None, Some(n)) => Some(n.to_string()),
+            (Some(f), Some(l)) => Some(compact_str::format_compact!("{f} {l}")),
+            (Some(n), None) | (None, Some(n)) => Some(CompactString::from(n)),
             (None, None) => None,
         };
         Ok(Vendor {
             internal_id: r.internal_id.clone(),
             external_id: r.external_id.clone(),
-            entity_id: r.text("entityId").map(str::to_string),
-            company_name: r.text("companyName").map(str::to_string).or_else(person_name),
-            email: r.text("email").map(str::to_string),
-            url: r.text("url").map(str::to_string),
-            category: r.ref_name("category").map(str::to_string),
-            currency: r.ref_name("currency").map(str::to_string),
-            subsidiary: r.ref_name("subsidiary").map(str::to_string),
+            entity_id: r.text("entityId").map(CompactString::from),
+            company_name: r.text("companyName").map(CompactString::from).or_else(person_name),
+            email: r.text("email").map(CompactString::from),
+            url: r.text("url").map(CompactString::from),
+            category: r.ref_name("category").map(CompactString::from),
+            currency: r.ref_name("currency").map(CompactString::from),
+            subsidiary: r.ref_name("subsidiary").map(CompactString::from),
             is_inactive: r.boolean("isInactive")?.unwrap_or(false),
             date_created: r.datetime("dateCreated")?,
             last_modified: r.datetime("lastModifiedDate")?,
@@ -600,58 +601,58 @@ pub struct TransactionLine {
     /// `line`, or the position in the sublist (from 1) when absent.
     pub line: i32,
     /// `account` name.
-    pub account: Option<String>,
+    pub account: Option<CompactString>,
     /// `item` name (item lines).
-    pub item: Option<String>,
+    pub item: Option<CompactString>,
     /// `category` name (expense lines).
-    pub category: Option<String>,
+    pub category: Option<CompactString>,
     /// `amount`, exact.
     pub amount: Option<rust_decimal::Decimal>,
     /// `memo` (or `description` for items).
-    pub memo: Option<String>,
+    pub memo: Option<CompactString>,
     /// `department` name.
-    pub department: Option<String>,
+    pub department: Option<CompactString>,
     /// `class` name.
-    pub class: Option<String>,
+    pub class: Option<CompactString>,
 }
 
 /// A vendor-side transaction: a LeanIX invoice.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transaction {
     /// `xsi:type` (`VendorBill`, `PurchaseOrder`...).
-    pub record_type: String,
+    pub record_type: CompactString,
     /// Spend role of the type.
     pub role: SpendRole,
     /// NetSuite internal id.
-    pub internal_id: String,
+    pub internal_id: CompactString,
     /// `tranId` (the document number users see).
-    pub tran_id: Option<String>,
+    pub tran_id: Option<CompactString>,
     /// `tranDate`, as a date.
     pub tran_date: Option<chrono::NaiveDate>,
     /// `entity` internal id: the vendor.
-    pub vendor_id: Option<String>,
+    pub vendor_id: Option<CompactString>,
     /// `entity` name.
-    pub vendor_name: Option<String>,
+    pub vendor_name: Option<CompactString>,
     /// The total as NetSuite sends it (`userTotal` or `total`), exact.
     pub total: Option<rust_decimal::Decimal>,
     /// The total signed for spend: credits negative.
     pub amount: Option<rust_decimal::Decimal>,
     /// `currency` name (or `currencyName`).
-    pub currency: Option<String>,
+    pub currency: Option<CompactString>,
     /// `exchangeRate`.
     pub exchange_rate: Option<rust_decimal::Decimal>,
     /// `subsidiary` name.
-    pub subsidiary: Option<String>,
+    pub subsidiary: Option<CompactString>,
     /// `department` name.
-    pub department: Option<String>,
+    pub department: Option<CompactString>,
     /// `memo`.
-    pub memo: Option<String>,
+    pub memo: Option<CompactString>,
     /// `status`.
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// `dueDate`, as a date.
     pub due_date: Option<chrono::NaiveDate>,
     /// `postingPeriod` name.
-    pub posting_period: Option<String>,
+    pub posting_period: Option<CompactString>,
     /// `createdDate`.
     pub created: Option<DateTime<Utc>>,
     /// `lastModifiedDate`.
@@ -704,13 +705,13 @@ impl Transaction {
                 lines.push(TransactionLine {
                     kind,
                     line,
-                    account: row.ref_name("account").map(str::to_string),
-                    item: row.ref_name("item").map(str::to_string),
-                    category: row.ref_name("category").map(str::to_string),
+                    account: row.ref_name("account").map(CompactString::from),
+                    item: row.ref_name("item").map(CompactString::from),
+                    category: row.ref_name("category").map(CompactString::from),
                     amount: row_decimal(r, &row, "amount")?,
-                    memo: row.text("memo").or_else(|| row.text("description")).map(str::to_string),
-                    department: row.ref_name("department").map(str::to_string),
-                    class: row.ref_name("class").map(str::to_string),
+                    memo: row.text("memo").or_else(|| row.text("description")).map(CompactString::from),
+                    department: row.ref_name("department").map(CompactString::from),
+                    class: row.ref_name("class").map(CompactString::from),
                 });
             }
         }
@@ -718,20 +719,20 @@ impl Transaction {
             record_type: r.record_type.clone(),
             role,
             internal_id: r.internal_id.clone(),
-            tran_id: r.text("tranId").map(str::to_string),
+            tran_id: r.text("tranId").map(CompactString::from),
             tran_date: r.date("tranDate")?,
-            vendor_id: r.ref_id("entity").map(str::to_string),
-            vendor_name: r.ref_name("entity").map(str::to_string),
+            vendor_id: r.ref_id("entity").map(CompactString::from),
+            vendor_name: r.ref_name("entity").map(CompactString::from),
             total,
             amount,
-            currency: r.ref_name("currency").or_else(|| r.text("currencyName")).map(str::to_string),
+            currency: r.ref_name("currency").or_else(|| r.text("currencyName")).map(CompactString::from),
             exchange_rate: r.decimal("exchangeRate")?,
-            subsidiary: r.ref_name("subsidiary").map(str::to_string),
-            department: r.ref_name("department").map(str::to_string),
-            memo: r.text("memo").map(str::to_string),
-            status: r.text("status").map(str::to_string),
+            subsidiary: r.ref_name("subsidiary").map(CompactString::from),
+            department: r.ref_name("department").map(CompactString::from),
+            memo: r.text("memo").map(CompactString::from),
+            status: r.text("status").map(CompactString::from),
             due_date: r.date("dueDate")?,
-            posting_period: r.ref_name("postingPeriod").map(str::to_string),
+            posting_period: r.ref_name("postingPeriod").map(CompactString::from),
             created: r.datetime("createdDate")?,
             last_modified: r.datetime("lastModifiedDate")?,
             lines,
@@ -748,49 +749,49 @@ pub struct ExpenseLine {
     /// `expenseDate`, as a date.
     pub expense_date: Option<chrono::NaiveDate>,
     /// `category` internal id.
-    pub category_id: Option<String>,
+    pub category_id: Option<CompactString>,
     /// `category` name as the line carries it.
-    pub category_name: Option<String>,
+    pub category_name: Option<CompactString>,
     /// `amount` (in the report's currency), exact.
     pub amount: Option<rust_decimal::Decimal>,
     /// `currency` name of the foreign amount.
-    pub currency: Option<String>,
+    pub currency: Option<CompactString>,
     /// `foreignAmount`.
     pub foreign_amount: Option<rust_decimal::Decimal>,
     /// `exchangeRate`.
     pub exchange_rate: Option<rust_decimal::Decimal>,
     /// `memo`.
-    pub memo: Option<String>,
+    pub memo: Option<CompactString>,
     /// `department` name.
-    pub department: Option<String>,
+    pub department: Option<CompactString>,
     /// Merchant or vendor: 2017_2 expense lines have no such field; `refNumber` is kept
     /// when present.
-    pub ref_number: Option<String>,
+    pub ref_number: Option<CompactString>,
 }
 
 /// An expense report: a LeanIX cost.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExpenseReport {
     /// NetSuite internal id.
-    pub internal_id: String,
+    pub internal_id: CompactString,
     /// `tranId`.
-    pub tran_id: Option<String>,
+    pub tran_id: Option<CompactString>,
     /// `entity` internal id: the employee.
-    pub employee_id: Option<String>,
+    pub employee_id: Option<CompactString>,
     /// `entity` name.
-    pub employee_name: Option<String>,
+    pub employee_name: Option<CompactString>,
     /// `tranDate`, as a date.
     pub tran_date: Option<chrono::NaiveDate>,
     /// `total`, exact.
     pub total: Option<rust_decimal::Decimal>,
     /// The lines' currency when they all share one (2017_2 reports have no header currency).
-    pub currency: Option<String>,
+    pub currency: Option<CompactString>,
     /// `status`.
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// `department` name.
-    pub department: Option<String>,
+    pub department: Option<CompactString>,
     /// `memo`.
-    pub memo: Option<String>,
+    pub memo: Option<CompactString>,
     /// `createdDate`.
     pub created: Option<DateTime<Utc>>,
     /// `lastModifiedDate`.
@@ -816,33 +817,33 @@ impl ExpenseReport {
             lines.push(ExpenseLine {
                 line,
                 expense_date: row.text("expenseDate").and_then(parse_date),
-                category_id: row.ref_id("category").map(str::to_string),
-                category_name: row.ref_name("category").map(str::to_string),
+                category_id: row.ref_id("category").map(CompactString::from),
+                category_name: row.ref_name("category").map(CompactString::from),
                 amount: row_decimal(r, &row, "amount")?,
-                currency: row.ref_name("currency").map(str::to_string),
+                currency: row.ref_name("currency").map(CompactString::from),
                 foreign_amount: row_decimal(r, &row, "foreignAmount")?,
                 exchange_rate: row_decimal(r, &row, "exchangeRate")?,
-                memo: row.text("memo").map(str::to_string),
-                department: row.ref_name("department").map(str::to_string),
-                ref_number: row.text("refNumber").map(str::to_string),
+                memo: row.text("memo").map(CompactString::from),
+                department: row.ref_name("department").map(CompactString::from),
+                ref_number: row.text("refNumber").map(CompactString::from),
             });
         }
         let mut currencies = lines.iter().filter_map(|l| l.currency.as_deref());
         let currency = match currencies.next() {
-            Some(first) if currencies.all(|c| c == first) => Some(first.to_string()),
+            Some(first) if currencies.all(|c| c == first) => Some(CompactString::from(first)),
             _ => None,
         };
         Ok(Some(ExpenseReport {
             internal_id: r.internal_id.clone(),
-            tran_id: r.text("tranId").map(str::to_string),
-            employee_id: r.ref_id("entity").map(str::to_string),
-            employee_name: r.ref_name("entity").map(str::to_string),
+            tran_id: r.text("tranId").map(CompactString::from),
+            employee_id: r.ref_id("entity").map(CompactString::from),
+            employee_name: r.ref_name("entity").map(CompactString::from),
             tran_date: r.date("tranDate")?,
             total: r.decimal("total")?,
             currency,
-            status: r.text("status").map(str::to_string),
-            department: r.ref_name("department").map(str::to_string),
-            memo: r.text("memo").map(str::to_string),
+            status: r.text("status").map(CompactString::from),
+            department: r.ref_name("department").map(CompactString::from),
+            memo: r.text("memo").map(CompactString::from),
             created: r.datetime("createdDate")?,
             last_modified: r.datetime("lastModifiedDate")?,
             lines,
@@ -855,11 +856,11 @@ impl ExpenseReport {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExpenseCategory {
     /// NetSuite internal id.
-    pub internal_id: String,
+    pub internal_id: CompactString,
     /// `name`.
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// `description`.
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// `isInactive`.
     pub is_inactive: bool,
     /// The whole record.
@@ -871,12 +872,12 @@ impl TryFrom<&RawRecord> for ExpenseCategory {
 
     fn try_from(r: &RawRecord) -> Result<Self, WireError> {
         if r.record_type != "ExpenseCategory" {
-            return Err(WireError::UnexpectedRecord { expected: "ExpenseCategory", found: r.record_type.clone() });
+            return Err(WireError::UnexpectedRecord { expected: "ExpenseCategory", found: r.record_type.to_string() });
         }
         Ok(ExpenseCategory {
             internal_id: r.internal_id.clone(),
-            name: r.text("name").map(str::to_string),
-            description: r.text("description").map(str::to_string),
+            name: r.text("name").map(CompactString::from),
+            description: r.text("description").map(CompactString::from),
             is_inactive: r.boolean("isInactive")?.unwrap_or(false),
             raw: r.raw.clone(),
         })
@@ -887,27 +888,27 @@ impl TryFrom<&RawRecord> for ExpenseCategory {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Employee {
     /// NetSuite internal id.
-    pub internal_id: String,
+    pub internal_id: CompactString,
     /// `entityId`.
-    pub entity_id: Option<String>,
+    pub entity_id: Option<CompactString>,
     /// `firstName`.
-    pub first_name: Option<String>,
+    pub first_name: Option<CompactString>,
     /// `lastName`.
-    pub last_name: Option<String>,
+    pub last_name: Option<CompactString>,
     /// `email`.
-    pub email: Option<String>,
+    pub email: Option<CompactString>,
     /// `title`.
-    pub title: Option<String>,
+    pub title: Option<CompactString>,
     /// `department` internal id (links to departments).
-    pub department_id: Option<String>,
+    pub department_id: Option<CompactString>,
     /// `department` name.
-    pub department_name: Option<String>,
+    pub department_name: Option<CompactString>,
     /// `subsidiary` name.
-    pub subsidiary: Option<String>,
+    pub subsidiary: Option<CompactString>,
     /// `supervisor` internal id (another employee).
-    pub supervisor_id: Option<String>,
+    pub supervisor_id: Option<CompactString>,
     /// `supervisor` name.
-    pub supervisor_name: Option<String>,
+    pub supervisor_name: Option<CompactString>,
     /// `isInactive`.
     pub is_inactive: bool,
     /// `hireDate`, as a date.
@@ -915,11 +916,11 @@ pub struct Employee {
     /// `releaseDate`, as a date.
     pub release_date: Option<chrono::NaiveDate>,
     /// `employeeType` name.
-    pub employee_type: Option<String>,
+    pub employee_type: Option<CompactString>,
     /// `employeeStatus` name.
-    pub employee_status: Option<String>,
+    pub employee_status: Option<CompactString>,
     /// `location` name.
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// `lastModifiedDate`.
     pub last_modified: Option<DateTime<Utc>>,
     /// The whole record.
@@ -931,26 +932,26 @@ impl TryFrom<&RawRecord> for Employee {
 
     fn try_from(r: &RawRecord) -> Result<Self, WireError> {
         if r.record_type != "Employee" {
-            return Err(WireError::UnexpectedRecord { expected: "Employee", found: r.record_type.clone() });
+            return Err(WireError::UnexpectedRecord { expected: "Employee", found: r.record_type.to_string() });
         }
         Ok(Employee {
             internal_id: r.internal_id.clone(),
-            entity_id: r.text("entityId").map(str::to_string),
-            first_name: r.text("firstName").map(str::to_string),
-            last_name: r.text("lastName").map(str::to_string),
-            email: r.text("email").map(str::to_string),
-            title: r.text("title").map(str::to_string),
-            department_id: r.ref_id("department").map(str::to_string),
-            department_name: r.ref_name("department").map(str::to_string),
-            subsidiary: r.ref_name("subsidiary").map(str::to_string),
-            supervisor_id: r.ref_id("supervisor").map(str::to_string),
-            supervisor_name: r.ref_name("supervisor").map(str::to_string),
+            entity_id: r.text("entityId").map(CompactString::from),
+            first_name: r.text("firstName").map(CompactString::from),
+            last_name: r.text("lastName").map(CompactString::from),
+            email: r.text("email").map(CompactString::from),
+            title: r.text("title").map(CompactString::from),
+            department_id: r.ref_id("department").map(CompactString::from),
+            department_name: r.ref_name("department").map(CompactString::from),
+            subsidiary: r.ref_name("subsidiary").map(CompactString::from),
+            supervisor_id: r.ref_id("supervisor").map(CompactString::from),
+            supervisor_name: r.ref_name("supervisor").map(CompactString::from),
             is_inactive: r.boolean("isInactive")?.unwrap_or(false),
             hire_date: r.date("hireDate")?,
             release_date: r.date("releaseDate")?,
-            employee_type: r.ref_name("employeeType").map(str::to_string),
-            employee_status: r.ref_name("employeeStatus").map(str::to_string),
-            location: r.ref_name("location").map(str::to_string),
+            employee_type: r.ref_name("employeeType").map(CompactString::from),
+            employee_status: r.ref_name("employeeStatus").map(CompactString::from),
+            location: r.ref_name("location").map(CompactString::from),
             last_modified: r.datetime("lastModifiedDate")?,
             raw: r.raw.clone(),
         })
@@ -961,13 +962,13 @@ impl TryFrom<&RawRecord> for Employee {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Department {
     /// NetSuite internal id.
-    pub internal_id: String,
+    pub internal_id: CompactString,
     /// `name`.
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// `parent` internal id.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<CompactString>,
     /// Names of the subsidiaries in `subsidiaryList`.
-    pub subsidiaries: Vec<String>,
+    pub subsidiaries: Vec<CompactString>,
     /// `isInactive`.
     pub is_inactive: bool,
     /// The whole record.
@@ -979,14 +980,16 @@ impl TryFrom<&RawRecord> for Department {
 
     fn try_from(r: &RawRecord) -> Result<Self, WireError> {
         if r.record_type != "Department" {
-            return Err(WireError::UnexpectedRecord { expected: "Department", found: r.record_type.clone() });
+            return Err(WireError::UnexpectedRecord { expected: "Department", found: r.record_type.to_string() });
         }
-        let subsidiaries =
-            r.sublist("subsidiaryList", "recordRef").filter_map(|row| row.own_name().map(str::to_string)).collect();
+        let subsidiaries = r
+            .sublist("subsidiaryList", "recordRef")
+            .filter_map(|row| row.own_name().map(CompactString::from))
+            .collect();
         Ok(Department {
             internal_id: r.internal_id.clone(),
-            name: r.text("name").map(str::to_string),
-            parent_id: r.ref_id("parent").map(str::to_string),
+            name: r.text("name").map(CompactString::from),
+            parent_id: r.ref_id("parent").map(CompactString::from),
             subsidiaries,
             is_inactive: r.boolean("isInactive")?.unwrap_or(false),
             raw: r.raw.clone(),

@@ -18,8 +18,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::records::{
-    parse_decimal, Department, Employee, ExpenseCategory, ExpenseLine, ExpenseReport, SpendRole, Transaction,
-    TransactionLine, Vendor,
+    parse_decimal, CompactString, Department, Employee, ExpenseCategory, ExpenseLine, ExpenseReport, SpendRole,
+    ToCompactString, Transaction, TransactionLine, Vendor,
 };
 use super::rest::{Cell, Row};
 use super::WireError;
@@ -407,8 +407,8 @@ fn bad(row: &Row, column: &str, value: &str) -> WireError {
 }
 
 /// A text column, owned.
-pub fn text(row: &Row, column: &str) -> Option<String> {
-    row.text(column).map(str::to_string)
+pub fn text(row: &Row, column: &str) -> Option<CompactString> {
+    row.text(column).map(CompactString::from)
 }
 
 /// An integer key column (`id`, `transaction`, `uniquekey`...).
@@ -475,15 +475,15 @@ pub fn datetime(row: &Row, column: &str) -> Result<Option<DateTime<Utc>>, WireEr
 }
 
 /// A vendor from its row and its primary subsidiary's name.
-pub fn vendor(row: &Row, subsidiary: Option<String>) -> Result<Vendor, WireError> {
+pub fn vendor(row: &Row, subsidiary: Option<CompactString>) -> Result<Vendor, WireError> {
     let id = key(row, "id")?;
     let person_name = match (row.text("firstname"), row.text("lastname")) {
-        (Some(f), Some(l)) => Some(format!("{f} {l}")),
-        (Some(n), None) | (None, Some(n)) => Some(n.to_string()),
+        (Some(f), Some(l)) => Some(compact_str::format_compact!("{f} {l}")),
+        (Some(n), None) | (None, Some(n)) => Some(CompactString::from(n)),
         (None, None) => None,
     };
     Ok(Vendor {
-        internal_id: id.to_string(),
+        internal_id: id.to_compact_string(),
         external_id: text(row, "externalid"),
         entity_id: text(row, "entityid"),
         company_name: text(row, "companyname").or(person_name),
@@ -574,9 +574,9 @@ pub fn transaction(row: &Row, code: TypeCode, lines: &[&Row], applications: &[&R
     }
     let status = if code.code == "VendAuth" { None } else { text(row, "status") };
     Ok(Transaction {
-        record_type: code.record_type.to_string(),
+        record_type: code.record_type.into(),
         role: code.role,
-        internal_id: id.to_string(),
+        internal_id: id.to_compact_string(),
         tran_id: text(row, "tranid"),
         tran_date: date_value(row, "trandate")?,
         vendor_id: text(row, "entity"),
@@ -622,7 +622,7 @@ pub fn expense_report(row: &Row, lines: &[&Row]) -> Result<ExpenseReport, WireEr
     }
     let mut currencies = out_lines.iter().filter_map(|l| l.currency.as_deref());
     let currency = match currencies.next() {
-        Some(first) if currencies.all(|c| c == first) => Some(first.to_string()),
+        Some(first) if currencies.all(|c| c == first) => Some(CompactString::from(first)),
         _ => None,
     };
     let (employee_id, employee_name) = match text(row, "entity") {
@@ -630,7 +630,7 @@ pub fn expense_report(row: &Row, lines: &[&Row]) -> Result<ExpenseReport, WireEr
         None => (text(row, "employee"), None),
     };
     Ok(ExpenseReport {
-        internal_id: id.to_string(),
+        internal_id: id.to_compact_string(),
         tran_id: text(row, "tranid"),
         employee_id,
         employee_name,
@@ -650,7 +650,7 @@ pub fn expense_report(row: &Row, lines: &[&Row]) -> Result<ExpenseReport, WireEr
 /// An employee.
 pub fn employee(row: &Row) -> Result<Employee, WireError> {
     Ok(Employee {
-        internal_id: key(row, "id")?.to_string(),
+        internal_id: key(row, "id")?.to_compact_string(),
         entity_id: text(row, "entityid"),
         first_name: text(row, "firstname"),
         last_name: text(row, "lastname"),
@@ -677,10 +677,10 @@ pub fn employee(row: &Row) -> Result<Employee, WireError> {
 pub fn department(row: &Row) -> Result<Department, WireError> {
     let subsidiaries = row
         .text("subsidiary")
-        .map(|s| s.split(", ").map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+        .map(|s| s.split(", ").map(str::trim).filter(|s| !s.is_empty()).map(CompactString::from).collect())
         .unwrap_or_default();
     Ok(Department {
-        internal_id: key(row, "id")?.to_string(),
+        internal_id: key(row, "id")?.to_compact_string(),
         name: text(row, "name"),
         parent_id: text(row, "parent"),
         subsidiaries,
@@ -692,7 +692,7 @@ pub fn department(row: &Row) -> Result<Department, WireError> {
 /// An expense category.
 pub fn expense_category(row: &Row) -> Result<ExpenseCategory, WireError> {
     Ok(ExpenseCategory {
-        internal_id: key(row, "id")?.to_string(),
+        internal_id: key(row, "id")?.to_compact_string(),
         name: text(row, "name"),
         description: text(row, "description"),
         is_inactive: boolean(row, "isinactive")?.unwrap_or(false),
