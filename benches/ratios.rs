@@ -18,6 +18,8 @@ mod push;
 mod write;
 
 fn main() {
+    // The C allocator tuned as the daemon's `main` tunes it: what is measured is what runs.
+    netsuite_discovery::sys::release_large_blocks();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let only = std::env::var("NSD_RATIOS").unwrap_or_default();
     let wanted = |s: &str| only.is_empty() || only.split(',').any(|o| o.trim() == s);

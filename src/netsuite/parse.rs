@@ -230,7 +230,7 @@ struct Scratch<'a> {
     /// The record's index being filled.
     values: Values,
     /// The whole body as text, when it is valid UTF-8 (checked once).
-    body_text: Option<&'a str>,
+    body_text: &'a str,
     /// The open elements' stack, lent to each record in turn.
     stack: Vec<Open<'a>>,
 }
@@ -356,23 +356,17 @@ fn in_body<'a>(body: &'a [u8], part: &[u8]) -> Option<&'a [u8]> {
     (s.as_ptr() == part.as_ptr()).then_some(s)
 }
 
-/// `part` (borrowed from `body`) as text: a slice of the body's text when the whole body is
-/// valid UTF-8 (checked once), else checked on its own.
-fn body_str<'a>(body: &'a [u8], text: Option<&'a str>, part: &[u8]) -> Option<&'a str> {
+/// `part` (borrowed from `body`) as a slice of `text`, the body as text (checked once).
+fn body_str<'a>(body: &'a [u8], text: &'a str, part: &[u8]) -> Option<&'a str> {
     let bytes = in_body(body, part)?;
-    match text {
-        Some(t) => {
-            let off = bytes.as_ptr() as usize - body.as_ptr() as usize;
-            t.get(off..off + bytes.len())
-        }
-        None => std::str::from_utf8(bytes).ok(),
-    }
+    let off = bytes.as_ptr() as usize - body.as_ptr() as usize;
+    text.get(off..off + bytes.len())
 }
 
 /// An element's local name, as a slice of the body.
 fn element_name<'a>(
     body: &'a [u8],
-    text: Option<&'a str>,
+    text: &'a str,
     e: &BytesStart<'_>,
     at: usize,
 ) -> Result<&'a str, WireError> {
@@ -389,7 +383,7 @@ fn element_name<'a>(
 /// A text event's content, unescaped: borrowed from the body when it holds no reference.
 fn text_of<'a>(
     body: &'a [u8],
-    text: Option<&'a str>,
+    text: &'a str,
     t: &quick_xml::events::BytesText<'_>,
     at: usize,
 ) -> Result<Cow<'a, str>, WireError> {
@@ -482,7 +476,7 @@ fn split_qname(qname: &[u8]) -> (bool, &[u8]) {
 
 /// An attribute value as written (a slice of `body`), unescaped: borrowed from the body's text
 /// when it holds no reference (no copy, no second UTF-8 check); else what is wrong with it.
-fn str_value<'a>(body: &'a [u8], text: Option<&'a str>, value: &[u8]) -> Result<Cow<'a, str>, String> {
+fn str_value<'a>(body: &'a [u8], text: &'a str, value: &[u8]) -> Result<Cow<'a, str>, String> {
     match body_str(body, text, value) {
         Some(s) if !s.contains('&') => Ok(Cow::Borrowed(s)),
         Some(s) => quick_xml::escape::unescape(s)
@@ -493,7 +487,7 @@ fn str_value<'a>(body: &'a [u8], text: Option<&'a str>, value: &[u8]) -> Result<
 }
 
 /// [`str_value`], its error placed where `reader` stands.
-fn attr_value<'a>(body: &'a [u8], text: Option<&'a str>, value: &[u8], at: usize) -> Result<Cow<'a, str>, WireError> {
+fn attr_value<'a>(body: &'a [u8], text: &'a str, value: &[u8], at: usize) -> Result<Cow<'a, str>, WireError> {
     str_value(body, text, value).map_err(|what| malformed(at, what))
 }
 
@@ -1162,7 +1156,7 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
         text: String::with_capacity(256),
         keys: Vec::with_capacity(64),
         values: Values::default(),
-        body_text: Some(body_text),
+        body_text,
         stack: Vec::with_capacity(16),
     };
     let mut text = String::new();
