@@ -364,12 +364,7 @@ fn body_str<'a>(body: &'a [u8], text: &'a str, part: &[u8]) -> Option<&'a str> {
 }
 
 /// An element's local name, as a slice of the body.
-fn element_name<'a>(
-    body: &'a [u8],
-    text: &'a str,
-    e: &BytesStart<'_>,
-    at: usize,
-) -> Result<&'a str, WireError> {
+fn element_name<'a>(body: &'a [u8], text: &'a str, e: &BytesStart<'_>, at: usize) -> Result<&'a str, WireError> {
     // The local part of the QName, found by hand: names are short, and memchr's setup costs
     // more than a plain loop over them.
     let name = e.name().into_inner();
