@@ -363,16 +363,9 @@ fn body_str<'a>(body: &'a [u8], text: &'a str, part: &[u8]) -> Option<&'a str> {
     text.get(off..off + bytes.len())
 }
 
-/// An element's local name, as a slice of the body.
-fn element_name<'a>(body: &'a [u8], text: &'a str, e: &BytesStart<'_>, at: usize) -> Result<&'a str, WireError> {
-    // The local part of the QName, found by hand: names are short, and memchr's setup costs
-    // more than a plain loop over them.
-    let name = e.name().into_inner();
-    let local = match name.iter().position(|&b| b == b':') {
-        Some(i) => &name[i + 1..],
-        None => name,
-    };
-    body_str(body, text, local).ok_or_else(|| malformed(at, "an element name that is not UTF-8 text of the body"))
+/// An attribute's (local) name, a slice of `body`, as a slice of its text.
+fn attr_name<'a>(body: &'a [u8], text: &'a str, name: &[u8], at: usize) -> Result<&'a str, WireError> {
+    body_str(body, text, name).ok_or_else(|| malformed(at, "an attribute name that is not UTF-8 text of the body"))
 }
 
 /// A text event's content, unescaped: borrowed from the body when it holds no reference.
@@ -470,20 +463,15 @@ fn split_qname(qname: &[u8]) -> (bool, &[u8]) {
 }
 
 /// An attribute value as written (a slice of `body`), unescaped: borrowed from the body's text
-/// when it holds no reference (no copy, no second UTF-8 check); else what is wrong with it.
-fn str_value<'a>(body: &'a [u8], text: &'a str, value: &[u8]) -> Result<Cow<'a, str>, String> {
+/// when it holds no reference (no copy, no second UTF-8 check).
+fn attr_value<'a>(body: &'a [u8], text: &'a str, value: &[u8], at: usize) -> Result<Cow<'a, str>, WireError> {
     match body_str(body, text, value) {
         Some(s) if !s.contains('&') => Ok(Cow::Borrowed(s)),
         Some(s) => quick_xml::escape::unescape(s)
             .map(|c| Cow::Owned(c.into_owned()))
-            .map_err(|err| format!("bad attribute value: {err}")),
-        None => Err("an attribute value that is not UTF-8 text of the body".into()),
+            .map_err(|err| malformed(at, format!("bad attribute value: {err}"))),
+        None => Err(malformed(at, "an attribute value that is not UTF-8 text of the body")),
     }
-}
-
-/// [`str_value`], its error placed where `reader` stands.
-fn attr_value<'a>(body: &'a [u8], text: &'a str, value: &[u8], at: usize) -> Result<Cow<'a, str>, WireError> {
-    str_value(body, text, value).map_err(|what| malformed(at, what))
 }
 
 /// Attributes of an element: `(prefixed, local name, value)`, namespace declarations skipped.
@@ -537,10 +525,6 @@ fn maybe_forbidden(s: &str) -> bool {
     chunks.remainder().iter().any(|&b| exact(b))
 }
 
-fn utf8(at: usize, name: &[u8]) -> Result<&str, WireError> {
-    std::str::from_utf8(name).map_err(|_| malformed(at, "an element name that is not UTF-8"))
-}
-
 impl<'a> RecordBuilder<'a> {
     fn start(
         body: &'a [u8],
@@ -549,9 +533,9 @@ impl<'a> RecordBuilder<'a> {
         start: usize,
         sc: &mut Scratch<'a>,
     ) -> Result<Self, WireError> {
-        let name = element_name(body, sc.body_text, e, at)?;
         let qname = body_str(body, sc.body_text, e.name().into_inner())
             .ok_or_else(|| malformed(at, "an element name that is not UTF-8 text of the body"))?;
+        let name = local_part(qname);
         let mut b = RecordBuilder {
             record_type: CompactString::default(),
             internal_id: CompactString::default(),
@@ -571,7 +555,7 @@ impl<'a> RecordBuilder<'a> {
         sc.values.rows.clear();
         sc.values.row_slots.clear();
         let mut root = Open::new(qname, name, Role::Root, sc);
-        let mut others: Vec<(&'a [u8], Cow<'a, str>)> = Vec::new();
+        let mut others: Vec<(&'a str, Cow<'a, str>)> = Vec::new();
         // Read by hand like the attributes inside the record; the three the record is known by
         // may each come once (quick-xml refuses a repeated attribute; so does this).
         let mut seen = [false; 3];
@@ -598,8 +582,7 @@ impl<'a> RecordBuilder<'a> {
                 Some(1) => b.internal_id = CompactString::from(value),
                 Some(2) => b.external_id = Some(CompactString::from(value)),
                 _ => {
-                    let n = in_body(body, local).ok_or_else(|| malformed(at, "an attribute name outside the body"))?;
-                    others.push((n, value));
+                    others.push((attr_name(body, sc.body_text, local, at)?, value));
                 }
             }
         }
@@ -618,14 +601,15 @@ impl<'a> RecordBuilder<'a> {
             sc.keys.push(k);
             root.bloom |= bloom_bit(k);
         }
-        for (n, v) in others {
+        for (key, v) in others {
+            let n = key.as_bytes();
             if root.bloom & bloom_bit(n) != 0 && sc.keys[root.keys_start..].contains(&n) {
                 b.duplicate = true;
             }
             sc.keys.push(n);
             root.bloom |= bloom_bit(n);
             sc.json.push(',');
-            sc.json.key(utf8(at, n)?);
+            sc.json.key(key);
             sc.json.string(&v);
         }
         root.object = true;
@@ -700,7 +684,7 @@ impl<'a> RecordBuilder<'a> {
             if qname == b"xmlns" || qname.starts_with(b"xmlns:") {
                 continue;
             }
-            let value = str_value(body, sc.body_text, raw_value).map_err(|what| malformed(at, what))?;
+            let value = attr_value(body, sc.body_text, raw_value, at)?;
             if self.defect.is_none() && maybe_forbidden(&value) {
                 if let Some(c) = forbidden_char(&value) {
                     self.defect = Some(format!(
@@ -713,8 +697,7 @@ impl<'a> RecordBuilder<'a> {
             let (key, key_str, value): (&'a [u8], &str, &str) = if prefixed && local == b"type" {
                 (b"@type", "@type", local_part(&value))
             } else {
-                let k = body_str(body, sc.body_text, local)
-                    .ok_or_else(|| malformed(at, "an attribute name that is not UTF-8 text of the body"))?;
+                let k = attr_name(body, sc.body_text, local, at)?;
                 (k.as_bytes(), k, &value)
             };
             if open.object {
