@@ -70,7 +70,10 @@ async fn onboarding_once_then_on_schedule_with_bounded_jitter() {
         assert!(gap >= Duration::from_secs(2), "a delta came before its interval: {gap:?}");
         assert!(gap < Duration::from_millis(2_500 + 600), "a delta came later than interval + jitter: {gap:?}");
     }
-    assert!(runs.iter().all(|r| r.2 == "succeeded"));
+    // Shutdown stops a run at its next page: only the last run may have been caught by it.
+    let (last, before) = runs.split_last().unwrap();
+    assert!(before.iter().all(|r| r.2 == "succeeded"), "{runs:?}");
+    assert!(last.2 == "succeeded" || last.2 == "cancelled", "{runs:?}");
 }
 
 /// Two replicas over 20 tenants: a tenant is never worked by both at once, each tenant's

@@ -480,7 +480,7 @@ async fn fetch_extras<E: QlEntity>(ctx: &PullContext, page: &SuiteQlPage) -> Res
             for row in keyed_rows(ctx, limit, "id", |after| suiteql::vendor_subsidiary_query(&ids, after)).await? {
                 let entity = suiteql::key(&row, "entity")?;
                 if let Some(name) = row.text("subsidiary") {
-                    extras.subsidiaries.entry(entity).or_insert_with(|| name.to_string());
+                    extras.subsidiaries.entry(entity).or_insert_with(|| name.into());
                 }
             }
         }

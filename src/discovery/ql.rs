@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::entity::{CardSpend, Costs, Departments, Employees, EntitySpec, ExpenseCategories, Invoices, Vendors};
 use crate::netsuite::rest::Row;
 use crate::netsuite::suiteql::{self, Bounds, Select, TypeCode, CARD_TYPES, EXPENSE_REPORT_TYPE, VENDOR_TYPES};
-use crate::netsuite::WireError;
+use crate::netsuite::{CompactString, WireError};
 
 /// What a page of an entity needs besides its own rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub enum Extras {
 #[derive(Debug, Default)]
 pub struct ExtraRows {
     /// Primary subsidiary name by vendor id.
-    pub subsidiaries: HashMap<i64, String>,
+    pub subsidiaries: HashMap<i64, CompactString>,
     /// Lines by transaction id.
     pub lines: HashMap<i64, Vec<Row>>,
     /// Applications by payment id.
@@ -106,7 +106,7 @@ impl QlEntity for Vendors {
 
     fn ql_convert(row: &Row, extras: &ExtraRows) -> Result<Option<Self::Record>, WireError> {
         let id = suiteql::key(row, "id")?;
-        suiteql::vendor(row, extras.subsidiaries.get(&id).map(|s| s.as_str().into())).map(Some)
+        suiteql::vendor(row, extras.subsidiaries.get(&id).cloned()).map(Some)
     }
 }
 
