@@ -9,7 +9,9 @@
 //! text, as NetSuite declares it.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
+use quick_xml::escape::EscapeError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use serde_json::{Map, Value};
@@ -191,28 +193,46 @@ impl Json {
         }
     }
 
-    /// `"key":` (XML names need no escaping: no quotes, backslashes or controls).
-    fn key(&mut self, key: &str) {
-        if self.on {
-            self.out.push('"');
-            self.out.push_str(key);
-            self.out.push_str("\":");
+    /// `"key":` (XML names need no escaping: no quotes, backslashes or controls); where the
+    /// name lies in the JSON.
+    fn key(&mut self, key: &str) -> Option<Piece> {
+        if !self.on {
+            return None;
         }
+        self.out.push('"');
+        let start = self.out.len();
+        self.out.push_str(key);
+        let piece = self.piece(start, key.len());
+        self.out.push_str("\":");
+        piece
     }
 
-    /// Writes `s`; whether it may hold a character XML 1.0 forbids (as [`maybe_forbidden`]).
-    fn string(&mut self, s: &str) -> bool {
-        if self.on {
-            push_json_str(&mut self.out, s)
-        } else {
-            maybe_forbidden(s)
+    /// Writes `s`; whether it may hold a character XML 1.0 forbids (as [`maybe_forbidden`]),
+    /// and where it lies in the JSON when it stands there as it is (nothing escaped).
+    fn string(&mut self, s: &str) -> (bool, Option<Piece>) {
+        if !self.on {
+            return (maybe_forbidden(s), None);
         }
+        let start = self.out.len() + 1;
+        let suspect = push_json_str(&mut self.out, s);
+        // Escaping only lengthens: the same length between the quotes is the same text.
+        let piece = if self.out.len() - 1 - start == s.len() { self.piece(start, s.len()) } else { None };
+        (suspect, piece)
     }
 
-    fn insert_bracket(&mut self, at: usize) {
+    /// `out[start..start + len]` as a [`Piece`], if its offsets fit one.
+    fn piece(&self, start: usize, len: usize) -> Option<Piece> {
+        let end = u32::try_from(start + len).ok().filter(|&e| e < Piece::OWN)?;
+        Some(Piece { start: start as u32, end })
+    }
+
+    /// Inserts `[` at `at`; whether it did (the JSON from `at` on moved one byte).
+    fn insert_bracket(&mut self, at: usize) -> bool {
         if self.on && at <= self.out.len() {
             self.out.insert(at, '[');
+            return true;
         }
+        false
     }
 
     fn len(&self) -> usize {
@@ -279,6 +299,10 @@ struct Open<'a> {
     repeat: bool,
     id: Option<Piece>,
     ref_name: Option<Piece>,
+    /// Where its name was written as a JSON key (by its first occurrence, if it repeats).
+    key: Option<Piece>,
+    /// Where the last child's name was written as a JSON key.
+    last_child_key: Option<Piece>,
 }
 
 impl<'a> Open<'a> {
@@ -301,6 +325,8 @@ impl<'a> Open<'a> {
             repeat: false,
             id: None,
             ref_name: None,
+            key: None,
+            last_child_key: None,
         }
     }
 }
@@ -344,8 +370,8 @@ fn malformed(at: usize, what: impl std::fmt::Display) -> WireError {
     WireError::Malformed(format!("{what} (at byte {at})"))
 }
 
-fn local(e: &BytesStart<'_>) -> String {
-    String::from_utf8_lossy(e.local_name().as_ref()).into_owned()
+fn local<'e>(e: &'e BytesStart<'_>) -> Cow<'e, str> {
+    String::from_utf8_lossy(e.local_name().into_inner())
 }
 
 /// `part` (a slice of an event borrowed from `body`) as a slice of `body` itself, so that it
@@ -496,11 +522,61 @@ fn local_part(v: &str) -> &str {
     v.rsplit_once(':').map_or(v, |(_, l)| l)
 }
 
-/// Copies `s` into the index's text and returns where it lies.
-fn piece(values: &mut Values, s: &str) -> Piece {
-    let start = values.text.len() as u32;
-    values.text.push_str(s);
-    Piece { start, end: values.text.len() as u32 }
+/// Where `s` lies in the record's JSON (`in_json`), or else a copy of it in the index's own text.
+fn piece(values: &mut Values, in_json: Option<Piece>, s: &str) -> Piece {
+    if let Some(p) = in_json {
+        return p;
+    }
+    let start = values.own.len() as u32;
+    values.own.push_str(s);
+    Piece { start: start | Piece::OWN, end: values.own.len() as u32 }
+}
+
+/// `p` moved by one byte when a `[` was inserted at `at` in the JSON, if it lay after it.
+fn shift(p: &mut Piece, at: usize) {
+    if p.start & Piece::OWN == 0 && p.start as usize >= at {
+        p.start += 1;
+        p.end += 1;
+    }
+}
+
+/// Every piece of the index in the JSON after `at` moved by one byte (a `[` inserted there).
+fn shift_index(values: &mut Values, at: usize) {
+    for s in values.slots.iter_mut().chain(values.row_slots.iter_mut()) {
+        shift(&mut s.name, at);
+        for p in [&mut s.text, &mut s.id, &mut s.ref_name].into_iter().flatten() {
+            shift(p, at);
+        }
+    }
+    for r in &mut values.rows {
+        shift(&mut r.list, at);
+        shift(&mut r.name, at);
+        for p in [&mut r.id, &mut r.ref_name].into_iter().flatten() {
+            shift(p, at);
+        }
+    }
+}
+
+/// Appends `raw` with its references replaced, as quick-xml's `unescape` gives it, without a
+/// string of its own: the five predefined entities are replaced here; anything else (a
+/// character reference, or an error) goes to quick-xml for the whole text.
+fn unescape_into(out: &mut String, raw: &str) -> Result<(), EscapeError> {
+    let from = out.len();
+    let mut last = 0;
+    while let Some(amp) = memchr::memchr(b'&', &raw.as_bytes()[last..]).map(|i| last + i) {
+        let entity = memchr::memchr(b';', &raw.as_bytes()[amp..])
+            .and_then(|n| Some((amp + n, quick_xml::escape::resolve_xml_entity(raw.get(amp + 1..amp + n)?)?)));
+        let Some((semi, value)) = entity else {
+            out.truncate(from);
+            out.push_str(&quick_xml::escape::unescape(raw)?);
+            return Ok(());
+        };
+        out.push_str(&raw[last..amp]);
+        out.push_str(value);
+        last = semi + 1;
+    }
+    out.push_str(&raw[last..]);
+    Ok(())
 }
 
 /// Whether `s` may hold a character XML 1.0 forbids (a quick byte test before
@@ -550,7 +626,7 @@ impl<'a> RecordBuilder<'a> {
         sc.json.out.clear();
         sc.text.clear();
         sc.keys.clear();
-        sc.values.text.clear();
+        sc.values.own.clear();
         sc.values.slots.clear();
         sc.values.rows.clear();
         sc.values.row_slots.clear();
@@ -644,12 +720,21 @@ impl<'a> RecordBuilder<'a> {
             parent.object = true;
         }
         let repeat = parent.last_child == Some(name_str);
+        let key;
         if repeat {
             if !parent.in_array {
-                sc.json.insert_bracket(parent.last_child_value);
+                let at = parent.last_child_value;
+                if sc.json.insert_bracket(at) {
+                    // What the index found after `at` (in the first occurrence) moved.
+                    shift_index(&mut sc.values, at);
+                    for p in [&mut parent.id, &mut parent.ref_name].into_iter().flatten() {
+                        shift(p, at);
+                    }
+                }
                 parent.in_array = true;
             }
             sc.json.push(',');
+            key = parent.last_child_key;
         } else {
             if parent.in_array {
                 sc.json.push(']');
@@ -664,7 +749,8 @@ impl<'a> RecordBuilder<'a> {
             if parent.members {
                 sc.json.push(',');
             }
-            sc.json.key(name_str);
+            key = sc.json.key(name_str);
+            parent.last_child_key = key;
             parent.members = true;
             if parent.list {
                 sc.json.push('[');
@@ -673,9 +759,10 @@ impl<'a> RecordBuilder<'a> {
             parent.last_child = Some(name_str);
             parent.last_child_value = sc.json.len();
         }
-        let parent_name = parent.name;
+        let (parent_name, parent_key) = (parent.name, parent.key);
         let mut open = Open::new(qname, name_str, role, sc);
         open.repeat = repeat;
+        open.key = key;
         // Duplicate attributes are not checked here: a name seen twice is caught below
         // (`duplicate`) and sends the record down the slow path, whose checked reading (by
         // quick-xml) refuses it.
@@ -713,15 +800,15 @@ impl<'a> RecordBuilder<'a> {
             open.bloom |= bit;
             sc.keys.push(key);
             sc.json.key(key_str);
-            sc.json.string(value);
+            let (_, in_json) = sc.json.string(value);
             open.members = true;
             if !prefixed && key == b"internalId" && matches!(role, Role::Field | Role::Row) {
-                open.id = Some(piece(&mut sc.values, value));
+                open.id = Some(piece(&mut sc.values, in_json, value));
             }
         }
         if role == Role::Row {
-            let list = piece(&mut sc.values, parent_name);
-            let row_name = piece(&mut sc.values, name_str);
+            let list = piece(&mut sc.values, parent_key, parent_name);
+            let row_name = piece(&mut sc.values, open.key, name_str);
             let first = sc.values.row_slots.len() as u32;
             sc.values.rows.push(Row { list, name: row_name, id: open.id, ref_name: None, first, end: first });
             self.row = sc.values.rows.len() as u32;
@@ -730,35 +817,39 @@ impl<'a> RecordBuilder<'a> {
         Ok(())
     }
 
-    /// A text event of the innermost open element: `t`, which is `from_body` when it is a
-    /// piece of the body as it stands (no reference to unescape).
-    fn text(&mut self, t: &str, from_body: Option<&'a str>, sc: &mut Scratch<'a>) {
+    /// A piece of text of the innermost open element, a slice of the body: with references
+    /// to replace (`refs`), or literal (text without `&`, CDATA).
+    fn text(&mut self, t: &'a str, refs: bool, sc: &mut Scratch<'a>) -> Result<(), EscapeError> {
         // Its characters are checked when the element closes, as its text is written.
-        let Some(top) = self.stack.last_mut() else { return };
-        match (top.text, from_body) {
-            (Text::None, Some(b)) => top.text = Text::Body(b),
-            (Text::None, None) => {
-                sc.text.push_str(t);
-                top.text = Text::Buffer;
+        let Some(top) = self.stack.last_mut() else { return Ok(()) };
+        match top.text {
+            // The usual case: one piece as it stands, not copied.
+            Text::None if !refs => {
+                top.text = Text::Body(t);
+                return Ok(());
             }
-            (Text::Body(before), _) => {
-                sc.text.push_str(before);
-                sc.text.push_str(t);
-                top.text = Text::Buffer;
-            }
-            (Text::Buffer, _) => sc.text.push_str(t),
+            Text::Body(before) => sc.text.push_str(before),
+            Text::None | Text::Buffer => {}
+        }
+        top.text = Text::Buffer;
+        if refs {
+            unescape_into(&mut sc.text, t)
+        } else {
+            sc.text.push_str(t);
+            Ok(())
         }
     }
 
-    /// Closes the innermost element; returns the finished record when it was the root
-    /// (`end` is the byte offset just after its end tag).
+    /// Closes the innermost element; when it was the root (`end` is the byte offset just after
+    /// its end tag), puts the finished record in `out` and returns true.
     fn close(
         &mut self,
         body: &'a [u8],
         end: usize,
         form: RawForm,
         sc: &mut Scratch<'a>,
-    ) -> Result<Option<RawRecord>, WireError> {
+        out: &mut Vec<RawRecord>,
+    ) -> Result<bool, WireError> {
         let Some(f) = self.stack.pop() else {
             return Err(WireError::Malformed("closing tag without an open element".into()));
         };
@@ -782,16 +873,18 @@ impl<'a> RecordBuilder<'a> {
                     sc.json.push(',');
                 }
                 sc.json.key("value");
-                suspect = sc.json.string(text);
-                own_text = Some(text);
+                let in_json;
+                (suspect, in_json) = sc.json.string(text);
+                own_text = Some((text, in_json));
             } else {
                 // Not written (space between elements), but checked all the same.
                 suspect = maybe_forbidden(text);
             }
             sc.json.push('}');
         } else {
-            suspect = sc.json.string(text);
-            own_text = Some(text);
+            let in_json;
+            (suspect, in_json) = sc.json.string(text);
+            own_text = Some((text, in_json));
         }
         if suspect && self.defect.is_none() {
             if let Some(c) = forbidden_char(text) {
@@ -799,10 +892,13 @@ impl<'a> RecordBuilder<'a> {
                     Some(format!("field {} holds U+{:04X}, a character XML 1.0 forbids", f.name, u32::from(c)));
             }
         }
+        // Its text in the index, once asked for.
+        let mut kept = None;
         match f.role {
             Role::Field if !f.repeat => {
-                let name = piece(&mut sc.values, f.name);
-                let text = own_text.map(|t| piece(&mut sc.values, t));
+                let name = piece(&mut sc.values, f.key, f.name);
+                kept = own_text.map(|(t, in_json)| piece(&mut sc.values, in_json, t));
+                let text = kept;
                 let tag = name_tag(f.name.as_bytes());
                 let slot = Slot { name, tag, text, id: f.id, ref_name: f.ref_name };
                 if self.row == 0 {
@@ -823,33 +919,34 @@ impl<'a> RecordBuilder<'a> {
         }
         if leaf && (f.name == "name" || f.name == "internalId") {
             if let Some(p) = self.stack.last_mut().filter(|p| matches!(p.role, Role::Field | Role::Row)) {
-                if f.name == "name" {
-                    if p.ref_name.is_none() {
-                        p.ref_name = Some(piece(&mut sc.values, text));
-                    }
-                } else if p.id.is_none() {
-                    p.id = Some(piece(&mut sc.values, text));
+                let target = if f.name == "name" { &mut p.ref_name } else { &mut p.id };
+                if target.is_none() {
+                    let in_json = own_text.and_then(|(_, in_json)| in_json);
+                    *target = Some(kept.unwrap_or_else(|| piece(&mut sc.values, in_json, text)));
                 }
             }
         }
         sc.text.truncate(f.text_start);
         sc.keys.truncate(f.keys_start);
         if !self.stack.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
         // The emptied stack goes back to be lent to the next record.
         sc.stack = std::mem::take(&mut self.stack);
-        self.finish(body, end, form, sc).map(Some)
+        self.finish(body, end, form, sc, out)?;
+        Ok(true)
     }
 
-    /// The record, once its element is closed.
+    /// The record, once its element is closed, put in `out` (built in place: a record is a
+    /// few hundred bytes, not moved from call to call).
     fn finish(
         &mut self,
         body: &'a [u8],
         end: usize,
         form: RawForm,
         sc: &mut Scratch<'a>,
-    ) -> Result<RawRecord, WireError> {
+        out: &mut Vec<RawRecord>,
+    ) -> Result<(), WireError> {
         let xml = body.get(self.start..end).unwrap_or_default();
         let mut internal_id = std::mem::take(&mut self.internal_id);
         let json = match form {
@@ -883,14 +980,20 @@ impl<'a> RecordBuilder<'a> {
                 value.to_string()
             }
             RawForm::Json => {
-                return Ok(self.record(internal_id, RawJson::from_parser(&sc.json.out), end, sc));
+                // The usual case: `raw` is the JSON written, and the index reads in it.
+                let raw = RawJson::from_parser(&sc.json.out);
+                let json = raw.shared();
+                out.push(self.record(internal_id, raw, json, end, sc));
+                return Ok(());
             }
         };
-        Ok(self.record(internal_id, RawJson::from_parser(&json), end, sc))
+        let written = if sc.json.out.is_empty() { Arc::default() } else { Arc::from(sc.json.out.as_str()) };
+        out.push(self.record(internal_id, RawJson::from_parser(&json), written, end, sc));
+        Ok(())
     }
 
     /// Reads the rest of the record, from `from` (just after its start tag) to its end tag,
-    /// with [`Tokens`]; the record and the offset just after its end tag.
+    /// with [`Tokens`]; puts the record in `out` and returns the offset just after its end tag.
     fn read_rest(
         mut self,
         body: &'a [u8],
@@ -898,7 +1001,8 @@ impl<'a> RecordBuilder<'a> {
         from: usize,
         form: RawForm,
         sc: &mut Scratch<'a>,
-    ) -> Result<(RawRecord, usize), WireError> {
+        out: &mut Vec<RawRecord>,
+    ) -> Result<usize, WireError> {
         let mut tokens = Tokens::new(text, from);
         loop {
             let at = tokens.pos();
@@ -909,27 +1013,21 @@ impl<'a> RecordBuilder<'a> {
                     if !empty {
                         continue;
                     }
-                    self.close(body, tokens.pos(), form, sc)?
+                    self.close(body, tokens.pos(), form, sc, out)?
                 }
                 Some(Token::End(qname)) => {
                     let open = self.stack.last().map_or("", |o| o.qname);
                     if open != qname {
                         return Err(malformed(at, format!("end tag </{qname}> where </{open}> was expected")));
                     }
-                    self.close(body, tokens.pos(), form, sc)?
+                    self.close(body, tokens.pos(), form, sc, out)?
                 }
-                Some(Token::Text(raw)) => {
-                    if raw.contains('&') {
-                        let s =
-                            quick_xml::escape::unescape(raw).map_err(|e| malformed(at, format!("bad text: {e}")))?;
-                        self.text(&s, None, sc);
-                    } else {
-                        self.text(raw, Some(raw), sc);
-                    }
+                Some(Token::Text(raw, refs)) => {
+                    self.text(raw, refs, sc).map_err(|e| malformed(at, format!("bad text: {e}")))?;
                     continue;
                 }
                 Some(Token::CData(raw)) => {
-                    self.text(raw, Some(raw), sc);
+                    self.text(raw, false, sc).map_err(|e| malformed(at, format!("bad text: {e}")))?;
                     continue;
                 }
                 None => {
@@ -937,20 +1035,29 @@ impl<'a> RecordBuilder<'a> {
                     return Err(WireError::Malformed(format!("truncated response: body ended inside <{inside}>")));
                 }
             };
-            if let Some(record) = closed {
-                return Ok((record, tokens.pos()));
+            if closed {
+                return Ok(tokens.pos());
             }
         }
     }
 
-    fn record(&mut self, internal_id: CompactString, raw: RawJson, end: usize, sc: &Scratch<'a>) -> RawRecord {
+    /// The record; `json` is the JSON the index's pieces lie in (what `sc.json` wrote).
+    fn record(
+        &mut self,
+        internal_id: CompactString,
+        raw: RawJson,
+        json: Arc<str>,
+        end: usize,
+        sc: &Scratch<'a>,
+    ) -> RawRecord {
         RawRecord::new(
             std::mem::take(&mut self.record_type),
             internal_id,
             self.external_id.take(),
             raw,
             Values {
-                text: sc.values.text.as_str().to_owned(),
+                json,
+                own: sc.values.own.as_str().to_owned(),
                 slots: sc.values.slots.clone(),
                 rows: sc.values.rows.clone(),
                 row_slots: sc.values.row_slots.clone(),
@@ -1037,7 +1144,7 @@ fn record_value(
                 }
                 let name = local(&e);
                 let list = !is_root && super::schema::is_list(name.as_bytes());
-                stack.push(Frame { name, list, obj, text: String::new(), has_children: false });
+                stack.push(Frame { name: name.into_owned(), list, obj, text: String::new(), has_children: false });
                 if is_empty {
                     close_value(&mut stack, &mut root);
                 }
@@ -1109,10 +1216,11 @@ pub fn parse_response(body: &[u8]) -> Result<Response, WireError> {
     parse_response_with(body, RawForm::Json)
 }
 
-/// quick-xml's reader over the envelope from `origin`: started again after each record (which
-/// [`Tokens`] reads), so it matches no end tag; the caller does.
-fn envelope_reader(body: &[u8], origin: usize) -> Reader<&[u8]> {
-    let mut reader = Reader::from_reader(body.get(origin..).unwrap_or_default());
+/// quick-xml's reader over the envelope. It is moved past each record (which [`Tokens`] reads),
+/// so it never sees a record's end tag: it matches no end tag (the caller does), and the names
+/// it keeps of open elements (it keeps them with the check off) are not used.
+fn envelope_reader(body: &[u8]) -> Reader<&[u8]> {
+    let mut reader = Reader::from_reader(body);
     let config = reader.config_mut();
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
@@ -1123,8 +1231,9 @@ fn envelope_reader(body: &[u8], origin: usize) -> Reader<&[u8]> {
 pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireError> {
     let body_text = std::str::from_utf8(body)
         .map_err(|e| WireError::Malformed(format!("the response body is not UTF-8 text: {e}")))?;
+    // Where quick-xml's position 0 lies in the body (it moves as records are skipped).
     let mut origin = 0;
-    let mut reader = envelope_reader(body, origin);
+    let mut reader = envelope_reader(body);
     let mut resp = Response::default();
     // Local names of the open elements outside records, and their qualified names as written.
     let mut path: Vec<String> = Vec::with_capacity(16);
@@ -1177,7 +1286,7 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                         }
                     }
                     if !is_empty {
-                        path.push(name);
+                        path.push(name.into_owned());
                         qnames.push(e.name().into_inner().to_vec());
                         text.clear();
                     }
@@ -1186,29 +1295,27 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                 if (name == "record" || name == "searchRow") && path.last().map(String::as_str) != Some("Header") {
                     let mut b = RecordBuilder::start(body, e, after, before, &mut sc)?;
                     if is_empty {
-                        if let Some(r) = b.close(body, after, form, &mut sc)? {
-                            resp.records.push(r);
-                        }
+                        b.close(body, after, form, &mut sc, &mut resp.records)?;
                     } else {
-                        // The record's content is read by `Tokens`; quick-xml starts again
-                        // after its end tag.
-                        let (r, end) = b.read_rest(body, body_text, after, form, &mut sc)?;
-                        resp.records.push(r);
-                        origin = end;
-                        reader = envelope_reader(body, origin);
+                        // The record's content is read by `Tokens`; quick-xml goes on after
+                        // its end tag. It did not count the bytes it skipped in its position:
+                        // `origin` makes up for them.
+                        let end = b.read_rest(body, body_text, after, form, &mut sc, &mut resp.records)?;
+                        *reader.get_mut() = body.get(end..).unwrap_or_default();
+                        origin = end.saturating_sub(reader.buffer_position() as usize);
                     }
                     continue;
                 }
                 let parent = path.last().map(String::as_str).unwrap_or("");
                 if parent == "Body" && resp.operation.is_none() {
-                    resp.operation = Some(name.clone());
+                    resp.operation = Some(name.to_string());
                 }
                 if name == "Fault" && parent == "Body" {
                     resp.fault = Some(Fault::default());
                 }
                 if parent == "detail" && resp.fault.is_some() && name.ends_with("Fault") {
                     if let Some(f) = resp.fault.as_mut() {
-                        f.detail_name = Some(name.clone());
+                        f.detail_name = Some(name.to_string());
                     }
                 }
                 if name == "status" && resp.status.is_none() {
@@ -1226,7 +1333,7 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                     }
                 }
                 if !is_empty {
-                    path.push(name);
+                    path.push(name.into_owned());
                     qnames.push(e.name().into_inner().to_vec());
                     text.clear();
                 }
@@ -1517,6 +1624,63 @@ line2	tab</tranPurch:memo>
 </platformCore:record>
 <platformCore:record internalId="10" xsi:type="tranPurch:VendorBill" xmlns:tranPurch="urn:purchases_2025_2.transactions.webservices.netsuite.com"><tranPurch:memo>a</tranPurch:memo><tranPurch:tranId>T</tranPurch:tranId><tranPurch:memo>b</tranPurch:memo></platformCore:record>
 </platformCore:recordList></platformCore:searchResult></searchResponse></soapenv:Body></soapenv:Envelope>"#;
+
+    /// The index reads names and texts where the JSON holds them. An element repeated where
+    /// the schema has no list turns its first value into an array after the fact (a `[` put
+    /// before it): what the index found in that value moved with it. Texts the JSON escapes,
+    /// and every text when no JSON is written (`RawForm::Xml`), are copies of their own.
+    #[test]
+    fn the_index_reads_the_json_where_it_lies_after_an_array_is_opened() {
+        let body = TRICKY.replace(
+            "<tranPurch:memo>a</tranPurch:memo><tranPurch:tranId>T</tranPurch:tranId>",
+            "<tranPurch:tranId>T1</tranPurch:tranId><tranPurch:tranId>T2</tranPurch:tranId>\
+             <tranPurch:entity internalId=\"5\"><platformCore:name>One</platformCore:name>\
+             <platformCore:name>Two</platformCore:name></tranPurch:entity>\
+             <tranPurch:currencyName>Say \"hi\"</tranPurch:currencyName>",
+        );
+        for form in [RawForm::Json, RawForm::Xml] {
+            let resp = parse_response_with(body.as_bytes(), form).unwrap();
+            let r = &resp.records[1];
+            // The first of each repeated name is the field's value.
+            assert_eq!(r.text("tranId"), Some("T1"), "{form:?}");
+            assert_eq!(r.ref_name("entity"), Some("One"), "{form:?}");
+            assert_eq!(r.ref_id("entity"), Some("5"), "{form:?}");
+            assert_eq!(r.text("currencyName"), Some("Say \"hi\""), "{form:?}");
+            if form == RawForm::Json {
+                let f = r.fields();
+                assert_eq!(f["tranId"], serde_json::json!(["T1", "T2"]));
+                assert_eq!(f["entity"], serde_json::json!({"internalId": "5", "name": ["One", "Two"]}));
+            }
+            // The other record, and the same fields through a clone.
+            assert_eq!(resp.records[0].ref_name("entity"), Some("Acme\\Corp & Co"), "{form:?}");
+            assert_eq!(r.clone().text("currencyName"), Some("Say \"hi\""), "{form:?}");
+        }
+    }
+
+    /// References in a record's text are replaced as quick-xml replaces them, errors included.
+    #[test]
+    fn references_are_replaced_as_quick_xml_replaces_them() {
+        for raw in [
+            "",
+            "plain",
+            "a &amp; b",
+            "&lt;&gt;&quot;&apos;&amp;",
+            "&#65;&#x42; and &amp;",
+            "é &amp; ü",
+            "x &amp y; z",
+            "&bogus;",
+            "tail &",
+            "&amp;&",
+            "&#0;",
+            "&#xD800;",
+            "&;",
+        ] {
+            let mut out = String::from("kept");
+            let ours = unescape_into(&mut out, raw).map(|()| out.clone()).map_err(|e| e.to_string());
+            let theirs = quick_xml::escape::unescape(raw).map(|c| format!("kept{c}")).map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{raw:?}");
+        }
+    }
 
     #[test]
     fn lists_come_from_the_schema_and_raw_is_faithful() {

@@ -35,6 +35,11 @@ impl RawJson {
         RawJson(Arc::from(text))
     }
 
+    /// The text itself, shared (the parser's index reads field values in it).
+    pub(super) fn shared(&self) -> Arc<str> {
+        Arc::clone(&self.0)
+    }
+
     /// The JSON text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -75,15 +80,21 @@ impl fmt::Display for RawJson {
     }
 }
 
-/// A range of [`Values::text`].
+/// A range of the record's JSON ([`Values::json`]), or of [`Values::own`] when `start` has
+/// the [`Piece::OWN`] bit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Piece {
     pub(super) start: u32,
     pub(super) end: u32,
 }
 
+impl Piece {
+    /// Set in `start`: the piece lies in [`Values::own`].
+    pub(super) const OWN: u32 = 1 << 31;
+}
+
 /// One field the parser indexed: a child of the record, or a child of a sublist row.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Slot {
     /// The element's local name.
     pub(super) name: Piece,
@@ -98,7 +109,7 @@ pub(super) struct Slot {
 }
 
 /// One row of a sublist of the record (`expenseList/expense`, `subsidiaryList/recordRef`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Row {
     /// The list's local name (`expenseList`).
     pub(super) list: Piece,
@@ -114,10 +125,15 @@ pub(super) struct Row {
 }
 
 /// The flat index of a record's field values, filled in the parsing pass: the names and texts
-/// of the record's children and of its sublist rows' children, one text buffer for them all.
+/// of the record's children and of its sublist rows' children. A name or text is read where
+/// the parser wrote it in the record's JSON, when it stands there as it is (most do: JSON
+/// escapes only quotes, backslashes and controls); the others are copied into `own`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Values {
-    pub(super) text: String,
+    /// The JSON the parser wrote for the record (shared with `raw` when that is it).
+    pub(super) json: Arc<str>,
+    /// Texts not found as they are in `json`.
+    pub(super) own: String,
     /// The record's fields.
     pub(super) slots: Vec<Slot>,
     pub(super) rows: Vec<Row>,
@@ -141,7 +157,9 @@ pub(super) fn name_tag(name: &[u8]) -> u32 {
 
 impl Values {
     fn get(&self, p: Piece) -> &str {
-        self.text.get(p.start as usize..p.end as usize).unwrap_or("")
+        let (text, start) =
+            if p.start & Piece::OWN != 0 { (self.own.as_str(), p.start & !Piece::OWN) } else { (&*self.json, p.start) };
+        text.get(start as usize..p.end as usize).unwrap_or("")
     }
 
     fn find<'v>(&'v self, slots: &'v [Slot], name: &str) -> Option<&'v Slot> {

@@ -24,8 +24,9 @@ pub(super) enum Token<'a> {
     },
     /// `</p:name>`: the qualified name, trailing spaces removed.
     End(&'a str),
-    /// Text between tags, as written (references not yet replaced).
-    Text(&'a str),
+    /// Text between tags, as written (references not yet replaced), and whether it holds a
+    /// `&` (a reference to replace), found in the same look for its end.
+    Text(&'a str, bool),
     /// The content of a CDATA section (literal text).
     CData(&'a str),
 }
@@ -73,9 +74,14 @@ impl<'a> Tokens<'a> {
             let Some(&first) = rest.first() else { return Ok(None) };
             if first != b'<' {
                 // Text runs to the next `<` (or to the end of the body: the caller's error).
-                let end = memchr::memchr(b'<', rest).map_or(bytes.len(), |i| start + i);
+                let (end, refs) = match memchr::memchr2(b'<', b'&', rest) {
+                    Some(i) if rest[i] == b'&' => {
+                        (memchr::memchr(b'<', &rest[i..]).map_or(bytes.len(), |j| start + i + j), true)
+                    }
+                    found => (found.map_or(bytes.len(), |i| start + i), false),
+                };
                 self.pos = end;
-                return Ok(Some(Token::Text(&self.text[start..end])));
+                return Ok(Some(Token::Text(&self.text[start..end], refs)));
             }
             let (skip, close, what) = match rest.get(1) {
                 Some(b'/') => {
@@ -183,10 +189,10 @@ mod tests {
             toks,
             vec![
                 Token::Start { qname: "a:b", local: "b", attrs: " x=\"1>2\" y='q\"'", empty: false },
-                Token::Text("t &amp; u"),
+                Token::Text("t &amp; u", true),
                 Token::Start { qname: "c", local: "c", attrs: "", empty: true },
                 Token::Start { qname: "d", local: "d", attrs: " ", empty: true },
-                Token::Text("x"),
+                Token::Text("x", false),
                 Token::CData("<raw>"),
                 Token::End("a:b"),
             ]
