@@ -1657,6 +1657,17 @@ line2	tab</tranPurch:memo>
         }
     }
 
+    /// After records (read by the tokenizer, skipped by quick-xml), an error in the envelope
+    /// still names its byte offset in the whole body.
+    #[test]
+    fn errors_after_records_name_their_offset_in_the_body() {
+        let body = TRICKY.replace("</platformCore:recordList>", "</platformCore:recordLisX>");
+        let at = body.find("</platformCore:recordLisX>").unwrap();
+        let err = parse_response(body.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains(&format!("(at byte {at})")), "{err}");
+        assert!(err.contains("</platformCore:recordList> was expected"), "{err}");
+    }
+
     /// References in a record's text are replaced as quick-xml replaces them, errors included.
     #[test]
     fn references_are_replaced_as_quick_xml_replaces_them() {
