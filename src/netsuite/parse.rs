@@ -760,7 +760,9 @@ impl<'a> RecordBuilder<'a> {
             parent.last_child_value = sc.json.len();
         }
         let (parent_name, parent_key) = (parent.name, parent.key);
-        let mut open = Open::new(qname, name_str, role, sc);
+        // Made in the stack's own memory (an `Open` is large enough that a move is a call).
+        self.stack.push(Open::new(qname, name_str, role, sc));
+        let open = self.stack.last_mut().ok_or_else(|| malformed(at, "record state lost"))?;
         open.repeat = repeat;
         open.key = key;
         // Duplicate attributes are not checked here: a name seen twice is caught below
@@ -813,7 +815,6 @@ impl<'a> RecordBuilder<'a> {
             sc.values.rows.push(Row { list, name: row_name, id: open.id, ref_name: None, first, end: first });
             self.row = sc.values.rows.len() as u32;
         }
-        self.stack.push(open);
         Ok(())
     }
 
@@ -850,9 +851,12 @@ impl<'a> RecordBuilder<'a> {
         sc: &mut Scratch<'a>,
         out: &mut Vec<RawRecord>,
     ) -> Result<bool, WireError> {
-        let Some(f) = self.stack.pop() else {
+        // Read where it lies and then dropped (an `Open` is large enough that a move is a call).
+        let Some(top) = self.stack.len().checked_sub(1) else {
             return Err(WireError::Malformed("closing tag without an open element".into()));
         };
+        let (outer, inner) = self.stack.split_at_mut(top);
+        let f = &inner[0];
         let text = match f.text {
             Text::None => "",
             Text::Body(t) => t,
@@ -918,7 +922,7 @@ impl<'a> RecordBuilder<'a> {
             _ => {}
         }
         if leaf && (f.name == "name" || f.name == "internalId") {
-            if let Some(p) = self.stack.last_mut().filter(|p| matches!(p.role, Role::Field | Role::Row)) {
+            if let Some(p) = outer.last_mut().filter(|p| matches!(p.role, Role::Field | Role::Row)) {
                 let target = if f.name == "name" { &mut p.ref_name } else { &mut p.id };
                 if target.is_none() {
                     let in_json = own_text.and_then(|(_, in_json)| in_json);
@@ -928,6 +932,7 @@ impl<'a> RecordBuilder<'a> {
         }
         sc.text.truncate(f.text_start);
         sc.keys.truncate(f.keys_start);
+        self.stack.truncate(top);
         if !self.stack.is_empty() {
             return Ok(false);
         }
