@@ -902,9 +902,8 @@ impl<'a> RecordBuilder<'a> {
             Role::Field if !f.repeat => {
                 let name = piece(&mut sc.values, f.key, f.name);
                 kept = own_text.map(|(t, in_json)| piece(&mut sc.values, in_json, t));
-                let text = kept;
                 let tag = name_tag(f.name.as_bytes());
-                let slot = Slot { name, tag, text, id: f.id, ref_name: f.ref_name };
+                let slot = Slot { name, tag, text: kept, id: f.id, ref_name: f.ref_name };
                 if self.row == 0 {
                     sc.values.slots.push(slot);
                 } else {
