@@ -467,7 +467,7 @@ impl<'x> Iterator for TagAttributes<'x> {
             _ => return self.fail("an attribute value without quotes"),
         };
         let from = i + 1;
-        let Some(len) = raw.get(from..).and_then(|rest| rest.iter().position(|&b| b == quote)) else {
+        let Some(len) = raw.get(from..).and_then(|rest| memchr::memchr(quote, rest)) else {
             return self.fail("an attribute value without its closing quote");
         };
         let value = &raw[from..from + len];
@@ -1010,7 +1010,8 @@ impl<'a> RecordBuilder<'a> {
         let mut tokens = Tokens::new(text, from);
         loop {
             let at = tokens.pos();
-            let token = tokens.next_token().map_err(|e| malformed(e.at, e.what))?;
+            let open = self.stack.last().map_or("", |o| o.qname);
+            let token = tokens.next_token(open).map_err(|e| malformed(e.at, e.what))?;
             let closed = match token {
                 Some(Token::Start { qname, local, attrs, empty }) => {
                     self.open(body, (qname, local, attrs), at, sc)?;
@@ -1019,8 +1020,8 @@ impl<'a> RecordBuilder<'a> {
                     }
                     self.close(body, tokens.pos(), form, sc, out)?
                 }
+                Some(Token::EndOfOpen) => self.close(body, tokens.pos(), form, sc, out)?,
                 Some(Token::End(qname)) => {
-                    let open = self.stack.last().map_or("", |o| o.qname);
                     if open != qname {
                         return Err(malformed(at, format!("end tag </{qname}> where </{open}> was expected")));
                     }

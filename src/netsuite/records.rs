@@ -349,14 +349,22 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
 /// of a vendor): `YYYY-MM-DDTHH:MM:SS`, optional `.` and 1 to 9 fraction digits, then `Z` or
 /// `±HH:MM`. `None` for anything else, which [`parse_datetime`] hands to chrono.
 fn netsuite_datetime(b: &[u8]) -> Option<DateTime<Utc>> {
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b.get(r)?.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
-    };
-    let at = |i: usize| b.get(i).copied();
-    if at(4)? != b'-' || at(7)? != b'-' || at(10)? != b'T' || at(13)? != b':' || at(16)? != b':' {
+    // `YYYY-MM-DDTHH:MM:SS`: fixed places, read in one look.
+    let head: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+    let mut bad = head[4] != b'-' || head[7] != b'-' || head[10] != b'T' || head[13] != b':' || head[16] != b':';
+    let mut d = [0u32; 19];
+    for (i, &c) in head.iter().enumerate() {
+        d[i] = u32::from(c.wrapping_sub(b'0'));
+    }
+    for i in [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18] {
+        bad |= d[i] > 9;
+    }
+    if bad {
         return None;
     }
-    let (year, month, day) = (i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?);
+    let year = (d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]) as i32;
+    let (month, day) = (d[5] * 10 + d[6], d[8] * 10 + d[9]);
+    let (h, mi, sec) = (d[11] * 10 + d[12], d[14] * 10 + d[15], d[17] * 10 + d[18]);
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let month_days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -365,27 +373,33 @@ fn netsuite_datetime(b: &[u8]) -> Option<DateTime<Utc>> {
         2 => 28,
         _ => return None,
     };
-    if day == 0 || day > month_days {
+    if day == 0 || day > month_days || h > 23 || mi > 59 || sec > 59 {
         return None;
     }
-    let mut i = 19;
+    // Then `.` and 1 to 9 fraction digits, if any.
+    let mut rest = &b[19..];
     let mut nanos = 0u32;
-    if at(i) == Some(b'.') {
-        let digits = b.get(i + 1..)?.iter().take_while(|c| c.is_ascii_digit()).count();
+    if let [b'.', tail @ ..] = rest {
+        let digits = tail.iter().take(10).take_while(|c| c.is_ascii_digit()).count();
         if !(1..=9).contains(&digits) {
             return None;
         }
-        nanos = num(i + 1..i + 1 + digits)? * 10u32.pow(9 - digits as u32);
-        i += 1 + digits;
+        let mut scale = 100_000_000;
+        for &c in &tail[..digits] {
+            nanos += u32::from(c - b'0') * scale;
+            scale /= 10;
+        }
+        rest = &tail[digits..];
     }
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if h > 23 || mi > 59 || sec > 59 {
-        return None;
-    }
-    let offset = match (at(i)?, b.len() - i) {
-        (b'Z', 1) => 0,
-        (sign @ (b'+' | b'-'), 6) if at(i + 3)? == b':' => {
-            let (oh, om) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
+    // Then `Z` or `±HH:MM`.
+    let offset = match *rest {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let two = |a: u8, b: u8| {
+                let (a, b) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
+                (a <= 9 && b <= 9).then(|| u32::from(a) * 10 + u32::from(b))
+            };
+            let (oh, om) = (two(h1, h2)?, two(m1, m2)?);
             if oh > 23 || om > 59 {
                 return None;
             }
@@ -516,6 +530,14 @@ mod tests {
             "2017-10-03 11:20:00Z",
             "2017-1a-03T11:20:00Z",
             "2017-10-03T11:20:00Zjunk",
+            "2017-10-03T11:20:00-0a:00",
+            "2017-10-03T11:20:00+07:a0",
+            "2017-10-03T11:20:00.12a-07:00",
+            "2017-10-03T11:20:0",
+            "2017-10-03T11:2/:00Z",
+            "2017-13-03T11:20:00Z",
+            "2017-00-03T11:20:00Z",
+            "2017-10-00T11:20:00Z",
         ];
         cases.extend(bad.iter().map(|s| s.to_string()));
         for s in &cases {

@@ -24,6 +24,8 @@ pub(super) enum Token<'a> {
     },
     /// `</p:name>`: the qualified name, trailing spaces removed.
     End(&'a str),
+    /// The end tag of the element the caller said is open, written as `</p:name>`.
+    EndOfOpen,
     /// Text between tags, as written (references not yet replaced), and whether it holds a
     /// `&` (a reference to replace), found in the same look for its end.
     Text(&'a str, bool),
@@ -43,6 +45,19 @@ pub(super) struct Tokens<'a> {
     text: &'a str,
     pos: usize,
 }
+
+/// Bytes that end an element's name (or, `:`, its prefix).
+const NAME_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'>' as usize] = true;
+    t[b'/' as usize] = true;
+    t[b':' as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
 
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
@@ -65,8 +80,10 @@ impl<'a> Tokens<'a> {
     }
 
     /// The next token; `None` when the body ends (inside a record, the caller's error).
-    /// Comments and processing instructions are passed over.
-    pub(super) fn next_token(&mut self) -> Result<Option<Token<'a>>, TokenError> {
+    /// Comments and processing instructions are passed over. `open` is the qualified name of
+    /// the innermost open element: its end tag, the one that usually comes, is matched where
+    /// it lies ([`Token::EndOfOpen`]) instead of searched for its `>` and compared after.
+    pub(super) fn next_token(&mut self, open: &str) -> Result<Option<Token<'a>>, TokenError> {
         let bytes = self.text.as_bytes();
         loop {
             let start = self.pos;
@@ -85,6 +102,11 @@ impl<'a> Tokens<'a> {
             }
             let (skip, close, what) = match rest.get(1) {
                 Some(b'/') => {
+                    let name_end = start + 2 + open.len();
+                    if bytes.get(name_end) == Some(&b'>') && bytes.get(start + 2..name_end) == Some(open.as_bytes()) {
+                        self.pos = name_end + 1;
+                        return Ok(Some(Token::EndOfOpen));
+                    }
                     let Some(gt) = memchr::memchr(b'>', rest) else {
                         return self.fail("an end tag that does not close", start);
                     };
@@ -127,16 +149,18 @@ impl<'a> Tokens<'a> {
     fn start_tag(&mut self, start: usize) -> Result<Option<Token<'a>>, TokenError> {
         let bytes = self.text.as_bytes();
         let name_from = start + 1;
-        let mut i = name_from;
+        // The name runs to a space, `/` or `>`; its first `:` ends the prefix.
+        let name_len =
+            |from: usize| bytes.get(from..).and_then(|rest| rest.iter().position(|&b| NAME_STOP[usize::from(b)]));
+        let mut i = name_from + name_len(name_from).unwrap_or(bytes.len() - name_from);
         let mut colon = None;
-        while let Some(&b) = bytes.get(i) {
-            match b {
-                b'>' | b'/' => break,
-                b':' if colon.is_none() => colon = Some(i),
-                _ if is_space(b) => break,
-                _ => {}
-            }
+        if bytes.get(i) == Some(&b':') {
+            colon = Some(i);
             i += 1;
+            i += bytes
+                .get(i..)
+                .and_then(|rest| rest.iter().position(|&b| b != b':' && NAME_STOP[usize::from(b)]))
+                .unwrap_or(bytes.len() - i);
         }
         if i == name_from {
             return self.fail("a start tag without a name", start);
@@ -151,7 +175,10 @@ impl<'a> Tokens<'a> {
                     Some(n) => i += n + 2,
                     None => return self.fail("an attribute value without its closing quote", start),
                 },
-                Some(_) => i += 1,
+                Some(_) => match memchr::memchr3(b'>', b'"', b'\'', &bytes[i..]) {
+                    Some(n) => i += n,
+                    None => return self.fail("a start tag that does not close", start),
+                },
             }
         }
         let empty = bytes[i - 1] == b'/';
@@ -174,7 +201,7 @@ mod tests {
     fn all(text: &str) -> Result<Vec<Token<'_>>, TokenError> {
         let mut t = Tokens::new(text, 0);
         let mut out = Vec::new();
-        while let Some(tok) = t.next_token()? {
+        while let Some(tok) = t.next_token("")? {
             out.push(tok);
         }
         Ok(out)
@@ -197,6 +224,21 @@ mod tests {
                 Token::End("a:b"),
             ]
         );
+    }
+
+    #[test]
+    fn the_open_elements_end_tag_is_matched_in_place_and_any_other_is_named() {
+        let text = "</a:b></a:bc></a:b ><a:b>";
+        let mut t = Tokens::new(text, 0);
+        assert_eq!(t.next_token("a:b"), Ok(Some(Token::EndOfOpen)));
+        assert_eq!(t.pos(), 6);
+        // Another name, even one that begins like it, or the same name with spaces: read whole.
+        assert_eq!(t.next_token("a:b"), Ok(Some(Token::End("a:bc"))));
+        assert_eq!(t.next_token("a:b"), Ok(Some(Token::End("a:b"))));
+        assert_eq!(t.pos(), 20);
+        assert!(matches!(t.next_token("a:b"), Ok(Some(Token::Start { qname: "a:b", .. }))));
+        // A body that ends inside the name.
+        assert_eq!(Tokens::new("</a:", 0).next_token("a:b").map_err(|e| e.what), Err("an end tag that does not close"));
     }
 
     #[test]
