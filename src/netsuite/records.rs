@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 pub use compact_str::{CompactString, ToCompactString};
 use serde_json::{Map, Value};
 
+use super::tokens::same_name;
 use super::WireError;
 
 /// A record as JSON text: the `raw` column of every typed record.
@@ -164,7 +165,7 @@ impl Values {
 
     fn find<'v>(&'v self, slots: &'v [Slot], name: &str) -> Option<&'v Slot> {
         let tag = name_tag(name.as_bytes());
-        slots.iter().find(|s| s.tag == tag && self.get(s.name) == name)
+        slots.iter().find(|s| s.tag == tag && same_name(self.get(s.name).as_bytes(), name.as_bytes()))
     }
 
     fn slot(&self, name: &str) -> Option<&Slot> {

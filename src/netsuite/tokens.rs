@@ -46,18 +46,40 @@ pub(super) struct Tokens<'a> {
     pos: usize,
 }
 
-/// Bytes that end an element's name (or, `:`, its prefix).
-const NAME_STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'>' as usize] = true;
-    t[b'/' as usize] = true;
-    t[b':' as usize] = true;
-    t[b' ' as usize] = true;
-    t[b'\t' as usize] = true;
-    t[b'\n' as usize] = true;
-    t[b'\r' as usize] = true;
-    t
-};
+/// Whether two names (of elements, of fields) are the same bytes, compared a word at a time
+/// in place: a call to `memcmp` costs more than the compare for strings this short.
+#[inline]
+pub(super) fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        let word = |s: &[u8], i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&s[i..i + 8]);
+            u64::from_ne_bytes(w)
+        };
+        let mut i = 0;
+        while i + 8 < n {
+            if word(a, i) != word(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        // The last word, overlapping the one before when `n` is not a multiple of 8.
+        return word(a, n - 8) == word(b, n - 8);
+    }
+    if n >= 4 {
+        let word = |s: &[u8], i: usize| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&s[i..i + 4]);
+            u32::from_ne_bytes(w)
+        };
+        return word(a, 0) == word(b, 0) && word(a, n - 4) == word(b, n - 4);
+    }
+    a == b
+}
 
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
@@ -103,7 +125,9 @@ impl<'a> Tokens<'a> {
             let (skip, close, what) = match rest.get(1) {
                 Some(b'/') => {
                     let name_end = start + 2 + open.len();
-                    if bytes.get(name_end) == Some(&b'>') && bytes.get(start + 2..name_end) == Some(open.as_bytes()) {
+                    if bytes.get(name_end) == Some(&b'>')
+                        && bytes.get(start + 2..name_end).is_some_and(|name| same_name(name, open.as_bytes()))
+                    {
                         self.pos = name_end + 1;
                         return Ok(Some(Token::EndOfOpen));
                     }
@@ -149,18 +173,16 @@ impl<'a> Tokens<'a> {
     fn start_tag(&mut self, start: usize) -> Result<Option<Token<'a>>, TokenError> {
         let bytes = self.text.as_bytes();
         let name_from = start + 1;
-        // The name runs to a space, `/` or `>`; its first `:` ends the prefix.
-        let name_len =
-            |from: usize| bytes.get(from..).and_then(|rest| rest.iter().position(|&b| NAME_STOP[usize::from(b)]));
-        let mut i = name_from + name_len(name_from).unwrap_or(bytes.len() - name_from);
+        let mut i = name_from;
         let mut colon = None;
-        if bytes.get(i) == Some(&b':') {
-            colon = Some(i);
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'>' | b'/' => break,
+                b':' if colon.is_none() => colon = Some(i),
+                _ if is_space(b) => break,
+                _ => {}
+            }
             i += 1;
-            i += bytes
-                .get(i..)
-                .and_then(|rest| rest.iter().position(|&b| b != b':' && NAME_STOP[usize::from(b)]))
-                .unwrap_or(bytes.len() - i);
         }
         if i == name_from {
             return self.fail("a start tag without a name", start);
@@ -224,6 +246,34 @@ mod tests {
                 Token::End("a:b"),
             ]
         );
+    }
+
+    #[test]
+    fn names_are_the_same_exactly_when_their_bytes_are() {
+        let names = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same_name(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
+            }
+            // One byte changed, wherever it is.
+            for i in 0..a.len() {
+                let mut c = a.as_bytes().to_vec();
+                c[i] ^= 0x20;
+                assert!(!same_name(a.as_bytes(), &c), "{a:?} changed at {i}");
+            }
+        }
     }
 
     #[test]
