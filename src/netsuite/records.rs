@@ -163,9 +163,19 @@ impl Values {
         text.get(start as usize..p.end as usize).unwrap_or("")
     }
 
+    /// The bytes of a piece, for comparing (no check that it falls on characters).
+    fn bytes(&self, p: Piece) -> &[u8] {
+        let (text, start) = if p.start & Piece::OWN != 0 {
+            (self.own.as_bytes(), p.start & !Piece::OWN)
+        } else {
+            (self.json.as_bytes(), p.start)
+        };
+        text.get(start as usize..p.end as usize).unwrap_or_default()
+    }
+
     fn find<'v>(&'v self, slots: &'v [Slot], name: &str) -> Option<&'v Slot> {
         let tag = name_tag(name.as_bytes());
-        slots.iter().find(|s| s.tag == tag && same_name(self.get(s.name).as_bytes(), name.as_bytes()))
+        slots.iter().find(|s| s.tag == tag && same_name(self.bytes(s.name), name.as_bytes()))
     }
 
     fn slot(&self, name: &str) -> Option<&Slot> {
@@ -723,7 +733,8 @@ impl Transaction {
             None => r.decimal("total")?,
         };
         let amount = total.map(|t| if role == SpendRole::Credit { -t.abs() } else { t });
-        let mut lines = Vec::new();
+        // Room for every row of the record's lists (most are lines): one allocation.
+        let mut lines = Vec::with_capacity(r.values.rows.len());
         // An `apply` row's `line` is the line of the document it pays (0 for a whole bill),
         // not a key of the payment's applications: two bills paid at once would both be line
         // 0 and one would be lost. Applications are numbered by their position instead.
