@@ -297,7 +297,7 @@ impl RawRecord {
     /// A boolean field (`true`/`false`/`1`/`0`).
     pub fn boolean(&self, name: &str) -> Result<Option<bool>, WireError> {
         self.text(name)
-            .map(|t| match t.trim() {
+            .map(|t| match trim(t) {
                 "true" | "1" => Ok(true),
                 "false" | "0" => Ok(false),
                 other => Err(self.bad(name, other)),
@@ -343,10 +343,19 @@ impl RawRecord {
     }
 }
 
+/// `s` without the white space around it, as `str::trim` gives it; looked for only when an
+/// end is not a plain letter or digit (NetSuite's values seldom have any).
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() => s,
+        _ => s.trim(),
+    }
+}
+
 /// Parses an `xsd:dateTime` as NetSuite sends it (`2017-10-03T11:20:00.000-07:00`, `Z`, or
 /// without a zone, which is read as UTC).
 pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
+    let s = trim(s);
     if let Some(dt) = netsuite_datetime(s.as_bytes()) {
         return Some(dt);
     }
@@ -518,6 +527,13 @@ mod tests {
     /// The hand-read form gives chrono's instant for every string it accepts, and refuses
     /// what chrono refuses.
     #[test]
+    fn values_are_trimmed_as_str_trim_trims_them() {
+        for s in ["", " ", "a", "1.5", " 1.5", "1.5 ", "\t2017\n", "\u{a0}7\u{a0}", "x\u{2003}", "é", "-1", "1."] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+    }
+
+    #[test]
     fn hand_read_datetimes_agree_with_chrono() {
         let mut cases = vec![
             "2017-10-03T11:20:00.000-07:00".to_string(),
@@ -570,7 +586,7 @@ mod tests {
 /// Reads an `xsd:double` as an exact decimal: `150.0`, `-12.5`, or `1.5E7` as NetSuite may
 /// write large values. Never goes through a float.
 pub fn parse_decimal(s: &str) -> Option<rust_decimal::Decimal> {
-    let s = s.trim();
+    let s = trim(s);
     s.parse::<rust_decimal::Decimal>().ok().or_else(|| rust_decimal::Decimal::from_scientific(s).ok())
 }
 
@@ -579,7 +595,7 @@ pub fn parse_decimal(s: &str) -> Option<rust_decimal::Decimal> {
 /// the date is what they mean.
 pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
     // `YYYY-MM-DD`, read by hand: chrono's format parser costs more than the rest of a line.
-    let b = s.trim().as_bytes().get(..10)?;
+    let b = trim(s).as_bytes().get(..10)?;
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         b.get(r)?.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
     };
@@ -751,7 +767,7 @@ impl Transaction {
                         applied += 1;
                         applied
                     }
-                    Some(l) => l.trim().parse().map_err(|_| r.bad("line", l))?,
+                    Some(l) => trim(l).parse().map_err(|_| r.bad("line", l))?,
                     None => i as i32 + 1,
                 };
                 lines.push(TransactionLine {
@@ -863,7 +879,7 @@ impl ExpenseReport {
         let mut lines = Vec::new();
         for (i, row) in r.sublist("expenseList", "expense").enumerate() {
             let line = match row.text("line") {
-                Some(l) => l.trim().parse().map_err(|_| r.bad("line", l))?,
+                Some(l) => trim(l).parse().map_err(|_| r.bad("line", l))?,
                 None => i as i32 + 1,
             };
             lines.push(ExpenseLine {
