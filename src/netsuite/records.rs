@@ -524,8 +524,6 @@ mod tests {
         assert_eq!(parse_datetime("2017-10-03T11:20:00Z").unwrap().to_rfc3339(), "2017-10-03T11:20:00+00:00");
     }
 
-    /// The hand-read form gives chrono's instant for every string it accepts, and refuses
-    /// what chrono refuses.
     #[test]
     fn values_are_trimmed_as_str_trim_trims_them() {
         for s in ["", " ", "a", "1.5", " 1.5", "1.5 ", "\t2017\n", "\u{a0}7\u{a0}", "x\u{2003}", "é", "-1", "1."] {
@@ -533,6 +531,8 @@ mod tests {
         }
     }
 
+    /// The hand-read form gives chrono's instant for every string it accepts, and refuses
+    /// what chrono refuses.
     #[test]
     fn hand_read_datetimes_agree_with_chrono() {
         let mut cases = vec![
