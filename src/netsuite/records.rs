@@ -157,20 +157,23 @@ pub(super) fn name_tag(name: &[u8]) -> u32 {
 }
 
 impl Values {
-    fn get(&self, p: Piece) -> &str {
+    /// The text a piece lies in (the JSON, or `own` when it has the [`Piece::OWN`] bit), and
+    /// its range there.
+    fn locate(&self, p: Piece) -> (&str, std::ops::Range<usize>) {
         let (text, start) =
             if p.start & Piece::OWN != 0 { (self.own.as_str(), p.start & !Piece::OWN) } else { (&*self.json, p.start) };
-        text.get(start as usize..p.end as usize).unwrap_or("")
+        (text, start as usize..p.end as usize)
+    }
+
+    fn get(&self, p: Piece) -> &str {
+        let (text, range) = self.locate(p);
+        text.get(range).unwrap_or("")
     }
 
     /// The bytes of a piece, for comparing (no check that it falls on characters).
     fn bytes(&self, p: Piece) -> &[u8] {
-        let (text, start) = if p.start & Piece::OWN != 0 {
-            (self.own.as_bytes(), p.start & !Piece::OWN)
-        } else {
-            (self.json.as_bytes(), p.start)
-        };
-        text.get(start as usize..p.end as usize).unwrap_or_default()
+        let (text, range) = self.locate(p);
+        text.as_bytes().get(range).unwrap_or_default()
     }
 
     fn find<'v>(&'v self, slots: &'v [Slot], name: &str) -> Option<&'v Slot> {
