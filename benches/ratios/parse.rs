@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use netsuite_discovery::netsuite::envelope::{search_request, SearchPreferences};
-use netsuite_discovery::netsuite::parse::{parse_response_with, RawForm};
+use netsuite_discovery::netsuite::parse::{parse_search, RawForm};
 use netsuite_discovery::netsuite::search::{Criterion, SearchQuery, SearchType};
 use netsuite_discovery::netsuite::{RawRecord, TokenPassport, Transaction, Vendor, WireError};
 use nsd_simulator::{AccountId, AccountSpec, SimConfig, Simulator};
@@ -82,11 +82,11 @@ fn parse_and_convert<T>(
     form: RawForm,
     convert: fn(&RawRecord) -> Result<Option<T>, WireError>,
 ) -> usize {
-    let page = parse_response_with(body, form).expect("parse").into_search_page(search_type).expect("page");
-    // As the pull does (`convert_page`): room for every record of the page up front.
-    let mut typed: Vec<T> = Vec::with_capacity(page.records.len());
-    typed.extend(page.records.iter().filter_map(|r| convert(r).expect("convert")));
-    typed.len()
+    // As the pull does (`read_record`): each record converted as soon as it is parsed, room
+    // for a full page up front.
+    let (resp, read) = parse_search(body, form, search_type, 1000, |r, _| convert(r).expect("convert")).expect("parse");
+    let page = resp.into_search_page_of(read).expect("page");
+    page.records.iter().flatten().count()
 }
 
 /// Seconds of the fastest of `iterations` calls of `f`, each timed on its own: the machine is

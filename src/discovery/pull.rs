@@ -550,20 +550,20 @@ async fn ask_search<E: EntitySpec>(
     window: Option<NaiveDate>,
     since: Option<chrono::DateTime<Utc>>,
     plain: bool,
-) -> Result<SearchPage<RawRecord>, RetryError> {
+) -> Result<SearchPage<PulledRecord<E::Record>>, RetryError> {
     let query = query_for::<E>(window, since, plain);
-    ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await
+    ctx.governor.call(&ctx.cancel, "search", || ctx.client.search_read(&query, read_record::<E>)).await
 }
 
 /// Page 1 from the search's answer, falling back to the plain search when the typed one is
 /// refused for lack of permission.
 async fn settle_search<E: EntitySpec>(
     ctx: &PullContext,
-    answer: Result<SearchPage<RawRecord>, RetryError>,
+    answer: Result<SearchPage<PulledRecord<E::Record>>, RetryError>,
     window: Option<NaiveDate>,
     since: Option<chrono::DateTime<Utc>>,
     pull: &mut Pull,
-) -> Result<SearchPage<RawRecord>, SyncError> {
+) -> Result<SearchPage<PulledRecord<E::Record>>, SyncError> {
     match answer {
         Ok(page) => Ok(page),
         Err(RetryError::Wire(e))
@@ -586,7 +586,7 @@ async fn run_search<E: EntitySpec>(
     window: Option<NaiveDate>,
     since: Option<chrono::DateTime<Utc>>,
     pull: &mut Pull,
-) -> Result<SearchPage<RawRecord>, SyncError> {
+) -> Result<SearchPage<PulledRecord<E::Record>>, SyncError> {
     let answer = ask_search::<E>(ctx, window, since, pull.plain).await;
     settle_search::<E>(ctx, answer, window, since, pull).await
 }
@@ -597,7 +597,7 @@ async fn run_search<E: EntitySpec>(
 /// has the same shape the pull goes on after `keep.done`, otherwise it is an inconsistency
 /// (the caller starts over).
 fn start_search<E: EntitySpec>(
-    page: SearchPage<RawRecord>,
+    page: SearchPage<PulledRecord<E::Record>>,
     keep: Option<&Position>,
     plain: bool,
 ) -> Result<(Position, ReadPage<E::Record>), Inconsistency> {
@@ -696,11 +696,11 @@ fn check_page<R>(asked: u32, page: &ReadPage<R>, shape: &PageShape) -> Result<()
 }
 
 /// A record's key: its internal id, or a hash of its XML when it has none.
-fn record_key(page: &SearchPage<RawRecord>, r: &RawRecord) -> String {
+fn record_key(body: &[u8], r: &RawRecord) -> String {
     if !r.internal_id.is_empty() {
         return r.internal_id.to_string();
     }
-    let digest = Sha256::digest(page.record_xml(r).as_bytes());
+    let digest = Sha256::digest(r.xml_in(body).as_bytes());
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("xml:{hex}")
 }
@@ -862,7 +862,13 @@ async fn fetch_pages<E: EntitySpec>(
             let r = ctx
                 .governor
                 .call(&ctx.cancel, "searchMoreWithId", || {
-                    ctx.client.search_more_with_id(E::search_type(), E::body_fields_only(), id, p)
+                    ctx.client.search_more_with_id_read(
+                        E::search_type(),
+                        E::body_fields_only(),
+                        id,
+                        p,
+                        read_record::<E>,
+                    )
                 })
                 .await;
             // Read at once: the body and the parsed XML are dropped here, before the page
@@ -903,11 +909,64 @@ struct Converted<R> {
     rejected: Vec<Rejected>,
 }
 
-/// Reads a page: every record's key, then the records converted; consumes the page, so its
-/// body and parsed records are freed as soon as this returns.
-fn read_page<E: EntitySpec>(page: SearchPage<RawRecord>, plain: bool) -> ReadPage<E::Record> {
-    let keys: Vec<String> = page.records.iter().map(|r| record_key(&page, r)).collect();
-    let converted = convert_page::<E>(&page, &keys, plain);
+/// A record of a page as the pull keeps it: read (its key taken, then converted) by the parser
+/// as soon as the record was parsed, while it was still in cache ([`read_record`]).
+struct PulledRecord<R> {
+    key: String,
+    read: Read<R>,
+}
+
+/// What a record of a page became.
+enum Read<R> {
+    Record(R),
+    /// A record of a kind the entity does not convert (a plain search brings every kind).
+    Other {
+        record_type: compact_str::CompactString,
+    },
+    Unreadable(Unreadable),
+}
+
+/// A record that could not be converted: why, and what is kept of it.
+struct Unreadable {
+    error: WireError,
+    internal_id: Option<String>,
+    record_type: compact_str::CompactString,
+    /// Its XML as NetSuite sent it (not taken for a record of a type the search does not
+    /// allow: that fails the page).
+    xml: String,
+}
+
+/// Reads one record of a page as it is parsed: its key and its conversion; `body` is the
+/// answer its span points into.
+fn read_record<E: EntitySpec>(raw: &RawRecord, body: &[u8]) -> PulledRecord<E::Record> {
+    let key = record_key(body, raw);
+    let converted = match &raw.defect {
+        Some(defect) => Err(WireError::Malformed(defect.clone())),
+        None => E::convert(raw),
+    };
+    let read = match converted {
+        Ok(Some(r)) => Read::Record(r),
+        Ok(None) => Read::Other { record_type: raw.record_type.clone() },
+        Err(error) => {
+            let xml =
+                if matches!(error, WireError::UnexpectedRecord { .. }) { String::new() } else { raw.xml_in(body) };
+            Read::Unreadable(Unreadable {
+                error,
+                internal_id: (!raw.internal_id.is_empty()).then(|| raw.internal_id.to_string()),
+                record_type: raw.record_type.clone(),
+                xml,
+            })
+        }
+    };
+    PulledRecord { key, read }
+}
+
+/// Takes a page read record by record: its records' keys, and its records converted (see
+/// [`convert_page`]). The response body and the parsed records are gone by now, so a page
+/// waiting to be written holds only its typed records (and the XML of those that could not be
+/// read).
+fn read_page<E: EntitySpec>(page: SearchPage<PulledRecord<E::Record>>, plain: bool) -> ReadPage<E::Record> {
+    let (keys, converted) = convert_page::<E>(page.records, plain);
     ReadPage {
         page_index: page.page_index,
         shape: PageShape {
@@ -921,43 +980,36 @@ fn read_page<E: EntitySpec>(page: SearchPage<RawRecord>, plain: bool) -> ReadPag
     }
 }
 
-/// Converts a page record by record (`keys` are its records' keys, in order). A record that
-/// cannot be read is rejected alone; a record of another kind fails the page for a typed
-/// search and is skipped by a plain one.
+/// Every record's key, in the page's order, and the records converted. A record that cannot be
+/// read is rejected alone; a record of another kind fails the page for a typed search and is
+/// skipped by a plain one.
 fn convert_page<E: EntitySpec>(
-    page: &SearchPage<RawRecord>,
-    keys: &[String],
+    records: Vec<PulledRecord<E::Record>>,
     plain: bool,
-) -> Result<Converted<E::Record>, WireError> {
-    let mut out = Converted { records: Vec::with_capacity(page.records.len()), rejected: Vec::new() };
-    for (raw, key) in page.records.iter().zip(keys) {
-        let converted = match &raw.defect {
-            Some(defect) => Err(WireError::Malformed(defect.clone())),
-            None => E::convert(raw),
-        };
-        match converted {
-            Ok(Some(r)) => out.records.push(r),
-            Ok(None) if plain => {}
-            Ok(None) => {
-                return Err(WireError::UnexpectedRecord {
-                    expected: E::search_type().name(),
-                    found: raw.record_type.to_string(),
-                })
-            }
-            Err(e @ WireError::UnexpectedRecord { .. }) => return Err(e),
-            Err(e) => {
-                let internal_id = (!raw.internal_id.is_empty()).then(|| raw.internal_id.to_string());
-                warn!(internal_id = ?internal_id, record_type = %raw.record_type, error = %e, "a record cannot be read; keeping it in rejected_records");
-                out.rejected.push(Rejected {
-                    key: key.clone(),
-                    internal_id,
-                    error: e.to_string(),
-                    xml: page.record_xml(raw),
-                });
+) -> (Vec<String>, Result<Converted<E::Record>, WireError>) {
+    let mut keys = Vec::with_capacity(records.len());
+    let mut out = Ok(Converted { records: Vec::with_capacity(records.len()), rejected: Vec::new() });
+    for PulledRecord { key, read } in records {
+        if let Ok(c) = &mut out {
+            match read {
+                Read::Record(r) => c.records.push(r),
+                Read::Other { .. } if plain => {}
+                Read::Other { record_type } => {
+                    out = Err(WireError::UnexpectedRecord {
+                        expected: E::search_type().name(),
+                        found: record_type.to_string(),
+                    });
+                }
+                Read::Unreadable(Unreadable { error: e @ WireError::UnexpectedRecord { .. }, .. }) => out = Err(e),
+                Read::Unreadable(Unreadable { error, internal_id, record_type, xml }) => {
+                    warn!(internal_id = ?internal_id, record_type = %record_type, error = %error, "a record cannot be read; keeping it in rejected_records");
+                    c.rejected.push(Rejected { key: key.clone(), internal_id, error: error.to_string(), xml });
+                }
             }
         }
+        keys.push(key);
     }
-    Ok(out)
+    (keys, out)
 }
 
 /// Commits pages read and checked with the keys they received, their rejected records and the
@@ -1022,7 +1074,8 @@ async fn retry_rejected<E: EntitySpec>(ctx: &PullContext, pull: &mut Pull) -> Re
     let ids = ctx.store.rejected_ids(&ctx.tenant_id, E::NAME).await?;
     for chunk in ids.chunks(ctx.client.page_size().max(5) as usize) {
         let query = query_for_ids::<E>(chunk, pull.plain);
-        let page = ctx.governor.call(&ctx.cancel, "search", || ctx.client.search(&query)).await?;
+        let page =
+            ctx.governor.call(&ctx.cancel, "search", || ctx.client.search_read(&query, read_record::<E>)).await?;
         // At most one page: no more ids than the page size were asked for.
         let page = read_page::<E>(page, pull.plain);
         let converted = page.converted?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::envelope::{self, SearchPreferences};
-use super::parse::parse_response;
+use super::parse::{parse_response, parse_search, RawForm};
 use super::passport::{Credentials, TokenPassport};
 use super::records::RawRecord;
 use super::search::{DeletedPage, DeletedQuery, SearchPage, SearchQuery, SearchType};
@@ -117,11 +117,21 @@ impl Client {
 
     /// Runs `query` and returns its first page.
     pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage<RawRecord>, WireError> {
+        self.search_read(query, |r, _| r.clone()).await
+    }
+
+    /// [`Client::search`], each record made into a `T` by `read` as soon as it is parsed (see
+    /// [`parse_search`]).
+    pub async fn search_read<T>(
+        &self,
+        query: &SearchQuery,
+        read: impl FnMut(&RawRecord, &[u8]) -> T + Send,
+    ) -> Result<SearchPage<T>, WireError> {
         let prefs = SearchPreferences { body_fields_only: query.body_fields_only, page_size: self.config.page_size };
         let passport = TokenPassport::fresh(&self.creds);
         let body = envelope::search_request(self.config.soap_version, &passport, prefs, query)
             .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
-        self.call("search", body, query.search_type).await
+        self.call("search", body, (query.search_type, prefs.page_size), read).await
     }
 
     /// Fetches page `page_index` (from 2) of an earlier search.
@@ -132,12 +142,25 @@ impl Client {
         search_id: &str,
         page_index: u32,
     ) -> Result<SearchPage<RawRecord>, WireError> {
+        self.search_more_with_id_read(search_type, body_fields_only, search_id, page_index, |r, _| r.clone()).await
+    }
+
+    /// [`Client::search_more_with_id`], each record made into a `T` by `read` as soon as it
+    /// is parsed.
+    pub async fn search_more_with_id_read<T>(
+        &self,
+        search_type: SearchType,
+        body_fields_only: bool,
+        search_id: &str,
+        page_index: u32,
+        read: impl FnMut(&RawRecord, &[u8]) -> T + Send,
+    ) -> Result<SearchPage<T>, WireError> {
         let prefs = SearchPreferences { body_fields_only, page_size: self.config.page_size };
         let passport = TokenPassport::fresh(&self.creds);
         let body =
             envelope::search_more_with_id_request(self.config.soap_version, &passport, prefs, search_id, page_index)
                 .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
-        self.call("searchMoreWithId", body, search_type).await
+        self.call("searchMoreWithId", body, (search_type, prefs.page_size), read).await
     }
 
     /// Runs `query` with a page size of its own (e.g. the smallest page, when only
@@ -151,7 +174,7 @@ impl Client {
         let passport = TokenPassport::fresh(&self.creds);
         let body = envelope::search_request(self.config.soap_version, &passport, prefs, query)
             .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
-        self.call("search", body, query.search_type).await
+        self.call("search", body, (query.search_type, page_size), |r, _| r.clone()).await
     }
 
     /// Page `page_index` (from 1) of the records of one type deleted since a time.
@@ -174,19 +197,24 @@ impl Client {
         result
     }
 
-    async fn call(
+    /// Posts a search request of `search_type` for pages of `page_size` records; each record
+    /// of the answer made into a `T` by `read` as it is parsed.
+    async fn call<T>(
         &self,
         action: &'static str,
         body: Vec<u8>,
-        search_type: SearchType,
-    ) -> Result<SearchPage<RawRecord>, WireError> {
+        (search_type, page_size): (SearchType, u32),
+        read: impl FnMut(&RawRecord, &[u8]) -> T + Send,
+    ) -> Result<SearchPage<T>, WireError> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        // Room for a full page (NetSuite's pages hold at most 1,000 records).
+        let capacity = page_size.min(1000) as usize;
         let result = self.post(action, body).await.and_then(|(status, bytes)| {
-            let parsed = parse_response(&bytes);
+            let parsed = parse_search(&bytes, RawForm::Json, search_type, capacity, read);
             let page = match (status, parsed) {
-                (200, Ok(resp)) => resp.into_search_page(search_type),
+                (200, Ok((resp, read))) => resp.into_search_page_of(read),
                 // NetSuite sends faults with HTTP 500: the fault is the better error.
-                (_, Ok(resp)) if resp.fault.is_some() => resp.into_search_page(search_type),
+                (_, Ok((resp, read))) if resp.fault.is_some() => resp.into_search_page_of(read),
                 (200, Err(e)) => Err(e),
                 (status, _) => Err(WireError::Http { status, snippet: snippet(&bytes) }),
             };

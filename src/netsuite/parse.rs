@@ -349,6 +349,9 @@ fn bloom_bit(name: &[u8]) -> u64 {
     1u64 << (h % 64)
 }
 
+/// Where each record goes once it is read (see [`parse_response_each`]).
+type Each<'e> = dyn FnMut(&RawRecord) + 'e;
+
 /// A record being read: its root attributes, its open elements, where it began.
 struct RecordBuilder<'a> {
     record_type: CompactString,
@@ -849,7 +852,7 @@ impl<'a> RecordBuilder<'a> {
         end: usize,
         form: RawForm,
         sc: &mut Scratch<'a>,
-        out: &mut Vec<RawRecord>,
+        each: &mut Each<'_>,
     ) -> Result<bool, WireError> {
         // Read where it lies and then dropped (an `Open` is large enough that a move is a call).
         let Some(top) = self.stack.len().checked_sub(1) else {
@@ -937,7 +940,7 @@ impl<'a> RecordBuilder<'a> {
         }
         // The emptied stack goes back to be lent to the next record.
         sc.stack = std::mem::take(&mut self.stack);
-        self.finish(body, end, form, sc, out)?;
+        self.finish(body, end, form, sc, each)?;
         Ok(true)
     }
 
@@ -949,7 +952,7 @@ impl<'a> RecordBuilder<'a> {
         end: usize,
         form: RawForm,
         sc: &mut Scratch<'a>,
-        out: &mut Vec<RawRecord>,
+        each: &mut Each<'_>,
     ) -> Result<(), WireError> {
         let xml = body.get(self.start..end).unwrap_or_default();
         let mut internal_id = std::mem::take(&mut self.internal_id);
@@ -987,12 +990,12 @@ impl<'a> RecordBuilder<'a> {
                 // The usual case: `raw` is the JSON written, and the index reads in it.
                 let raw = RawJson::from_parser(&sc.json.out);
                 let json = raw.shared();
-                out.push(self.record(internal_id, raw, json, end, sc));
+                self.hand_over(internal_id, raw, json, end, sc, each);
                 return Ok(());
             }
         };
         let written = if sc.json.out.is_empty() { Arc::default() } else { Arc::from(sc.json.out.as_str()) };
-        out.push(self.record(internal_id, RawJson::from_parser(&json), written, end, sc));
+        self.hand_over(internal_id, RawJson::from_parser(&json), written, end, sc, each);
         Ok(())
     }
 
@@ -1005,7 +1008,7 @@ impl<'a> RecordBuilder<'a> {
         from: usize,
         form: RawForm,
         sc: &mut Scratch<'a>,
-        out: &mut Vec<RawRecord>,
+        each: &mut Each<'_>,
     ) -> Result<usize, WireError> {
         let mut tokens = Tokens::new(text, from);
         loop {
@@ -1018,14 +1021,14 @@ impl<'a> RecordBuilder<'a> {
                     if !empty {
                         continue;
                     }
-                    self.close(body, tokens.pos(), form, sc, out)?
+                    self.close(body, tokens.pos(), form, sc, each)?
                 }
-                Some(Token::EndOfOpen) => self.close(body, tokens.pos(), form, sc, out)?,
+                Some(Token::EndOfOpen) => self.close(body, tokens.pos(), form, sc, each)?,
                 Some(Token::End(qname)) => {
                     if open != qname {
                         return Err(malformed(at, format!("end tag </{qname}> where </{open}> was expected")));
                     }
-                    self.close(body, tokens.pos(), form, sc, out)?
+                    self.close(body, tokens.pos(), form, sc, each)?
                 }
                 Some(Token::Text(raw, refs)) => {
                     self.text(raw, refs, sc).map_err(|e| malformed(at, format!("bad text: {e}")))?;
@@ -1046,30 +1049,36 @@ impl<'a> RecordBuilder<'a> {
         }
     }
 
-    /// The record; `json` is the JSON the index's pieces lie in (what `sc.json` wrote).
-    fn record(
+    /// The record handed to `each`; `json` is the JSON the index's pieces lie in (what
+    /// `sc.json` wrote). The index's vectors are lent to the record and taken back after, so a
+    /// page's records cost no allocation for them.
+    fn hand_over(
         &mut self,
         internal_id: CompactString,
         raw: RawJson,
         json: Arc<str>,
         end: usize,
-        sc: &Scratch<'a>,
-    ) -> RawRecord {
-        RawRecord::new(
+        sc: &mut Scratch<'a>,
+        each: &mut Each<'_>,
+    ) {
+        let lent = Values {
+            json,
+            own: std::mem::take(&mut sc.values.own),
+            slots: std::mem::take(&mut sc.values.slots),
+            rows: std::mem::take(&mut sc.values.rows),
+            row_slots: std::mem::take(&mut sc.values.row_slots),
+        };
+        let record = RawRecord::new(
             std::mem::take(&mut self.record_type),
             internal_id,
             self.external_id.take(),
             raw,
-            Values {
-                json,
-                own: sc.values.own.as_str().to_owned(),
-                slots: sc.values.slots.clone(),
-                rows: sc.values.rows.clone(),
-                row_slots: sc.values.row_slots.clone(),
-            },
+            lent,
             (self.start, end),
             self.defect.take(),
-        )
+        );
+        each(&record);
+        sc.values = record.into_values();
     }
 }
 
@@ -1232,8 +1241,64 @@ fn envelope_reader(body: &[u8]) -> Reader<&[u8]> {
     reader
 }
 
+/// What a search answer's records became as they were parsed ([`parse_search`]), and the first
+/// record type the search does not allow, if one came.
+#[derive(Debug)]
+pub struct PageRecords<T> {
+    search_type: SearchType,
+    records: Vec<T>,
+    unexpected: Option<String>,
+}
+
+impl<T> PageRecords<T> {
+    fn new(search_type: SearchType, capacity: usize) -> Self {
+        PageRecords { search_type, records: Vec::with_capacity(capacity), unexpected: None }
+    }
+
+    /// Notes `r`'s type if the search does not allow it (the first such one is reported).
+    fn note_type(&mut self, r: &RawRecord) {
+        let allowed = self.search_type.record_types();
+        if self.unexpected.is_none() && !allowed.is_empty() && !allowed.contains(&r.record_type.as_str()) {
+            self.unexpected = Some(r.record_type.to_string());
+        }
+    }
+}
+
+/// Parses the answer to a search of `search_type`: each record is made into a `T` by `read`
+/// (given the record and the body its span points into) as soon as its end tag is read, while
+/// it is still in cache, and only the `T`s are kept. Room is made for `capacity` of them (the
+/// page size). [`Response::into_search_page_of`] then checks the answer.
+pub fn parse_search<T>(
+    body: &[u8],
+    form: RawForm,
+    search_type: SearchType,
+    capacity: usize,
+    mut read: impl FnMut(&RawRecord, &[u8]) -> T,
+) -> Result<(Response, PageRecords<T>), WireError> {
+    let mut out = PageRecords::new(search_type, capacity);
+    let resp = parse_response_each(body, form, &mut |r: &RawRecord| {
+        out.note_type(r);
+        out.records.push(read(r, body));
+    })?;
+    Ok((resp, out))
+}
+
 /// [`parse_response`], with the records' `raw` in the given form.
 pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireError> {
+    let mut records = Vec::new();
+    let mut resp = parse_response_each(body, form, &mut |r: &RawRecord| records.push(r.clone()))?;
+    resp.records = records;
+    Ok(resp)
+}
+
+/// [`parse_response_with`], each record handed to `each` as soon as its end tag is read (while
+/// it is still in cache) instead of kept: [`Response::records`] stays empty. What `each` wants
+/// of a record it takes then (a typed record, its key).
+pub fn parse_response_each(
+    body: &[u8],
+    form: RawForm,
+    each: &mut dyn FnMut(&RawRecord),
+) -> Result<Response, WireError> {
     let body_text = std::str::from_utf8(body)
         .map_err(|e| WireError::Malformed(format!("the response body is not UTF-8 text: {e}")))?;
     // Where quick-xml's position 0 lies in the body (it moves as records are skipped).
@@ -1300,12 +1365,12 @@ pub fn parse_response_with(body: &[u8], form: RawForm) -> Result<Response, WireE
                 if (name == "record" || name == "searchRow") && path.last().map(String::as_str) != Some("Header") {
                     let mut b = RecordBuilder::start(body, e, after, before, &mut sc)?;
                     if is_empty {
-                        b.close(body, after, form, &mut sc, &mut resp.records)?;
+                        b.close(body, after, form, &mut sc, each)?;
                     } else {
                         // The record's content is read by `Tokens`; quick-xml goes on after
                         // its end tag. It did not count the bytes it skipped in its position:
                         // `origin` makes up for them.
-                        let end = b.read_rest(body, body_text, after, form, &mut sc, &mut resp.records)?;
+                        let end = b.read_rest(body, body_text, after, form, &mut sc, each)?;
                         *reader.get_mut() = body.get(end..).unwrap_or_default();
                         origin = end.saturating_sub(reader.buffer_position() as usize);
                     }
@@ -1474,7 +1539,19 @@ impl Response {
 
     /// Reads this response as a page of a search of `search_type`: its error if it carries
     /// one; otherwise the paging fields and records, every record of an expected type.
-    pub fn into_search_page(self, search_type: SearchType) -> Result<SearchPage<RawRecord>, WireError> {
+    pub fn into_search_page(mut self, search_type: SearchType) -> Result<SearchPage<RawRecord>, WireError> {
+        let records = std::mem::take(&mut self.records);
+        let mut read = PageRecords::new(search_type, records.len());
+        for r in records {
+            read.note_type(&r);
+            read.records.push(r);
+        }
+        self.into_search_page_of(read)
+    }
+
+    /// [`Response::into_search_page`] for an answer whose records were read as they were
+    /// parsed ([`parse_search`]).
+    pub fn into_search_page_of<T>(self, read: PageRecords<T>) -> Result<SearchPage<T>, WireError> {
         if let Some(err) = self.error() {
             return Err(err);
         }
@@ -1486,14 +1563,8 @@ impl Response {
         }
         let total_records =
             self.total_records.ok_or_else(|| WireError::Malformed("searchResult without totalRecords".into()))?;
-        let allowed = search_type.record_types();
-        if let Some(bad) =
-            self.records.iter().find(|r| !allowed.is_empty() && !allowed.contains(&r.record_type.as_str()))
-        {
-            return Err(WireError::UnexpectedRecord {
-                expected: search_type.name(),
-                found: bad.record_type.to_string(),
-            });
+        if let Some(found) = read.unexpected {
+            return Err(WireError::UnexpectedRecord { expected: read.search_type.name(), found });
         }
         Ok(SearchPage {
             total_records,
@@ -1501,7 +1572,7 @@ impl Response {
             total_pages: self.total_pages.unwrap_or(if total_records == 0 { 0 } else { 1 }),
             page_index: self.page_index.unwrap_or(1),
             search_id: self.search_id,
-            records: self.records,
+            records: read.records,
             body: bytes::Bytes::new(),
         })
     }
@@ -1986,6 +2057,53 @@ line2	tab</tranPurch:memo>
         assert!(err.to_string().contains("not a SOAP envelope"), "{err}");
         assert!(matches!(parse_response(b"").unwrap_err(), WireError::Malformed(_)));
         assert!(matches!(parse_response(b"<<<").unwrap_err(), WireError::Malformed(_)));
+    }
+
+    /// Records read as they are parsed (`parse_search`, what the pull does) read as the records
+    /// kept in a `Response` do: the index the parser lends each record in turn is that record's
+    /// own (the second bill, without lines, sees none of the first's), each record's XML is its
+    /// own, and a record of a type the search does not allow still fails the page.
+    #[test]
+    fn records_read_as_they_are_parsed_read_as_kept_records() {
+        use crate::netsuite::Transaction;
+        let body = TRICKY.as_bytes();
+        let kept = parse_response(body).unwrap().into_search_page(SearchType::Transaction).unwrap();
+        let (resp, read) = parse_search(body, RawForm::Json, SearchType::Transaction, 2, |r, body| {
+            (Transaction::from_raw(r).unwrap().unwrap(), r.xml_in(body))
+        })
+        .unwrap();
+        let page = resp.into_search_page_of(read).unwrap();
+        assert_eq!((page.total_records, page.records.len()), (2, 2));
+        for (k, (t, xml)) in kept.records.iter().zip(&page.records) {
+            assert_eq!(&Transaction::from_raw(k).unwrap().unwrap(), t);
+            assert_eq!(&k.xml_in(body), xml);
+            assert!(xml.starts_with("<platformCore:record ") && xml.ends_with("</platformCore:record>"));
+        }
+        let (first, second) = (&page.records[0].0, &page.records[1].0);
+        assert_eq!((first.lines.len(), first.tran_id.as_deref()), (1, Some("B<1>")));
+        assert_eq!((second.lines.len(), second.tran_id.as_deref(), second.total), (0, Some("T"), None));
+        // The index the second record was lent is the one it has when parsed alone.
+        let indexes = |body: &[u8]| {
+            let (_, read) =
+                parse_search(body, RawForm::Json, SearchType::Transaction, 2, |r, _| r.values.clone()).unwrap();
+            read.records
+        };
+        let from = TRICKY.find("<platformCore:record ").unwrap();
+        let to = TRICKY.find("<platformCore:record internalId=\"10\"").unwrap();
+        let alone = format!("{}{}", &TRICKY[..from], &TRICKY[to..]);
+        let (both, alone) = (indexes(body), indexes(alone.as_bytes()));
+        assert_eq!((both.len(), alone.len()), (2, 1));
+        assert!(!both[0].rows.is_empty() && !both[0].row_slots.is_empty());
+        assert_eq!(both[1], alone[0]);
+
+        let other = PAGE.replace(
+            "listRel:Vendor\" xmlns:listRel=\"urn:relationships_2017_2.lists.webservices.netsuite.com\"/>",
+            "listRel:Customer\" xmlns:listRel=\"x\"/>",
+        );
+        let (resp, read) =
+            parse_search(other.as_bytes(), RawForm::Json, SearchType::Vendor, 2, |r, _| r.internal_id.clone()).unwrap();
+        let err = resp.into_search_page_of(read).unwrap_err();
+        assert!(matches!(err, WireError::UnexpectedRecord { ref found, .. } if found == "Customer"), "{err:?}");
     }
 
     #[test]

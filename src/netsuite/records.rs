@@ -272,6 +272,17 @@ impl RawRecord {
         RawRecord { record_type, internal_id, external_id, raw, span, defect, values, fields: OnceLock::new() }
     }
 
+    /// Its XML as NetSuite sent it, from `body`, the answer its `span` points into.
+    pub fn xml_in(&self, body: &[u8]) -> String {
+        let (from, to) = self.span;
+        body.get(from..to).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
+    }
+
+    /// Its index, given back to the parser that lent it (see `parse::RecordBuilder::hand_over`).
+    pub(super) fn into_values(self) -> Values {
+        self.values
+    }
+
     /// Every field as JSON (the record's children; ids and type are the struct's fields),
     /// parsed from [`RawRecord::raw`] on first use. For tests and tools: typed reading uses
     /// the index the parser filled ([`RawRecord::text`] and the like).

@@ -205,8 +205,7 @@ pub struct SearchPage<T> {
 impl SearchPage<super::RawRecord> {
     /// The XML of one record of this page, as NetSuite sent it.
     pub fn record_xml(&self, record: &super::RawRecord) -> String {
-        let (from, to) = record.span;
-        self.body.get(from..to).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
+        record.xml_in(&self.body)
     }
 }
 

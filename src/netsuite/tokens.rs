@@ -48,7 +48,7 @@ pub(super) struct Tokens<'a> {
 
 /// Whether two names (of elements, of fields) are the same bytes, compared a word at a time
 /// in place: a call to `memcmp` costs more than the compare for strings this short.
-#[inline]
+#[inline(always)]
 pub(super) fn same_name(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
@@ -105,6 +105,7 @@ impl<'a> Tokens<'a> {
     /// Comments and processing instructions are passed over. `open` is the qualified name of
     /// the innermost open element: its end tag, the one that usually comes, is matched where
     /// it lies ([`Token::EndOfOpen`]) instead of searched for its `>` and compared after.
+    #[inline(always)]
     pub(super) fn next_token(&mut self, open: &str) -> Result<Option<Token<'a>>, TokenError> {
         let bytes = self.text.as_bytes();
         loop {
@@ -170,6 +171,7 @@ impl<'a> Tokens<'a> {
     }
 
     /// A start tag beginning at `start` (its `<`).
+    #[inline(always)]
     fn start_tag(&mut self, start: usize) -> Result<Option<Token<'a>>, TokenError> {
         let bytes = self.text.as_bytes();
         let name_from = start + 1;
