@@ -203,7 +203,7 @@ pub struct RawRecord {
     /// The whole record as JSON (every field, custom fields included; ids and type too).
     pub raw: RawJson,
     /// Where the record's XML lies in the response body (byte offsets), to keep a record
-    /// that cannot be read ([`SearchPage::record_xml`](super::SearchPage::record_xml)).
+    /// that cannot be read ([`RawRecord::xml_in`]).
     pub span: (usize, usize),
     /// Why the record cannot be read even before conversion (XML 1.0 forbidden characters in
     /// its text), if so.

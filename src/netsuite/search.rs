@@ -202,13 +202,6 @@ pub struct SearchPage<T> {
     pub body: bytes::Bytes,
 }
 
-impl SearchPage<super::RawRecord> {
-    /// The XML of one record of this page, as NetSuite sent it.
-    pub fn record_xml(&self, record: &super::RawRecord) -> String {
-        record.xml_in(&self.body)
-    }
-}
-
 /// One record NetSuite reports deleted (`getDeleted`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeletedRecord {
