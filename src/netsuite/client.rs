@@ -131,7 +131,7 @@ impl Client {
         let passport = TokenPassport::fresh(&self.creds);
         let body = envelope::search_request(self.config.soap_version, &passport, prefs, query)
             .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
-        self.call("search", body, (query.search_type, prefs.page_size), read).await
+        self.call("search", body, query.search_type, prefs.page_size, read).await
     }
 
     /// Fetches page `page_index` (from 2) of an earlier search.
@@ -160,7 +160,7 @@ impl Client {
         let body =
             envelope::search_more_with_id_request(self.config.soap_version, &passport, prefs, search_id, page_index)
                 .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
-        self.call("searchMoreWithId", body, (search_type, prefs.page_size), read).await
+        self.call("searchMoreWithId", body, search_type, prefs.page_size, read).await
     }
 
     /// Runs `query` with a page size of its own (e.g. the smallest page, when only
@@ -174,7 +174,7 @@ impl Client {
         let passport = TokenPassport::fresh(&self.creds);
         let body = envelope::search_request(self.config.soap_version, &passport, prefs, query)
             .map_err(|e| WireError::Transport(format!("writing request: {e}")))?;
-        self.call("search", body, (query.search_type, page_size), |r, _| r.clone()).await
+        self.call("search", body, query.search_type, page_size, |r, _| r.clone()).await
     }
 
     /// Page `page_index` (from 1) of the records of one type deleted since a time.
@@ -203,7 +203,8 @@ impl Client {
         &self,
         action: &'static str,
         body: Vec<u8>,
-        (search_type, page_size): (SearchType, u32),
+        search_type: SearchType,
+        page_size: u32,
         read: impl FnMut(&RawRecord, &[u8]) -> T + Send,
     ) -> Result<SearchPage<T>, WireError> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);

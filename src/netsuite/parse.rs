@@ -1246,18 +1246,20 @@ fn envelope_reader(body: &[u8]) -> Reader<&[u8]> {
 #[derive(Debug)]
 pub struct PageRecords<T> {
     search_type: SearchType,
+    /// `search_type`'s record types (empty: any).
+    allowed: &'static [&'static str],
     records: Vec<T>,
     unexpected: Option<String>,
 }
 
 impl<T> PageRecords<T> {
-    fn new(search_type: SearchType, capacity: usize) -> Self {
-        PageRecords { search_type, records: Vec::with_capacity(capacity), unexpected: None }
+    fn new(search_type: SearchType, records: Vec<T>) -> Self {
+        PageRecords { search_type, allowed: search_type.record_types(), records, unexpected: None }
     }
 
     /// Notes `r`'s type if the search does not allow it (the first such one is reported).
     fn note_type(&mut self, r: &RawRecord) {
-        let allowed = self.search_type.record_types();
+        let allowed = self.allowed;
         if self.unexpected.is_none() && !allowed.is_empty() && !allowed.contains(&r.record_type.as_str()) {
             self.unexpected = Some(r.record_type.to_string());
         }
@@ -1275,7 +1277,7 @@ pub fn parse_search<T>(
     capacity: usize,
     mut read: impl FnMut(&RawRecord, &[u8]) -> T,
 ) -> Result<(Response, PageRecords<T>), WireError> {
-    let mut out = PageRecords::new(search_type, capacity);
+    let mut out = PageRecords::new(search_type, Vec::with_capacity(capacity));
     let resp = parse_response_each(body, form, &mut |r: &RawRecord| {
         out.note_type(r);
         out.records.push(read(r, body));
@@ -1541,11 +1543,9 @@ impl Response {
     /// one; otherwise the paging fields and records, every record of an expected type.
     pub fn into_search_page(mut self, search_type: SearchType) -> Result<SearchPage<RawRecord>, WireError> {
         let records = std::mem::take(&mut self.records);
-        let mut read = PageRecords::new(search_type, records.len());
-        for r in records {
-            read.note_type(&r);
-            read.records.push(r);
-        }
+        let mut read = PageRecords::new(search_type, Vec::new());
+        records.iter().for_each(|r| read.note_type(r));
+        read.records = records;
         self.into_search_page_of(read)
     }
 
