@@ -57,9 +57,12 @@
 //! 2. `getDataCenterUrls` is answered without authentication;
 //! 3. the passport is verified (an accepted passport's nonce is used up here);
 //! 4. the account's concurrency slot is taken, or `WS_REQUEST_BLOCKED` answers;
-//! 5. the next injected fault, if any, is taken, then latency is waited out;
+//! 5. the next injected fault, if any, is taken;
 //! 6. the injected fault answers, or the operation runs (its answer shaped by the account's
-//!    paging faults and corrupt records).
+//!    paging faults and corrupt records);
+//! 7. the answer is sent once the latency (and an injected delay) has passed since step 4;
+//!    the concurrency slot is held until then. The answer is worked out before the wait, so
+//!    requests that wake together do not queue for the simulator's work.
 //!
 //! Answers where NetSuite's exact behaviour is not documented (choices made here):
 //! - unreadable XML, a SOAPAction that differs from the Body's operation, an operation other

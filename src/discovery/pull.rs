@@ -345,9 +345,19 @@ pub fn query_for_ids<E: EntitySpec>(ids: &[String], plain: bool) -> SearchQuery 
     q
 }
 
-/// Pages read and waiting to be written while the next ones are fetched (the fetch→write
-/// channel's capacity): one is enough to keep the writer busy.
-const PAGES_WAITING: usize = 1;
+/// Records read and waiting to be written while the next pages are fetched: a page's worth at
+/// the largest page size. As pages (the fetch→write channel's capacity), at least one: enough
+/// to keep the writer busy. Short pages can wait by the dozen (see [`pages_waiting`]): a
+/// fetcher that waits to hand a page over asks for no page meanwhile, so with room for one
+/// short page only, every commit that took a while held up the next requests. Memory is a
+/// matter of records, not pages: measured, room for five full pages of transactions instead
+/// of one took the onboarding's peak from 39 to 71 MiB.
+const RECORDS_WAITING: u32 = 1000;
+
+/// Pages that may wait to be written, for pages of `page_size` records.
+fn pages_waiting(page_size: u32) -> usize {
+    (RECORDS_WAITING / page_size.max(1)).max(1) as usize
+}
 
 /// Where the paging stands: the search, its promised shape, pages 1..=done committed.
 #[derive(Clone, Debug)]
@@ -733,22 +743,18 @@ async fn page_through<E: EntitySpec>(
     };
     // Fetching and writing overlap: a task of its own fetches, parses and converts pages,
     // several at a time, into a bounded channel; this loop checks and commits them. Memory
-    // stays bounded: the requests in flight (each with its body until the page is read), one
-    // page read and waiting, one in the fetcher's hand, and those being written (what waited,
-    // committed together, see below). A page waiting holds only its typed records; more of
-    // them would not make writing faster, and measured, they make the peak grow with the
-    // account. Leaving this function ends the fetching.
-    let (tx, mut rx) = tokio::sync::mpsc::channel(PAGES_WAITING);
+    // stays bounded: the requests in flight (each with its body until the page is read), the
+    // pages read and waiting (at most a full page's worth of records), one in the fetcher's
+    // hand, and those being written (what waited, committed together, see below). A page
+    // waiting holds only its typed records. Leaving this function ends the fetching.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(pages_waiting(shape.page_size));
     let plain = pull.plain;
     let _fetcher = more.then(|| {
-        AbortOnDropHandle::new(tokio::spawn(fetch_pages::<E>(
-            ctx.clone(),
-            id.clone(),
-            done + 1,
-            shape.total_pages,
-            plain,
-            tx,
-        )))
+        AbortOnDropHandle::new(tokio::spawn(
+            fetch_pages::<E>(ctx.clone(), id.clone(), done + 1, shape.total_pages, plain, tx)
+                // Its retries and warnings are logged in the pull's span (tenant, entity).
+                .in_current_span(),
+        ))
     });
     if let Some(page) = first {
         if let Err(inc) = commit::<E>(ctx, vec![page], search_id.as_deref(), shape, done, pull).await? {
@@ -1266,4 +1272,22 @@ async fn reconcile<E: EntitySpec>(ctx: &PullContext, window: Option<NaiveDate>) 
         debug!(count = remote, "drift check: counts agree");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_waiting_hold_a_full_page_of_records_at_most() {
+        // A full page waits alone; short pages wait by the dozen (a slow commit must not hold
+        // up the next requests), never more records than one full page.
+        assert_eq!(pages_waiting(1000), 1);
+        assert_eq!(pages_waiting(5), 200);
+        for size in [1, 2, 5, 7, 10, 50, 333, 500, 999, 1000, 2000] {
+            let n = pages_waiting(size);
+            assert!(n >= 1, "page size {size}");
+            assert!(n as u32 * size <= RECORDS_WAITING.max(size), "page size {size}: {n} pages");
+        }
+    }
 }

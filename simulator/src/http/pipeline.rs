@@ -1,5 +1,5 @@
 //! The request pipeline: parse the envelope, authenticate, take a concurrency slot, apply
-//! injected faults and latency, run the operation, and log what was answered.
+//! injected faults, run the operation, wait out the latency, and log what was answered.
 
 use std::time::{Duration, Instant};
 
@@ -159,9 +159,27 @@ impl Simulator {
             Some(InjectedFault::Latency(d)) => *d,
             _ => Duration::ZERO,
         };
+        // The answer is worked out at once and sent when the latency has passed since the
+        // request was admitted (the request keeps its slot meanwhile): requests that wake
+        // together do not then queue for the simulator's own work.
+        let due = tokio::time::Instant::now() + latency + extra;
+        let reply = self.answer(&account, call, req.prefs, fault, entry);
         if !(latency + extra).is_zero() {
-            tokio::time::sleep(latency + extra).await;
+            tokio::time::sleep_until(due).await;
         }
+        reply
+    }
+
+    /// The answer to an authenticated, admitted call, faults injected.
+    fn answer(
+        &self,
+        account: &AccountId,
+        call: Call,
+        prefs: SearchPrefs,
+        fault: Option<InjectedFault>,
+        entry: &mut Entry,
+    ) -> Reply {
+        let v = entry.version;
         let op = match call {
             Call::Search(_) => SearchOp::Search,
             Call::More { .. } => SearchOp::SearchMoreWithId,
@@ -180,7 +198,7 @@ impl Simulator {
                 return Reply::fault(&message, Some(detail), v).injected();
             }
             Some(InjectedFault::StatusError { code, message }) => {
-                let ns_id = self.lock().ids.next(&account, self.inner.clock.now());
+                let ns_id = self.lock().ids.next(account, self.inner.clock.now());
                 let answer = SearchAnswer::Error { code: code.clone(), message };
                 return Reply::xml(respond::search_result(op, &ns_id, &answer, v), Outcome::StatusError { code })
                     .injected();
@@ -196,7 +214,7 @@ impl Simulator {
             }
             Some(InjectedFault::DropConnection) => return Reply::dropped().injected(),
         }
-        let reply = self.run(&account, op, call, req.prefs, entry, short);
+        let reply = self.run(account, op, call, prefs, entry, short);
         let reply = if bad_gzip { reply.bad_gzip() } else { reply };
         if truncate {
             reply.truncated()
