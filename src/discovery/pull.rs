@@ -350,8 +350,8 @@ pub fn query_for_ids<E: EntitySpec>(ids: &[String], plain: bool) -> SearchQuery 
 /// to keep the writer busy. Short pages can wait by the dozen (see [`pages_waiting`]): a
 /// fetcher that waits to hand a page over asks for no page meanwhile, so with room for one
 /// short page only, every commit that took a while held up the next requests. Memory is a
-/// matter of records, not pages: measured, room for five full pages of transactions instead
-/// of one took the onboarding's peak from 39 to 71 MiB.
+/// matter of records, not pages: measured, letting full pages of transactions wait five at a
+/// time took the onboarding's peak from 39 to 71 MiB.
 const RECORDS_WAITING: u32 = 1000;
 
 /// Pages that may wait to be written, for pages of `page_size` records.
@@ -747,7 +747,9 @@ async fn page_through<E: EntitySpec>(
     // pages read and waiting (at most a full page's worth of records), one in the fetcher's
     // hand, and those being written (what waited, committed together, see below). A page
     // waiting holds only its typed records. Leaving this function ends the fetching.
-    let (tx, mut rx) = tokio::sync::mpsc::channel(pages_waiting(shape.page_size));
+    // Sized by the page size asked for, or the one answered if larger: an answer that lies
+    // about its page size does not make room for more records.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(pages_waiting(ctx.client.page_size().max(shape.page_size)));
     let plain = pull.plain;
     let _fetcher = more.then(|| {
         AbortOnDropHandle::new(tokio::spawn(
