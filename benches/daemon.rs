@@ -49,6 +49,14 @@ async fn fresh_db() -> (String, Store) {
     (url, store)
 }
 
+/// Drops a database [`fresh_db`] made (its pool closed first).
+async fn drop_db(url: &str, store: Store) {
+    store.pool().close().await;
+    let name = &url[url.rfind('/').map_or(0, |i| i + 1)..];
+    let admin = sqlx::PgPool::connect(&admin_url()).await.expect("Postgres for the benchmark");
+    admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.expect("drop db");
+}
+
 fn settings(max_in_flight: usize) -> SyncSettings {
     SyncSettings {
         page_size: 5,
@@ -93,7 +101,7 @@ async fn parallel_pages() {
     };
     let mut times = Vec::new();
     for limit in [1usize, 5] {
-        let (_, store) = fresh_db().await;
+        let (url, store) = fresh_db().await;
         sim.clear_request_log();
         let start = Instant::now();
         let started_at = chrono::Utc::now();
@@ -112,6 +120,7 @@ async fn parallel_pages() {
         println!("  {}", timeline(&log, started_at, took));
         sim.reset_peak_in_flight(&account).ok();
         times.push(took.as_secs_f64());
+        drop_db(&url, store).await;
     }
     let ratio = times[1] / times[0];
     let verdict = if ratio <= 0.21 { "met" } else { "NOT met" };
@@ -225,4 +234,5 @@ async fn idle_daemon() {
     let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
     let _ = child.wait();
     running.shutdown().await.ok();
+    drop_db(&url, store).await;
 }

@@ -433,8 +433,10 @@ impl Store {
             closed.reported =
                 super::deletions::apply_deletions_in(&mut tx, tenant_id, table, close.reported).await?.len() as u64;
         }
+        // The pull's received keys go with it (`pull_seen`), in the same statement.
         sqlx::query(
-            "UPDATE sync_cursors SET phase = 'delta', high_water = pull_started_at,
+            "WITH cleared AS (DELETE FROM pull_seen WHERE tenant_id = $1 AND entity = $2)
+             UPDATE sync_cursors SET phase = 'delta', high_water = pull_started_at,
                 last_full_at = CASE WHEN $3 THEN pull_started_at ELSE last_full_at END,
                 deleted_high_water = coalesce($4, deleted_high_water, pull_started_at),
                 force_full = CASE WHEN $3 THEN false ELSE force_full END,
@@ -451,7 +453,6 @@ impl Store {
         .bind(close.deleted_mark)
         .execute(&mut *tx)
         .await?;
-        clear_seen(&mut tx, tenant_id, entity).await?;
         tx.commit().await?;
         Ok(closed)
     }
@@ -609,46 +610,6 @@ impl Store {
             .fetch_one(&self.pool)
             .await
     }
-
-    /// Records an entity as ok, or degraded with NetSuite's code and message. `since` keeps
-    /// the time the current state began.
-    pub async fn set_entity_status(
-        &self,
-        tenant_id: &str,
-        entity: &str,
-        degraded: Option<(&str, &str)>,
-    ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        set_entity_status_in(&mut tx, tenant_id, entity, degraded).await?;
-        tx.commit().await
-    }
-}
-
-/// [`Store::set_entity_status`] inside a transaction.
-pub(super) async fn set_entity_status_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    tenant_id: &str,
-    entity: &str,
-    degraded: Option<(&str, &str)>,
-) -> Result<(), sqlx::Error> {
-    let (status, code, message) = match degraded {
-        Some((c, m)) => ("degraded", Some(c), Some(m)),
-        None => ("ok", None, None),
-    };
-    sqlx::query(
-        "INSERT INTO entity_status (tenant_id, entity, status, code, message) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (tenant_id, entity) DO UPDATE SET
-            since = CASE WHEN entity_status.status = EXCLUDED.status THEN entity_status.since ELSE now() END,
-            status = EXCLUDED.status, code = EXCLUDED.code, message = EXCLUDED.message, updated_at = now()",
-    )
-    .bind(tenant_id)
-    .bind(entity)
-    .bind(status)
-    .bind(code)
-    .bind(message)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// A page of a SuiteQL (keyset) pull to commit along with the cursor.

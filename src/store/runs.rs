@@ -78,8 +78,8 @@ pub struct EntityOutcome {
 }
 
 impl Store {
-    /// Records the tenant (or updates its account id) and opens a run row, in one
-    /// transaction.
+    /// Records the tenant (or updates its account id) and opens a run row, in one statement
+    /// (the tenant row the run refers to is checked at its end).
     pub async fn start_run(
         &self,
         run_id: Uuid,
@@ -88,20 +88,23 @@ impl Store {
         trigger: &str,
         replica: Option<&str>,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        super::tenants::upsert_tenant_in(&mut tx, tenant_id, account_id).await?;
-        sqlx::query("INSERT INTO sync_runs (run_id, tenant_id, trigger, replica) VALUES ($1, $2, $3, $4)")
-            .bind(run_id)
-            .bind(tenant_id)
-            .bind(trigger)
-            .bind(replica)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
+        sqlx::query(concat!(
+            "WITH tenant AS (",
+            super::tenants::upsert_tenant_sql!(),
+            ") INSERT INTO sync_runs (run_id, tenant_id, trigger, replica) VALUES ($3, $1, $4, $5)"
+        ))
+        .bind(tenant_id)
+        .bind(account_id)
+        .bind(run_id)
+        .bind(trigger)
+        .bind(replica)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Records one entity's outcome in a run and, when `standing` says so, the entity's
-    /// standing (`entity_status`), in one transaction.
+    /// standing (`entity_status`), in one statement.
     pub async fn record_entity(
         &self,
         run_id: Uuid,
@@ -109,13 +112,13 @@ impl Store {
         o: &EntityOutcome,
         standing: Standing<'_>,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        record_entity_in(&mut tx, run_id, tenant_id, o, standing).await?;
-        tx.commit().await
+        let query = sqlx::query(concat!(record_entity_ctes!(), "SELECT 1"));
+        bind_entity(query, run_id, Some((tenant_id, o, standing))).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Closes a run row with its totals; with `last`, records that entity's outcome and
-    /// standing (as [`Store::record_entity`]) in the same transaction.
+    /// standing (as [`Store::record_entity`]) in the same statement.
     pub async fn finish_run(
         &self,
         run_id: Uuid,
@@ -129,67 +132,102 @@ impl Store {
         let inserted: u64 = outcomes.iter().map(|o| o.inserted).sum();
         let updated: u64 = outcomes.iter().map(|o| o.updated).sum();
         let deleted: u64 = outcomes.iter().map(|o| o.deleted).sum();
-        let mut tx = self.pool.begin().await?;
-        if let Some((tenant_id, o, standing)) = last {
-            record_entity_in(&mut tx, run_id, tenant_id, o, standing).await?;
-        }
-        sqlx::query(
-            "UPDATE sync_runs SET finished_at = now(), status = $2, requests = $3, records = $4,
-                inserted = $5, updated = $6, error = $7, deleted = $8
-             WHERE run_id = $1",
-        )
-        .bind(run_id)
-        .bind(status.as_str())
-        .bind(requests as i64)
-        .bind(records as i64)
-        .bind(inserted as i64)
-        .bind(updated as i64)
-        .bind(error)
-        .bind(deleted as i64)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await
+        let query = sqlx::query(concat!(
+            record_entity_ctes!(),
+            "UPDATE sync_runs SET finished_at = now(), status = $17, requests = $18, records = $19,
+                inserted = $20, updated = $21, error = $22, deleted = $23
+             WHERE run_id = $1"
+        ));
+        bind_entity(query, run_id, last)
+            .bind(status.as_str())
+            .bind(requests as i64)
+            .bind(records as i64)
+            .bind(inserted as i64)
+            .bind(updated as i64)
+            .bind(error)
+            .bind(deleted as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }
 
-/// [`Store::record_entity`] inside a transaction.
-async fn record_entity_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    run_id: Uuid,
-    tenant_id: &str,
-    o: &EntityOutcome,
-    standing: Standing<'_>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sync_run_entities (run_id, entity, mode, status, pages, records, inserted, updated, error_code, error,
-            deleted, rejected, finished_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
-         ON CONFLICT (run_id, entity) DO UPDATE SET mode = EXCLUDED.mode, status = EXCLUDED.status,
-            pages = EXCLUDED.pages, records = EXCLUDED.records, inserted = EXCLUDED.inserted,
-            updated = EXCLUDED.updated, error_code = EXCLUDED.error_code, error = EXCLUDED.error,
-            deleted = EXCLUDED.deleted, rejected = EXCLUDED.rejected, finished_at = now()",
-    )
-    .bind(run_id)
-    .bind(&o.entity)
-    .bind(o.mode.as_str())
-    .bind(o.status.as_str())
-    .bind(o.pages as i32)
-    .bind(o.records as i64)
-    .bind(o.inserted as i64)
-    .bind(o.updated as i64)
-    .bind(&o.error_code)
-    .bind(&o.error)
-    .bind(o.deleted as i64)
-    .bind(o.rejected as i64)
-    .execute(&mut **tx)
-    .await?;
-    let degraded = match standing {
-        Standing::Unchanged => None,
-        Standing::Ok => Some(None),
-        Standing::Degraded { code, message } => Some(Some((code, message))),
+/// The `WITH` clause that records an entity's outcome in run `$1` (`sync_run_entities`:
+/// entity `$2`, mode `$3`, status `$4`, pages `$5`, records `$6`, inserted `$7`, updated `$8`,
+/// error code `$9`, error `$10`, deleted `$11`, rejected `$12`) and, when `$14` is given,
+/// its standing (`entity_status` of tenant `$13`: status `$14`, code `$15`, message `$16`;
+/// `since` keeps the time the current state began). Without an entity (`$2` null), neither.
+/// A macro, so that statements can follow it (`concat!`); parameters from `$17` are theirs.
+macro_rules! record_entity_ctes {
+    () => {
+        "WITH entity AS (
+            INSERT INTO sync_run_entities (run_id, entity, mode, status, pages, records, inserted, updated,
+                error_code, error, deleted, rejected, finished_at)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() WHERE $2::text IS NOT NULL
+            ON CONFLICT (run_id, entity) DO UPDATE SET mode = EXCLUDED.mode, status = EXCLUDED.status,
+                pages = EXCLUDED.pages, records = EXCLUDED.records, inserted = EXCLUDED.inserted,
+                updated = EXCLUDED.updated, error_code = EXCLUDED.error_code, error = EXCLUDED.error,
+                deleted = EXCLUDED.deleted, rejected = EXCLUDED.rejected, finished_at = now()
+         ), standing AS (
+            INSERT INTO entity_status (tenant_id, entity, status, code, message)
+            SELECT $13, $2, $14, $15, $16 WHERE $2::text IS NOT NULL AND $14::text IS NOT NULL
+            ON CONFLICT (tenant_id, entity) DO UPDATE SET
+                since = CASE WHEN entity_status.status = EXCLUDED.status THEN entity_status.since ELSE now() END,
+                status = EXCLUDED.status, code = EXCLUDED.code, message = EXCLUDED.message, updated_at = now()
+         ) "
     };
-    if let Some(degraded) = degraded {
-        super::cursors::set_entity_status_in(tx, tenant_id, &o.entity, degraded).await?;
-    }
-    Ok(())
+}
+use record_entity_ctes;
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds `$1` to `$16` of [`record_entity_ctes`]: the run, and the entity's outcome and
+/// standing (all null without one).
+fn bind_entity<'q>(
+    query: PgQuery<'q>,
+    run_id: Uuid,
+    entity: Option<(&'q str, &'q EntityOutcome, Standing<'q>)>,
+) -> PgQuery<'q> {
+    let query = query.bind(run_id);
+    let Some((tenant_id, o, standing)) = entity else {
+        let none = None::<&str>;
+        let (int, big) = (None::<i32>, None::<i64>);
+        return query
+            .bind(none)
+            .bind(none)
+            .bind(none)
+            .bind(int)
+            .bind(big)
+            .bind(big)
+            .bind(big)
+            .bind(none)
+            .bind(none)
+            .bind(big)
+            .bind(big)
+            .bind(none)
+            .bind(none)
+            .bind(none)
+            .bind(none);
+    };
+    let (status, code, message) = match standing {
+        Standing::Unchanged => (None, None, None),
+        Standing::Ok => (Some("ok"), None, None),
+        Standing::Degraded { code, message } => (Some("degraded"), Some(code), Some(message)),
+    };
+    query
+        .bind(o.entity.as_str())
+        .bind(o.mode.as_str())
+        .bind(o.status.as_str())
+        .bind(o.pages as i32)
+        .bind(o.records as i64)
+        .bind(o.inserted as i64)
+        .bind(o.updated as i64)
+        .bind(o.error_code.as_deref())
+        .bind(o.error.as_deref())
+        .bind(o.deleted as i64)
+        .bind(o.rejected as i64)
+        .bind(tenant_id)
+        .bind(status)
+        .bind(code)
+        .bind(message)
 }

@@ -11,21 +11,24 @@ impl Store {
     }
 }
 
+/// The statement that records tenant `$1` with account id `$2` (or updates its account id);
+/// a macro, so that a statement can take it as a `WITH` clause (`concat!`).
+macro_rules! upsert_tenant_sql {
+    () => {
+        "INSERT INTO tenants (tenant_id, account_id) VALUES ($1, $2)
+         ON CONFLICT (tenant_id) DO UPDATE SET account_id = EXCLUDED.account_id, updated_at = now()
+         WHERE tenants.account_id IS DISTINCT FROM EXCLUDED.account_id"
+    };
+}
+pub(super) use upsert_tenant_sql;
+
 /// Records a tenant (or updates its account id) inside a transaction.
 pub(super) async fn upsert_tenant_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     tenant_id: &str,
     account_id: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO tenants (tenant_id, account_id) VALUES ($1, $2)
-         ON CONFLICT (tenant_id) DO UPDATE SET account_id = EXCLUDED.account_id, updated_at = now()
-         WHERE tenants.account_id IS DISTINCT FROM EXCLUDED.account_id",
-    )
-    .bind(tenant_id)
-    .bind(account_id)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(upsert_tenant_sql!()).bind(tenant_id).bind(account_id).execute(&mut **tx).await?;
     Ok(())
 }
 

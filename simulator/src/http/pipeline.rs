@@ -59,7 +59,8 @@ impl Simulator {
         let soap_action = headers.get("soapaction").and_then(|v| v.to_str().ok());
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
         let gzip_ok = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(accepts_gzip);
-        let reply = self.process(v, soap_action, host, &body, &mut entry).await;
+        let reply = self.process(v, soap_action, host, &body, gzip_ok, &mut entry).await;
+        // (An answer sent before any wait, a fault, is compressed here.)
         let reply = if gzip_ok { reply.gzipped() } else { reply };
         tracing::debug!(
             operation = entry.operation.as_deref().unwrap_or("-"),
@@ -99,6 +100,7 @@ impl Simulator {
         soap_action: Option<&str>,
         host: Option<&str>,
         body: &[u8],
+        gzip_ok: bool,
         entry: &mut Entry,
     ) -> Reply {
         let root = match xml::parse(body) {
@@ -159,11 +161,12 @@ impl Simulator {
             Some(InjectedFault::Latency(d)) => *d,
             _ => Duration::ZERO,
         };
-        // The answer is worked out at once and sent when the latency has passed since the
-        // request was admitted (the request keeps its slot meanwhile): requests that wake
-        // together do not then queue for the simulator's own work.
+        // The answer is worked out (and compressed) at once and sent when the latency has
+        // passed since the request was admitted (the request keeps its slot meanwhile):
+        // requests that wake together do not then queue for the simulator's own work.
         let due = tokio::time::Instant::now() + latency + extra;
         let reply = self.answer(&account, call, req.prefs, fault, entry);
+        let reply = if gzip_ok { reply.gzipped() } else { reply };
         if !(latency + extra).is_zero() {
             tokio::time::sleep_until(due).await;
         }

@@ -32,6 +32,8 @@ pub(crate) struct Reply {
     pub note: Option<String>,
     /// How the body goes on the wire.
     pub encoding: Encoding,
+    /// The body compressed, once [`Reply::gzipped`] has run (the log keeps `body`).
+    pub compressed: Option<Vec<u8>>,
 }
 
 /// How a reply's body is encoded on the wire (the log keeps it as written).
@@ -66,6 +68,7 @@ impl Reply {
             injected: false,
             note: None,
             encoding: Encoding::Identity,
+            compressed: None,
         }
     }
 
@@ -80,6 +83,7 @@ impl Reply {
             injected: false,
             note: None,
             encoding: Encoding::Identity,
+            compressed: None,
         }
     }
 
@@ -116,6 +120,7 @@ impl Reply {
             injected: false,
             note: None,
             encoding: Encoding::Identity,
+            compressed: None,
         }
     }
 
@@ -128,6 +133,7 @@ impl Reply {
             injected: false,
             note: None,
             encoding: Encoding::Identity,
+            compressed: None,
         }
     }
 
@@ -141,10 +147,13 @@ impl Reply {
         self
     }
 
-    /// Sends the body gzip-compressed (unless a fault already chose its encoding).
+    /// Sends the body gzip-compressed (unless a fault already chose its encoding). It is
+    /// compressed here, so that a reply compressed before it waits out its latency (as
+    /// NetSuite's time to answer includes its own) goes out as soon as the wait ends.
     pub(crate) fn gzipped(mut self) -> Self {
         if self.encoding == Encoding::Identity {
             self.encoding = Encoding::Gzip;
+            self.compressed = self.body.as_deref().map(gzip);
         }
         self
     }
@@ -173,7 +182,7 @@ impl IntoResponse for Reply {
         match self.body {
             Some(body) => {
                 let body = match self.encoding {
-                    Encoding::Gzip => gzip(&body),
+                    Encoding::Gzip => self.compressed.unwrap_or_else(|| gzip(&body)),
                     Encoding::Identity | Encoding::BogusGzip => body,
                 };
                 let mut r = Response::new(Body::from(body));

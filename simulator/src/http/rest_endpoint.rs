@@ -90,7 +90,8 @@ impl Simulator {
         let at = self.inner.clock.now();
         let mut entry = Entry::default();
         let gzip_ok = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(accepts_gzip);
-        let reply = self.rest_process(uri, headers, &body, &mut entry).await;
+        let reply = self.rest_process(uri, headers, &body, gzip_ok, &mut entry).await;
+        // (An answer sent before any wait, an error, is compressed here.)
         let reply = if gzip_ok { reply.gzipped() } else { reply };
         let mut st = self.lock();
         let record = st.record_bodies;
@@ -117,7 +118,14 @@ impl Simulator {
         reply
     }
 
-    async fn rest_process(&self, uri: &Uri, headers: &HeaderMap, body: &[u8], entry: &mut Entry) -> Reply {
+    async fn rest_process(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        gzip_ok: bool,
+        entry: &mut Entry,
+    ) -> Reply {
         let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
         let authorization = text(header::AUTHORIZATION);
         entry.account = authorization.and_then(OAuthHeader::parse).and_then(|h| h.realm);
@@ -151,9 +159,30 @@ impl Simulator {
             Some(InjectedFault::Latency(d)) => *d,
             _ => Duration::ZERO,
         };
+        // As over SOAP: the answer is worked out (and compressed) at once and sent when the
+        // latency has passed since the request was admitted, the slot held meanwhile.
+        let due = tokio::time::Instant::now() + latency + extra;
+        let reply = self.rest_answer(&account, headers, host, uri.path(), &query, body, entry, fault);
+        let reply = if gzip_ok { reply.gzipped() } else { reply };
         if !(latency + extra).is_zero() {
-            tokio::time::sleep(latency + extra).await;
+            tokio::time::sleep_until(due).await;
         }
+        reply
+    }
+
+    /// The answer to an authenticated, admitted query, faults injected.
+    #[allow(clippy::too_many_arguments)]
+    fn rest_answer(
+        &self,
+        account: &AccountId,
+        headers: &HeaderMap,
+        host: &str,
+        path: &str,
+        query: &[(String, String)],
+        body: &[u8],
+        entry: &mut Entry,
+        fault: Option<InjectedFault>,
+    ) -> Reply {
         let (mut truncate, mut bad_gzip, mut short) = (false, false, false);
         match fault {
             None | Some(InjectedFault::Latency(_)) => {}
@@ -184,7 +213,7 @@ impl Simulator {
             }
             Some(InjectedFault::DropConnection) => return Reply::dropped().injected(),
         }
-        let reply = self.rest_run(&account, headers, host, uri.path(), &query, body, entry, short);
+        let reply = self.rest_run(account, headers, host, path, query, body, entry, short);
         let reply = if bad_gzip { reply.bad_gzip() } else { reply };
         if truncate {
             reply.truncated()
