@@ -260,3 +260,60 @@ async fn upgrade_from_rows_without_hashes() {
     assert_eq!(commit(&upgraded, "invoices", Batch::Invoices(&invs2), &["10", "11", "12"]).await, counts(0, 0, 3));
     assert_eq!(outbox(&upgraded, "services").await.len() + outbox(&upgraded, "invoices").await.len(), 3);
 }
+
+/// Pages that arrived together commit as one batch, each page's keys with it and the cursor
+/// at the largest page; two of them sharing a record write nothing and say which pages, as
+/// does a page repeating a record of an earlier commit.
+#[tokio::test]
+async fn pages_committed_together_and_their_overlaps() {
+    use netsuite_discovery::store::PagesOutcome;
+    let db = fresh().await;
+    let s = &db.store;
+    s.begin_pull(T, "vendors", Utc::now(), PullMode::Full, None, None, false).await.expect("begin");
+    let shape = PageShape { total_records: 6, page_size: 2, total_pages: 3 };
+    let keys = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let page = |index: u32, seen| PageCommit {
+        page_index: index,
+        shape,
+        search_id: Some("s1"),
+        pages_done: 2,
+        seen,
+        rejected: &[],
+    };
+
+    // Pages 1 and 2 share vendor 2: nothing is written.
+    let (one, two) = (keys(&["1", "2"]), keys(&["2", "3"]));
+    let vs = vec![vendor("1"), vendor("2"), vendor("3")];
+    let outcome =
+        s.commit_pages(T, "vendors", Batch::Vendors(&vs), &[page(1, &one), page(2, &two)]).await.expect("commit");
+    assert_eq!(outcome, PagesOutcome::Overlap { page: 2, key: "2".into(), other_page: 1 });
+    assert_eq!(s.seen_count(T, "vendors").await.expect("seen"), 0);
+    assert!(outbox(s, "services").await.is_empty());
+
+    // Pages 1 and 2 together: one batch of four vendors, both pages' keys, the cursor at 2.
+    let two = keys(&["3", "4"]);
+    let vs = vec![vendor("1"), vendor("2"), vendor("3"), vendor("4")];
+    let outcome =
+        s.commit_pages(T, "vendors", Batch::Vendors(&vs), &[page(1, &one), page(2, &two)]).await.expect("commit");
+    assert_eq!(outcome, PagesOutcome::Committed(counts(4, 0, 0)));
+    assert_eq!(s.seen_count(T, "vendors").await.expect("seen"), 4);
+    assert_eq!(outbox(s, "services").await.len(), 4);
+    let done: i32 =
+        sqlx::query_scalar("SELECT pages_done FROM sync_cursors WHERE tenant_id = $1 AND entity = 'vendors'")
+            .bind(T)
+            .fetch_one(s.pool())
+            .await
+            .expect("cursor");
+    assert_eq!(done, 2);
+
+    // Page 3 repeats vendor 4 of page 2: nothing of it is written.
+    let three = keys(&["4", "5"]);
+    let vs = vec![vendor("4"), vendor("5")];
+    let outcome = s
+        .commit_pages(T, "vendors", Batch::Vendors(&vs), &[PageCommit { pages_done: 3, ..page(3, &three) }])
+        .await
+        .expect("commit");
+    assert_eq!(outcome, PagesOutcome::Overlap { page: 3, key: "4".into(), other_page: 2 });
+    assert_eq!(s.seen_count(T, "vendors").await.expect("seen"), 4);
+    assert_eq!(outbox(s, "services").await.len(), 4);
+}

@@ -61,8 +61,9 @@
 //! 6. the injected fault answers, or the operation runs (its answer shaped by the account's
 //!    paging faults and corrupt records);
 //! 7. the answer is sent once the latency (and an injected delay) has passed since step 4;
-//!    the concurrency slot is held until then. The answer is worked out before the wait, so
-//!    requests that wake together do not queue for the simulator's work.
+//!    the concurrency slot is held until then. The answer is worked out (and compressed, for a
+//!    client that accepts gzip) before the wait, so requests that wake together do not queue
+//!    for the simulator's work. SuiteQL requests are handled the same way.
 //!
 //! Answers where NetSuite's exact behaviour is not documented (choices made here):
 //! - unreadable XML, a SOAPAction that differs from the Body's operation, an operation other

@@ -1032,23 +1032,32 @@ async fn commit<E: EntitySpec>(
     pages_done: u32,
     pull: &mut Pull,
 ) -> Result<Result<(), Inconsistency>, SyncError> {
-    let mut converted = Vec::with_capacity(pages.len());
+    // One batch of every page's records (the first page's vector, the others moved into it),
+    // and each page's keys and rejected records.
+    let mut records: Vec<E::Record> = Vec::new();
     let mut read = Vec::with_capacity(pages.len());
     for page in pages {
-        let ReadPage { page_index, keys, converted: c, .. } = page;
-        converted.push(c?);
-        read.push((page_index, keys));
+        let ReadPage { page_index, keys, converted, .. } = page;
+        let Converted { records: mut these, rejected } = converted?;
+        if records.is_empty() {
+            std::mem::swap(&mut records, &mut these);
+        } else {
+            records.append(&mut these);
+        }
+        read.push((page_index, keys, rejected));
     }
-    let commits = read
+    let commits: Vec<PageCommit<'_>> = read
         .iter()
-        .zip(&converted)
-        .map(|((page_index, keys), c)| {
-            let commit =
-                PageCommit { page_index: *page_index, shape, search_id, pages_done, seen: keys, rejected: &c.rejected };
-            (E::batch(&c.records), commit)
+        .map(|(page_index, keys, rejected)| PageCommit {
+            page_index: *page_index,
+            shape,
+            search_id,
+            pages_done,
+            seen: keys,
+            rejected,
         })
         .collect();
-    let counts = match ctx.store.commit_pages(&ctx.tenant_id, E::NAME, commits).await? {
+    let counts = match ctx.store.commit_pages(&ctx.tenant_id, E::NAME, E::batch(&records), &commits).await? {
         PagesOutcome::Committed(c) => c,
         PagesOutcome::Overlap { page, key, other_page } => {
             return Ok(Err(Inconsistency {
@@ -1059,20 +1068,20 @@ async fn commit<E: EntitySpec>(
             }));
         }
     };
-    for (((page_index, keys), converted), counts) in read.iter().zip(&converted).zip(counts) {
-        pull.pages += 1;
-        pull.count_written(converted.records.len(), converted.rejected.len(), &counts);
-        debug!(
-            page = page_index,
-            total_pages = shape.total_pages,
-            records = converted.records.len(),
-            rejected = converted.rejected.len(),
-            skipped = keys.len() - converted.records.len() - converted.rejected.len(),
-            inserted = counts.inserted,
-            updated = counts.updated,
-            "page committed"
-        );
-    }
+    let rejected: usize = read.iter().map(|(_, _, r)| r.len()).sum();
+    let keys: usize = read.iter().map(|(_, k, _)| k.len()).sum();
+    pull.pages += read.len() as u32;
+    pull.count_written(records.len(), rejected, &counts);
+    debug!(
+        pages = ?read.iter().map(|(p, _, _)| *p).collect::<Vec<_>>(),
+        total_pages = shape.total_pages,
+        records = records.len(),
+        rejected,
+        skipped = keys - records.len() - rejected,
+        inserted = counts.inserted,
+        updated = counts.updated,
+        "pages committed"
+    );
     Ok(Ok(()))
 }
 

@@ -153,8 +153,8 @@ pub enum PageOutcome {
 /// How committing pages together went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PagesOutcome {
-    /// All written, with each page's counts, in order.
-    Committed(Vec<UpsertCounts>),
+    /// All written, with what their upsert did.
+    Committed(UpsertCounts),
     /// Nothing written: a record of page `page` was already received on another page of the
     /// same pull.
     Overlap {
@@ -314,55 +314,67 @@ impl Store {
         batch: Batch<'_>,
         page: PageCommit<'_>,
     ) -> Result<PageOutcome, sqlx::Error> {
-        Ok(match self.commit_pages(tenant_id, entity, vec![(batch, page)]).await? {
-            PagesOutcome::Committed(mut counts) => PageOutcome::Committed(counts.pop().unwrap_or_default()),
+        Ok(match self.commit_pages(tenant_id, entity, batch, &[page]).await? {
+            PagesOutcome::Committed(counts) => PageOutcome::Committed(counts),
             PagesOutcome::Overlap { key, other_page, .. } => PageOutcome::Overlap { key, other_page },
         })
     }
 
-    /// Commits pages of one pull that arrived together, each with what it received, its
-    /// rejected records and the cursor, in one transaction: all of them or, when one repeats
-    /// a record of another page of the pull, none (and says which). The pull stays open.
+    /// Commits pages of one pull that arrived together, in one transaction and with one
+    /// statement of each kind whatever their number: the keys each received, their records
+    /// (`batch`, every page's), their rejected records and the cursor (as far as the largest
+    /// `pages_done`). All of them or, when one repeats a record of another page of the pull
+    /// (of this commit or an earlier one), none (and says which). The pull stays open.
     pub async fn commit_pages(
         &self,
         tenant_id: &str,
         entity: &str,
-        pages: Vec<(Batch<'_>, PageCommit<'_>)>,
+        batch: Batch<'_>,
+        pages: &[PageCommit<'_>],
     ) -> Result<PagesOutcome, sqlx::Error> {
         let started = std::time::Instant::now();
+        let Some(last) = pages.last() else { return Ok(PagesOutcome::Committed(UpsertCounts::default())) };
+        if let Some(overlap) = overlap_between(pages) {
+            return Ok(overlap);
+        }
+        let mut keys: Vec<&str> = Vec::with_capacity(pages.iter().map(|p| p.seen.len()).sum());
+        let mut key_pages: Vec<i32> = Vec::with_capacity(keys.capacity());
+        for p in pages {
+            keys.extend(p.seen.iter().map(String::as_str));
+            key_pages.resize(key_pages.len() + p.seen.len(), p.page_index as i32);
+        }
+        let rejected: Vec<Rejected> = pages.iter().flat_map(|p| p.rejected.iter().cloned()).collect();
         let mut conn = self.pool.acquire().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let mut counts = Vec::with_capacity(pages.len());
-        for (batch, page) in &pages {
-            if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page_index).await? {
-                tx.rollback().await?;
-                return Ok(PagesOutcome::Overlap { page: page.page_index, key, other_page: other.max(0) as u32 });
-            }
-            counts.push(upsert_batch(&mut tx, &self.hashed, tenant_id, *batch).await?);
-            super::rejected::settle_page(&mut tx, tenant_id, entity, page.seen, page.rejected).await?;
-            let updated = sqlx::query(
-                "UPDATE sync_cursors SET search_id = $3, pages_done = greatest(pages_done, $4), total_pages = $5,
-                    total_records = $6, page_size = $7, pull_transport = 'soap', keyset_after = NULL,
-                    keyset_expected = NULL, updated_at = now()
-                 WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
-            )
-            .bind(tenant_id)
-            .bind(entity)
-            .bind(page.search_id)
-            .bind(page.pages_done as i32)
-            .bind(page.shape.total_pages as i32)
-            .bind(page.shape.total_records as i32)
-            .bind(page.shape.page_size as i32)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() != 1 {
-                return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
-            }
+        if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, &keys, &key_pages).await? {
+            tx.rollback().await?;
+            let page = pages.iter().find(|p| p.seen.contains(&key)).map_or(last.page_index, |p| p.page_index);
+            return Ok(PagesOutcome::Overlap { page, key, other_page: other.max(0) as u32 });
+        }
+        let counts = upsert_batch(&mut tx, &self.hashed, tenant_id, batch).await?;
+        super::rejected::settle_page(&mut tx, tenant_id, entity, &keys, &rejected).await?;
+        let updated = sqlx::query(
+            "UPDATE sync_cursors SET search_id = $3, pages_done = greatest(pages_done, $4), total_pages = $5,
+                total_records = $6, page_size = $7, pull_transport = 'soap', keyset_after = NULL,
+                keyset_expected = NULL, updated_at = now()
+             WHERE tenant_id = $1 AND entity = $2 AND pull_started_at IS NOT NULL",
+        )
+        .bind(tenant_id)
+        .bind(entity)
+        .bind(last.search_id)
+        .bind(pages.iter().map(|p| p.pages_done).max().unwrap_or(last.pages_done) as i32)
+        .bind(last.shape.total_pages as i32)
+        .bind(last.shape.total_records as i32)
+        .bind(last.shape.page_size as i32)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(sqlx::Error::Protocol(format!("no open pull for {tenant_id}/{entity}: begin_pull first")));
         }
         tx.commit().await?;
         give_back_buffers(&mut conn);
-        let indexes: Vec<u32> = pages.iter().map(|(_, p)| p.page_index).collect();
-        page_written(entity, &indexes, pages.iter().map(|(_, p)| p.seen.len()).sum(), started);
+        let indexes: Vec<u32> = pages.iter().map(|p| p.page_index).collect();
+        page_written(entity, &indexes, keys.len(), started);
         Ok(PagesOutcome::Committed(counts))
     }
 
@@ -380,8 +392,7 @@ impl Store {
     ) -> Result<UpsertCounts, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         let counts = upsert_batch(&mut tx, &self.hashed, tenant_id, batch).await?;
-        let mut settled: Vec<String> = asked.to_vec();
-        settled.extend(seen.iter().cloned());
+        let settled: Vec<&str> = asked.iter().chain(seen).map(String::as_str).collect();
         super::rejected::settle_page(&mut tx, tenant_id, entity, &settled, rejected).await?;
         tx.commit().await?;
         Ok(counts)
@@ -520,13 +531,14 @@ async fn record_received(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     tenant_id: &str,
     entity: &str,
-    keys: &[String],
-    page: u32,
+    keys: &[&str],
+    pages: &[i32],
 ) -> Result<Option<(String, i32)>, sqlx::Error> {
+    // Each key with its page (the pages of one commit share no key: `overlap_between`).
     sqlx::query_as(
         "WITH received AS (
             INSERT INTO pull_seen AS s (tenant_id, entity, internal_id, page)
-            SELECT DISTINCT $1, $2, k, $4 FROM UNNEST($3::text[]) AS k
+            SELECT DISTINCT $1, $2, u.k, u.p FROM UNNEST($3::text[], $4::int[]) AS u(k, p)
             ON CONFLICT (tenant_id, entity, internal_id) DO UPDATE SET page = s.page WHERE s.page <> EXCLUDED.page
             RETURNING s.internal_id, s.page, (s.xmax = 0) AS fresh)
          SELECT internal_id, page FROM received WHERE NOT fresh LIMIT 1",
@@ -534,9 +546,33 @@ async fn record_received(
     .bind(tenant_id)
     .bind(entity)
     .bind(keys)
-    .bind(page as i32)
+    .bind(pages)
     .fetch_optional(&mut **tx)
     .await
+}
+
+/// Two pages of one commit that brought the same record: an overlap of the later one, found
+/// before anything is sent.
+fn overlap_between(pages: &[PageCommit<'_>]) -> Option<PagesOutcome> {
+    use std::collections::hash_map::{Entry, HashMap};
+    if pages.len() < 2 {
+        return None;
+    }
+    let mut first_on: HashMap<&str, u32> = HashMap::new();
+    for p in pages {
+        for key in p.seen {
+            match first_on.entry(key.as_str()) {
+                Entry::Vacant(v) => {
+                    v.insert(p.page_index);
+                }
+                Entry::Occupied(o) if *o.get() != p.page_index => {
+                    return Some(PagesOutcome::Overlap { page: p.page_index, key: key.clone(), other_page: *o.get() });
+                }
+                Entry::Occupied(_) => {}
+            }
+        }
+    }
+    None
 }
 
 async fn upsert_batch(
@@ -663,12 +699,14 @@ impl Store {
         let started = std::time::Instant::now();
         let mut conn = self.pool.acquire().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, page.seen, page.page).await? {
+        let keys: Vec<&str> = page.seen.iter().map(String::as_str).collect();
+        let key_pages = vec![page.page as i32; keys.len()];
+        if let Some((key, other)) = record_received(&mut tx, tenant_id, entity, &keys, &key_pages).await? {
             tx.rollback().await?;
             return Ok(PageOutcome::Overlap { key, other_page: other.max(0) as u32 });
         }
         let counts = upsert_batch(&mut tx, &self.hashed, tenant_id, batch).await?;
-        super::rejected::settle_page(&mut tx, tenant_id, entity, page.seen, page.rejected).await?;
+        super::rejected::settle_page(&mut tx, tenant_id, entity, &keys, page.rejected).await?;
         let updated = sqlx::query(
             "UPDATE sync_cursors SET pull_transport = 'suiteql', keyset_after = $3, pages_done = greatest(pages_done, $4),
                 keyset_expected = coalesce($5, keyset_expected), updated_at = now()

@@ -24,7 +24,7 @@ pub(crate) async fn settle_page(
     tx: &mut Tx<'_, Postgres>,
     tenant_id: &str,
     entity: &str,
-    seen: &[String],
+    seen: &[&str],
     rejected: &[Rejected],
 ) -> Result<(), sqlx::Error> {
     let rejected_keys: Vec<&str> = rejected.iter().map(|r| r.key.as_str()).collect();
