@@ -84,6 +84,17 @@ fn paging(query: &[(String, String)]) -> Result<(usize, usize), RestError> {
     Ok((limit, offset))
 }
 
+/// An authenticated, admitted SuiteQL request: what its answer is worked out from.
+#[derive(Clone, Copy)]
+struct Asked<'a> {
+    account: &'a AccountId,
+    headers: &'a HeaderMap,
+    host: &'a str,
+    path: &'a str,
+    query: &'a [(String, String)],
+    body: &'a [u8],
+}
+
 impl Simulator {
     async fn rest(&self, uri: &Uri, headers: &HeaderMap, body: Bytes) -> Reply {
         let started = Instant::now();
@@ -162,7 +173,8 @@ impl Simulator {
         // As over SOAP: the answer is worked out (and compressed) at once and sent when the
         // latency has passed since the request was admitted, the slot held meanwhile.
         let due = tokio::time::Instant::now() + latency + extra;
-        let reply = self.rest_answer(&account, headers, host, uri.path(), &query, body, entry, fault);
+        let asked = Asked { account: &account, headers, host, path: uri.path(), query: &query, body };
+        let reply = self.rest_answer(asked, entry, fault);
         let reply = if gzip_ok { reply.gzipped() } else { reply };
         if !(latency + extra).is_zero() {
             tokio::time::sleep_until(due).await;
@@ -171,18 +183,7 @@ impl Simulator {
     }
 
     /// The answer to an authenticated, admitted query, faults injected.
-    #[allow(clippy::too_many_arguments)]
-    fn rest_answer(
-        &self,
-        account: &AccountId,
-        headers: &HeaderMap,
-        host: &str,
-        path: &str,
-        query: &[(String, String)],
-        body: &[u8],
-        entry: &mut Entry,
-        fault: Option<InjectedFault>,
-    ) -> Reply {
+    fn rest_answer(&self, asked: Asked<'_>, entry: &mut Entry, fault: Option<InjectedFault>) -> Reply {
         let (mut truncate, mut bad_gzip, mut short) = (false, false, false);
         match fault {
             None | Some(InjectedFault::Latency(_)) => {}
@@ -213,7 +214,7 @@ impl Simulator {
             }
             Some(InjectedFault::DropConnection) => return Reply::dropped().injected(),
         }
-        let reply = self.rest_run(account, headers, host, path, query, body, entry, short);
+        let reply = self.rest_run(asked, entry, short);
         let reply = if bad_gzip { reply.bad_gzip() } else { reply };
         if truncate {
             reply.truncated()
@@ -223,18 +224,8 @@ impl Simulator {
     }
 
     /// Reads the request and runs its query (the caller holds the account's slot).
-    #[allow(clippy::too_many_arguments)]
-    fn rest_run(
-        &self,
-        account: &AccountId,
-        headers: &HeaderMap,
-        host: &str,
-        path: &str,
-        query: &[(String, String)],
-        body: &[u8],
-        entry: &mut Entry,
-        short: bool,
-    ) -> Reply {
+    fn rest_run(&self, asked: Asked<'_>, entry: &mut Entry, short: bool) -> Reply {
+        let Asked { account, headers, host, path, query, body } = asked;
         let transient = headers
             .get_all("prefer")
             .iter()
