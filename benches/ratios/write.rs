@@ -6,7 +6,9 @@
 //! took, from `BEGIN` to `COMMIT` inclusive: the received keys (`pull_seen`, which finds
 //! overlaps), the upsert (hash, encoding, binds, the statement with its outbox and lines),
 //! settling rejected records and
-//! the cursor. The client write rate is the entity's records over the sum of those times, so
+//! the cursor (pages that arrived together are one such transaction, one statement of each
+//! kind for all of them; the reference below runs one page at a time, as the client does
+//! when the writer keeps up). The client write rate is the entity's records over the sum of those times, so
 //! fetching and parsing (which overlap writing) are not counted, but everything the client does
 //! to write a page is, round trips included.
 //!
