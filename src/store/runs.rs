@@ -188,45 +188,26 @@ fn bind_entity<'q>(
     run_id: Uuid,
     entity: Option<(&'q str, &'q EntityOutcome, Standing<'q>)>,
 ) -> PgQuery<'q> {
-    let query = query.bind(run_id);
-    let Some((tenant_id, o, standing)) = entity else {
-        let none = None::<&str>;
-        let (int, big) = (None::<i32>, None::<i64>);
-        return query
-            .bind(none)
-            .bind(none)
-            .bind(none)
-            .bind(int)
-            .bind(big)
-            .bind(big)
-            .bind(big)
-            .bind(none)
-            .bind(none)
-            .bind(big)
-            .bind(big)
-            .bind(none)
-            .bind(none)
-            .bind(none)
-            .bind(none);
-    };
-    let (status, code, message) = match standing {
-        Standing::Unchanged => (None, None, None),
-        Standing::Ok => (Some("ok"), None, None),
-        Standing::Degraded { code, message } => (Some("degraded"), Some(code), Some(message)),
+    let o = entity.map(|(_, o, _)| o);
+    let (status, code, message) = match entity.map(|(_, _, standing)| standing) {
+        None | Some(Standing::Unchanged) => (None, None, None),
+        Some(Standing::Ok) => (Some("ok"), None, None),
+        Some(Standing::Degraded { code, message }) => (Some("degraded"), Some(code), Some(message)),
     };
     query
-        .bind(o.entity.as_str())
-        .bind(o.mode.as_str())
-        .bind(o.status.as_str())
-        .bind(o.pages as i32)
-        .bind(o.records as i64)
-        .bind(o.inserted as i64)
-        .bind(o.updated as i64)
-        .bind(o.error_code.as_deref())
-        .bind(o.error.as_deref())
-        .bind(o.deleted as i64)
-        .bind(o.rejected as i64)
-        .bind(tenant_id)
+        .bind(run_id)
+        .bind(o.map(|o| o.entity.as_str()))
+        .bind(o.map(|o| o.mode.as_str()))
+        .bind(o.map(|o| o.status.as_str()))
+        .bind(o.map(|o| o.pages as i32))
+        .bind(o.map(|o| o.records as i64))
+        .bind(o.map(|o| o.inserted as i64))
+        .bind(o.map(|o| o.updated as i64))
+        .bind(o.and_then(|o| o.error_code.as_deref()))
+        .bind(o.and_then(|o| o.error.as_deref()))
+        .bind(o.map(|o| o.deleted as i64))
+        .bind(o.map(|o| o.rejected as i64))
+        .bind(entity.map(|(tenant_id, _, _)| tenant_id))
         .bind(status)
         .bind(code)
         .bind(message)
