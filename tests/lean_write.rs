@@ -141,6 +141,27 @@ async fn raw_does_not_decide_typed_columns_do() {
 }
 
 #[tokio::test]
+async fn raw_is_stored_as_the_parser_wrote_it() {
+    let db = fresh().await;
+    let s = &db.store;
+    let vs = vec![vendor("1")];
+    commit(s, "vendors", Batch::Vendors(&vs), &["1"]).await;
+    let is = vec![invoice("7")];
+    commit(s, "invoices", Batch::Invoices(&is), &["7"]).await;
+    // `json` keeps the text; `jsonb` would reorder the keys and respace it.
+    for (table, id, raw) in [("services", "1", &vs[0].raw), ("invoices", "7", &is[0].raw)] {
+        let stored: String =
+            sqlx::query_scalar(&format!("SELECT raw::text FROM {table} WHERE tenant_id = $1 AND internal_id = $2"))
+                .bind(T)
+                .bind(id)
+                .fetch_one(s.pool())
+                .await
+                .unwrap();
+        assert_eq!(stored, raw.as_str(), "{table}: raw byte for byte");
+    }
+}
+
+#[tokio::test]
 async fn a_line_change_alone_changes_its_header() {
     let db = fresh().await;
     let s = &db.store;
@@ -220,7 +241,7 @@ async fn upgrade_from_rows_without_hashes() {
     // What an earlier version left: no hashes, raw as its parser wrote it, an outbox delivered.
     for table in ["services", "invoices"] {
         sqlx::query(&format!(
-            "UPDATE {table} SET content_hash = NULL, raw = raw || '{{\"written_by\": \"an older version\"}}'::jsonb"
+            "UPDATE {table} SET content_hash = NULL, raw = (raw::jsonb || '{{\"written_by\": \"an older version\"}}'::jsonb)::json"
         ))
         .execute(s.pool())
         .await

@@ -514,7 +514,7 @@ async fn unnest_or_copy(o: &Onboarding) {
         conn.execute(
             "CREATE TEMP TABLE stage_vendors (internal_id text, external_id text, entity_id text, company_name text,
                 email text, url text, category text, currency text, subsidiary text, is_inactive bool,
-                date_created timestamptz, last_modified timestamptz, raw jsonb, content_hash bytea)
+                date_created timestamptz, last_modified timestamptz, raw json, content_hash bytea)
              ON COMMIT DELETE ROWS",
         )
         .await?;
@@ -552,7 +552,8 @@ async fn unnest_batch(conn: &mut sqlx::PgConnection, chunk: &[VendorRow]) -> Res
     let inactive: Vec<bool> = chunk.iter().map(|r| r.inactive).collect();
     let created: Vec<Option<DateTime<Utc>>> = chunk.iter().map(|r| r.created).collect();
     let modified: Vec<Option<DateTime<Utc>>> = chunk.iter().map(|r| r.modified).collect();
-    let raw: Vec<&serde_json::Value> = chunk.iter().map(|r| &r.raw).collect();
+    // As text, cast to json[] by the statement (the COPY below writes the same text).
+    let raw: Vec<String> = chunk.iter().map(|r| r.raw.to_string()).collect();
     let hash: Vec<&[u8]> = chunk.iter().map(|r| r.hash.as_slice()).collect();
     let sql = upsert_vendors_sql();
     let mut tx = conn.begin().await?;
@@ -607,7 +608,6 @@ async fn copy_batch(conn: &mut sqlx::PgConnection, chunk: &[VendorRow]) -> Resul
             field(&mut buf, micros.as_ref().map(|m| &m[..]));
         }
         json.clear();
-        json.push(1);
         serde_json::to_writer(&mut json, &r.raw).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         field(&mut buf, Some(&json));
         field(&mut buf, Some(&r.hash));
@@ -619,7 +619,7 @@ async fn copy_batch(conn: &mut sqlx::PgConnection, chunk: &[VendorRow]) -> Resul
     copy.finish().await?;
     let sql = upsert_vendors_sql().replace(
         "UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-        $9::text[], $10::text[], $11::bool[], $12::timestamptz[], $13::timestamptz[], $14::jsonb[], $15::bytea[])",
+        $9::text[], $10::text[], $11::bool[], $12::timestamptz[], $13::timestamptz[], $14::json[], $15::bytea[])",
         "stage_vendors",
     );
     assert!(sql.contains("FROM stage_vendors"), "the staging variant reads the staging table");

@@ -18,8 +18,9 @@ use super::WireError;
 /// A record as JSON text: the `raw` column of every typed record.
 ///
 /// The parser writes it while it reads the record (no `serde_json` map is built, and nothing
-/// has to be encoded again for the `jsonb` column). Its shape: text elements become strings
-/// (numbers stay strings, so money is never rounded through a float); an element with
+/// has to be encoded again for the `json` column, which keeps it byte for byte). Its shape:
+/// text elements become strings (numbers stay strings, so money is never rounded through a
+/// float); an element with
 /// attributes or children becomes an object (attributes by local name, `xsi:type` as `@type`,
 /// text under `value`); a `RecordRef` becomes `{"internalId": .., "name": ..}`; the rows of a
 /// list (a `*List` type of the 2017_2 schema, see [`super::schema`]) are always an array; an

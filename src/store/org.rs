@@ -32,7 +32,7 @@ pub(crate) async fn upsert_departments(
     if hashed.missing(tx, tenant_id, "departments").await? {
         sqlx::query(
             "UPDATE departments d SET content_hash = u.h
-             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::jsonb[], $8::bytea[])
+             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::json[], $8::bytea[])
                   AS u (id, name, parent, subs, inactive, raw, h)
              WHERE d.tenant_id = $1 AND d.internal_id = u.id AND d.content_hash IS NULL
                AND (d.name, d.parent_internal_id, d.subsidiaries, d.is_inactive) IS NOT DISTINCT FROM
@@ -55,7 +55,7 @@ pub(crate) async fn upsert_departments(
                 raw, content_hash)
             SELECT $1, u.id, u.name, u.parent, ARRAY(SELECT jsonb_array_elements_text(u.subs::jsonb)), u.inactive,
                 u.raw, u.h
-            FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::jsonb[], $8::bytea[])
+            FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::json[], $8::bytea[])
                  AS u (id, name, parent, subs, inactive, raw, h)
             ON CONFLICT (tenant_id, internal_id) DO UPDATE SET name = EXCLUDED.name,
                 parent_internal_id = EXCLUDED.parent_internal_id, subsidiaries = EXCLUDED.subsidiaries,
@@ -117,7 +117,7 @@ pub(crate) async fn upsert_employees(
     let hash = hash_binds(&hashes);
     const ARRAYS: &str = "UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
             $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::date[], $15::date[], $16::text[],
-            $17::text[], $18::text[], $19::timestamptz[], $20::jsonb[], $21::bytea[])";
+            $17::text[], $18::text[], $19::timestamptz[], $20::json[], $21::bytea[])";
     macro_rules! bind {
         ($q:expr) => {
             $q.bind(tenant_id)

@@ -143,7 +143,7 @@ impl<'a> VendorCols<'a> {
 }
 
 const VENDOR_ARRAYS: &str = "UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-        $9::text[], $10::text[], $11::bool[], $12::timestamptz[], $13::timestamptz[], $14::jsonb[], $15::bytea[])";
+        $9::text[], $10::text[], $11::bool[], $12::timestamptz[], $13::timestamptz[], $14::json[], $15::bytea[])";
 
 /// The vendor upsert: writes the rows whose hash differs (or that were marked deleted) and
 /// queues each written row in the outbox from the upsert's own result. Binds: `$1` tenant,

@@ -90,7 +90,7 @@ impl<'a> InvoiceCols<'a> {
 const INVOICE_ARRAYS: &str = "UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::text[],
         $8::text[], $9::numeric[], $10::numeric[], $11::text[], $12::numeric[], $13::text[], $14::text[],
         $15::text[], $16::text[], $17::date[], $18::text[], $19::timestamptz[], $20::timestamptz[],
-        $21::jsonb[], $22::bytea[])";
+        $21::json[], $22::bytea[])";
 
 const INVOICE_LINES: &str = "nl AS MATERIALIZED (
         SELECT * FROM UNNEST($23::text[], $24::text[], $25::int[], $26::text[], $27::text[], $28::text[],
@@ -290,7 +290,7 @@ impl<'a> CostCols<'a> {
 }
 
 const COST_ARRAYS: &str = "UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::numeric[],
-        $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::jsonb[],
+        $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::json[],
         $15::bytea[])";
 
 const COST_LINES: &str = "nl AS MATERIALIZED (
@@ -440,7 +440,7 @@ pub(crate) async fn upsert_expense_categories(
     if hashed.missing(tx, tenant_id, "expense_categories").await? {
         sqlx::query(
             "UPDATE expense_categories e SET content_hash = u.h
-             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bool[], $6::jsonb[], $7::bytea[])
+             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bool[], $6::json[], $7::bytea[])
                   AS u (id, name, description, inactive, raw, h)
              WHERE e.tenant_id = $1 AND e.internal_id = u.id AND e.content_hash IS NULL
                AND (e.name, e.description, e.is_inactive) IS NOT DISTINCT FROM (u.name, u.description, u.inactive)",
@@ -459,7 +459,7 @@ pub(crate) async fn upsert_expense_categories(
         "WITH up AS (
             INSERT INTO expense_categories AS e (tenant_id, internal_id, name, description, is_inactive, raw,
                 content_hash)
-            SELECT $1, u.* FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bool[], $6::jsonb[], $7::bytea[]) AS u
+            SELECT $1, u.* FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bool[], $6::json[], $7::bytea[]) AS u
             ON CONFLICT (tenant_id, internal_id) DO UPDATE SET name = EXCLUDED.name,
                 description = EXCLUDED.description, is_inactive = EXCLUDED.is_inactive, raw = EXCLUDED.raw,
                 content_hash = EXCLUDED.content_hash, updated_at = now(), deleted_at = NULL
