@@ -361,12 +361,17 @@ impl Pass<'_> {
                     // one is created below.
                     return Err(PushError::Internal(format!("batch {id} has no run")));
                 };
-                if batch.batch.state != "started" {
+                let status = if batch.batch.state != "started" {
                     self.client.start_run(&run).await?;
-                    self.store.set_batch_state(id, "started", None).await?;
+                    // Recorded while the run is polled: a busy database does not hold up
+                    // the first poll (either failing ends both).
+                    let recorded = async { Ok::<_, PushError>(self.store.set_batch_state(id, "started", None).await?) };
+                    let ((), status) = tokio::try_join!(recorded, poll(self.client, self.settings, &run, self.cancel))?;
                     batch.batch.state = "started".into();
-                }
-                let status = poll(self.client, self.settings, &run, self.cancel).await?;
+                    status
+                } else {
+                    poll(self.client, self.settings, &run, self.cancel).await?
+                };
                 if status == "FINISHED" {
                     let finished = Finished { batch: id, entity: batch.batch.entity, run, items: batch.items };
                     if done.send(finished).await.is_err() {
