@@ -20,12 +20,12 @@ use super::WireError;
 /// The parser writes it while it reads the record (no `serde_json` map is built, and nothing
 /// has to be encoded again for the `json` column, which keeps it byte for byte). Its shape:
 /// text elements become strings (numbers stay strings, so money is never rounded through a
-/// float); an element with
-/// attributes or children becomes an object (attributes by local name, `xsi:type` as `@type`,
-/// text under `value`); a `RecordRef` becomes `{"internalId": .., "name": ..}`; the rows of a
-/// list (a `*List` type of the 2017_2 schema, see [`super::schema`]) are always an array; an
-/// element repeated where the schema has no list becomes an array; the record's own
-/// `xsi:type`, `internalId` and `externalId` are `@type`, `internalId` and `externalId`.
+/// float); an element with attributes or children becomes an object (attributes by local
+/// name, `xsi:type` as `@type`, text under `value`); a `RecordRef` becomes
+/// `{"internalId": .., "name": ..}`; the rows of a list (a `*List` type of the 2017_2 schema,
+/// see [`super::schema`]) are always an array; an element repeated where the schema has no
+/// list becomes an array; the record's own `xsi:type`, `internalId` and `externalId` are
+/// `@type`, `internalId` and `externalId`.
 ///
 /// Cloning it (into a typed record) shares the text.
 #[derive(Clone, PartialEq, Eq)]
